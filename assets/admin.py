@@ -1,0 +1,107 @@
+"""A read-only view of the registry for now; editing arrives with the librarian workflow."""
+
+from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+
+from assets.fields import FIELDS, Group
+from assets.models import Asset, FileVersion, IngestRecord, OriginalName
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class FileVersionInline(admin.TabularInline):
+    model = FileVersion
+    fields = ["number", "origin", "sha256", "size", "mime_type", "created_at", "download"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="File")
+    def download(self, version):
+        url = reverse("asset-file-download", kwargs={"pk": version.asset_id, "number": version.number})
+        return format_html('<a href="{}">download</a>', url)
+
+
+class OriginalNameInline(admin.TabularInline):
+    model = OriginalName
+    fields = ["name", "first_seen_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Asset)
+class AssetAdmin(ReadOnlyAdmin):
+    list_display = ["preview", "title_or_id", "kind", "mime_type", "creators_text", "city", "country", "created_at"]
+    list_display_links = ["preview", "title_or_id"]
+    list_filter = ["kind", "mime_type", "created_at"]
+    search_fields = ["title", "headline", "description", "city", "country", "original_names__name", "=id"]
+    show_full_result_count = False  # no COUNT(*) over the whole table on every page
+    list_per_page = 50
+    inlines = [FileVersionInline, OriginalNameInline]
+    fieldsets = [
+        (None, {"fields": ["id", "kind", "preview_large", "warnings"]}),
+        *[
+            (group.value, {"fields": [f.name for f in FIELDS if f.group is group],
+                           "classes": ["collapse"] if group is Group.TECHNICAL else []})
+            for group in Group
+        ],
+        ("Provenance", {"fields": ["original_sha256", "created_at", "updated_at"]}),
+    ]
+    readonly_fields = ["id", "kind", "preview_large", "warnings", "original_sha256", "created_at", "updated_at",
+                       *[f.name for f in FIELDS]]
+
+    @admin.display(description="")
+    def preview(self, asset):
+        if asset.kind == "image":
+            url = reverse("asset-thumbnail", kwargs={"pk": asset.pk})
+            return format_html('<img src="{}" alt="" style="max-height:64px;max-width:96px" loading="lazy">', url)
+        url = reverse("asset-file-download", kwargs={"pk": asset.pk, "number": 1})
+        duration = f"{asset.duration_seconds:.1f} s" if asset.duration_seconds else ""
+        return format_html('<audio controls preload="none" src="{}" style="width:180px"></audio><br>{}', url, duration)
+
+    @admin.display(description="Preview")
+    def preview_large(self, asset):
+        if asset.kind == "image":
+            url = reverse("asset-thumbnail", kwargs={"pk": asset.pk})
+            return format_html('<img src="{}" alt="" style="max-width:320px">', url)
+        return self.preview(asset)
+
+    @admin.display(description="Title", ordering="title")
+    def title_or_id(self, asset):
+        return asset.title or asset.headline or asset.id
+
+    @admin.display(description="Creators")
+    def creators_text(self, asset):
+        return ", ".join(asset.creators)
+
+
+@admin.register(IngestRecord)
+class IngestRecordAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "status", "original_name", "asset_link", "error"]
+    list_filter = ["status", "created_at"]
+    search_fields = ["original_name", "error", "sha256"]
+    show_full_result_count = False
+    readonly_fields = ["status", "original_name", "sha256", "size", "asset", "error", "warnings", "created_at"]
+
+    @admin.display(description="Asset")
+    def asset_link(self, record):
+        if record.asset_id is None:
+            return ""
+        return format_html('<a href="{}">{}</a>', reverse("admin:assets_asset_change", args=[record.asset_id]), record.asset_id)

@@ -1,0 +1,44 @@
+from django.urls import reverse
+from rest_framework import serializers
+
+from assets.fields import FIELDS
+from assets.models import Asset, FileVersion
+
+
+class FileVersionSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FileVersion
+        fields = ["number", "sha256", "size", "mime_type", "origin", "created_at", "download_url"]
+
+    def get_download_url(self, version: FileVersion) -> str:
+        url = reverse("asset-file-download", kwargs={"pk": version.asset_id, "number": version.number})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class AssetSerializer(serializers.ModelSerializer):
+    metadata = serializers.SerializerMethodField()
+    files = FileVersionSerializer(source="versions", many=True, read_only=True)
+    original_names = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
+    thumbnail_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Asset
+        fields = ["id", "kind", "metadata", "files", "original_names", "warnings", "thumbnail_url", "created_at",
+                  "updated_at"]
+
+    def get_metadata(self, asset: Asset) -> dict:
+        return {field.name: getattr(asset, field.name) for field in FIELDS}
+
+    def get_thumbnail_url(self, asset: Asset) -> str | None:
+        if asset.kind != "image":
+            return None
+        url = reverse("asset-thumbnail", kwargs={"pk": asset.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request else url
+
+
+class AssetUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, use_url=False)

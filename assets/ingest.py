@@ -1,0 +1,307 @@
+"""Ingest: files in, assets out. The one path behind the CLI, the API and the Celery task.
+
+Each file is staged (copied into dam's staging folder under a name dam chooses, hashed on the
+way), its type detected from content, its pixels or audio decoded in full, its metadata read
+(ExifTool in one batch call for many files, mutagen for audio tags), and then stored and
+recorded in one database transaction. A file that fails any step becomes a ``failed`` ingest
+record with a reason; the other files of the batch go on. Nothing is half-written: the raw
+object is content-addressed (storing it twice is harmless) and the rows commit together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import unicodedata
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from assets import signals
+from assets.detection import HEAD_BYTES, MediaFormat, describe_unsupported, detect_format, extension_mismatch
+from assets.metadata.audio import audio_metadata
+from assets.metadata.exiftool import exiftool_session
+from assets.metadata.image import image_metadata
+from assets.metadata.result import MetadataRead
+from assets.models import Asset, FileVersion, IngestRecord, OriginalName, asset_id_for
+from assets.storage import blob_save
+from assets.validation import IngestError, Inspection, inspect_file
+
+logger = logging.getLogger(__name__)
+
+NAME_LIMIT = 1024
+_COPY_CHUNK = 1 << 20
+
+
+@dataclass
+class IngestSource:
+    """One file to ingest. ``name`` is what the user called it (kept as metadata only);
+    ``label`` is how to report it back (the path as given on the command line)."""
+
+    name: str
+    label: str
+    open: Callable[[], BinaryIO]
+    size: int | None = None
+
+    @classmethod
+    def from_path(cls, path: Path) -> IngestSource:
+        return cls(name=safe_name(os.fsencode(path.name)), label=safe_name(os.fsencode(str(path))),
+                   open=lambda: path.open("rb"), size=None)
+
+
+@dataclass
+class IngestResult:
+    path: str
+    status: str
+    asset_id: str | None = None
+    error: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"path": self.path, "asset_id": self.asset_id, "status": self.status, "error": self.error or None,
+                "warnings": self.warnings}
+
+
+@dataclass
+class _Staged:
+    index: int
+    source: IngestSource
+    path: Path
+    sha256: str
+    size: int
+    media_format: MediaFormat
+    warnings: list[str] = field(default_factory=list)
+    inspection: Inspection | None = None
+    tags: dict = field(default_factory=dict)
+
+
+def safe_name(raw: bytes | str) -> str:
+    """A file name made safe to keep as text: undecodable bytes, NUL and control characters
+    escaped, capped in length. Used only as metadata, never as a path."""
+    if isinstance(raw, str):
+        raw = raw.encode("utf-8", errors="surrogateescape")
+    text = raw.decode("utf-8", errors="backslashreplace")
+    text = "".join(
+        ch if unicodedata.category(ch)[0] != "C" else f"\\x{ord(ch):02x}" if ord(ch) < 256 else f"\\u{ord(ch):04x}"
+        for ch in text
+    )
+    if len(text) > NAME_LIMIT:
+        text = text[: NAME_LIMIT - 1] + "…"
+    return text
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files under the given files and folders, recursively, in a stable order; hidden
+    files and folders (names starting with a dot) inside folders are skipped."""
+    for path in paths:
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        yield Path(root) / name
+        else:
+            yield path
+
+
+def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
+    """Ingest a batch of files; one result per source, in order."""
+    results: dict[int, IngestResult] = {}
+    staged: list[_Staged] = []
+    try:
+        for index, source in enumerate(sources):
+            try:
+                staged.append(_stage(index, source))
+            except IngestError as error:
+                results[index] = _record_failure(source, str(error))
+            except Exception as error:  # unreadable source: permissions, vanished file, I/O error
+                logger.exception("could not read %s", source.label)
+                results[index] = _record_failure(source, f"the file could not be read ({error})")
+
+        to_create: list[_Staged] = []
+        seen: dict[str, _Staged] = {}
+        later_duplicates: list[_Staged] = []
+        existing = set(FileVersion.objects.filter(sha256__in=[s.sha256 for s in staged]).values_list("sha256", flat=True))
+        for item in staged:
+            if item.sha256 in existing:
+                results[item.index] = _record_existing(item)
+            elif item.sha256 in seen:
+                later_duplicates.append(item)
+            else:
+                seen[item.sha256] = item
+                to_create.append(item)
+
+        inspected: list[_Staged] = []
+        for item in to_create:
+            try:
+                item.inspection = inspect_file(item.path, item.media_format)
+                inspected.append(item)
+            except IngestError as error:
+                results[item.index] = _record_failure(item.source, str(error), item)
+
+        _read_tags(inspected)
+        for item in inspected:
+            try:
+                results[item.index] = _create(item)
+            except IngestError as error:
+                results[item.index] = _record_failure(item.source, str(error), item)
+            except Exception as error:
+                logger.exception("ingest of %s failed", item.source.label)
+                results[item.index] = _record_failure(item.source, f"dam could not process the file ({type(error).__name__}: {error})", item)
+        for item in later_duplicates:
+            first = seen[item.sha256]
+            if results[first.index].status == IngestRecord.Status.FAILED:
+                results[item.index] = _record_failure(item.source, results[first.index].error, item)
+            else:
+                results[item.index] = _record_existing(item)
+    finally:
+        for item in staged:
+            item.path.unlink(missing_ok=True)
+    return [results[index] for index in range(len(sources))]
+
+
+def ingest_paths(paths: Iterable[Path], batch_size: int | None = None) -> Iterator[IngestResult]:
+    """Ingest files and folders (recursively), batching ExifTool calls. Yields one result per file."""
+    batch_size = batch_size or settings.DAM_INGEST_BATCH_SIZE
+    batch: list[IngestSource] = []
+    for path in iter_files(paths):
+        batch.append(IngestSource.from_path(path))
+        if len(batch) >= batch_size:
+            yield from ingest_sources(batch)
+            batch = []
+    if batch:
+        yield from ingest_sources(batch)
+
+
+def _stage(index: int, source: IngestSource) -> _Staged:
+    limit = settings.DAM_MAX_FILE_BYTES
+    if source.size is not None and source.size > limit:
+        raise IngestError(_too_big(source.size, limit))
+    staging = Path(settings.DAM_STAGING_DIR)
+    staging.mkdir(parents=True, exist_ok=True)
+    partial = staging / f"{uuid.uuid4().hex}.part"
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    try:
+        with source.open() as reader, partial.open("wb") as writer:
+            while chunk := reader.read(_COPY_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise IngestError(_too_big(size, limit, at_least=True))
+                if len(head) < HEAD_BYTES:
+                    head += chunk[: HEAD_BYTES - len(head)]
+                digest.update(chunk)
+                writer.write(chunk)
+        if size == 0:
+            raise IngestError("the file is empty (0 bytes)")
+        media_format = detect_format(head)
+        if media_format is None:
+            raise IngestError(describe_unsupported(head))
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    # ExifTool reads some formats by extension too, so the staged copy carries the detected one.
+    path = partial.with_suffix(f".{media_format.extension}")
+    partial.rename(path)
+    staged = _Staged(index, source, path, digest.hexdigest(), size, media_format)
+    mismatch = extension_mismatch(source.name, media_format)
+    if mismatch:
+        staged.warnings.append(mismatch)
+    return staged
+
+
+def _too_big(size: int, limit: int, at_least: bool = False) -> str:
+    return (f"the file is {'over ' if at_least else ''}{size / 1e6:.1f} MB, larger than the limit of "
+            f"{limit / 1e6:.1f} MB (DAM_MAX_FILE_BYTES)")
+
+
+def _read_tags(items: list[_Staged]) -> None:
+    """One ExifTool call for the whole batch; one call per file if the batch call fails."""
+    if not items:
+        return
+    session = exiftool_session()
+    try:
+        tags = session.read([item.path for item in items])
+    except Exception:
+        logger.warning("ExifTool failed on a batch of %d files; reading them one by one", len(items), exc_info=True)
+        tags = {}
+        for item in items:
+            try:
+                tags.update(session.read([item.path]))
+            except Exception as error:
+                tags[str(item.path)] = {"ExifTool:Error": f"ExifTool failed on this file ({error})"}
+    for item in items:
+        item.tags = tags.get(str(item.path), {})
+
+
+def _metadata(item: _Staged) -> MetadataRead:
+    if item.tags.get("ExifTool:Error"):
+        item.warnings.append(f"ExifTool could not read the file's metadata: {item.tags['ExifTool:Error']}")
+    if item.media_format.kind == "image":
+        read = image_metadata(item.tags)
+    else:
+        read = audio_metadata(item.path, item.tags)
+    inspection = item.inspection
+    technical = {
+        "mime_type": item.media_format.mime_type,
+        "width": inspection.width,
+        "height": inspection.height,
+        "duration_seconds": inspection.duration_seconds or read.values.get("duration_seconds"),
+        "sample_rate": inspection.sample_rate or read.values.get("sample_rate"),
+        "channels": inspection.channels or read.values.get("channels"),
+    }
+    read.values.update(technical)
+    return read
+
+
+def _create(item: _Staged) -> IngestResult:
+    read = _metadata(item)
+    warnings = item.warnings + read.warnings
+    key = blob_save(item.path, item.sha256, item.media_format.extension)
+    try:
+        with transaction.atomic():
+            asset = Asset(id=asset_id_for(item.sha256), kind=item.media_format.kind, original_sha256=item.sha256,
+                          warnings=warnings, **read.values)
+            asset.save(force_insert=True)
+            version = FileVersion.objects.create(
+                asset=asset, number=1, sha256=item.sha256, size=item.size, mime_type=item.media_format.mime_type,
+                storage_name=key, origin=FileVersion.Origin.INGEST, metadata=read.values, raw_tags=read.raw,
+            )
+            asset.current_version = version
+            asset.save(update_fields=["current_version"])
+            OriginalName.objects.create(asset=asset, name=item.source.name)
+            IngestRecord.objects.create(status=IngestRecord.Status.CREATED, original_name=item.source.name,
+                                        sha256=item.sha256, size=item.size, asset=asset, warnings=warnings)
+            transaction.on_commit(lambda: signals.file_version_created.send(sender=FileVersion, file_version_id=version.pk))
+    except IntegrityError:
+        # The same bytes were ingested concurrently by another process: theirs stands.
+        if FileVersion.objects.filter(sha256=item.sha256).exists():
+            return _record_existing(item)
+        raise
+    return IngestResult(path=item.source.label, status=IngestRecord.Status.CREATED, asset_id=asset.id, warnings=warnings)
+
+
+def _record_existing(item: _Staged) -> IngestResult:
+    version = FileVersion.objects.select_related("asset").get(sha256=item.sha256)
+    with transaction.atomic():
+        OriginalName.objects.get_or_create(asset=version.asset, name=item.source.name)
+        IngestRecord.objects.create(status=IngestRecord.Status.EXISTS, original_name=item.source.name,
+                                    sha256=item.sha256, size=item.size, asset=version.asset, warnings=item.warnings)
+    return IngestResult(path=item.source.label, status=IngestRecord.Status.EXISTS, asset_id=version.asset_id,
+                        warnings=item.warnings)
+
+
+def _record_failure(source: IngestSource, reason: str, item: _Staged | None = None) -> IngestResult:
+    IngestRecord.objects.create(status=IngestRecord.Status.FAILED, original_name=source.name, error=reason,
+                                sha256=item.sha256 if item else "", size=item.size if item else None,
+                                warnings=item.warnings if item else [])
+    return IngestResult(path=source.label, status=IngestRecord.Status.FAILED, error=reason,
+                        warnings=item.warnings if item else [])
+

@@ -1,0 +1,52 @@
+"""python manage.py ingest PATH [PATH ...]: files or folders, recursively."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from assets.ingest import ingest_paths, iter_files
+
+
+class Command(BaseCommand):
+    help = "Ingest image and audio files (or folders, recursively) into dam."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", type=Path)
+        parser.add_argument("--json", action="store_true",
+                            help="print one JSON object per file on stdout (progress and logs go to stderr)")
+        parser.add_argument("--batch-size", type=int, default=None, help="files per ExifTool call (DAM_INGEST_BATCH_SIZE)")
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args, paths, json: bool = False, batch_size=None, no_progress=False, **options):
+        missing = [str(p) for p in paths if not p.exists()]
+        if missing:
+            raise CommandError(f"no such file or folder: {', '.join(missing)}")
+        total = sum(1 for _ in iter_files(paths))
+        counts = {"created": 0, "exists": 0, "failed": 0}
+        started = time.perf_counter()
+        progress = tqdm(total=total, unit="file", file=sys.stderr, disable=no_progress or total == 0, dynamic_ncols=True)
+        for result in ingest_paths(paths, batch_size=batch_size):
+            counts[result.status] += 1
+            progress.update(1)
+            progress.set_postfix(counts, refresh=False)
+            if json:
+                self.stdout.write(_json_dumps(result.as_json()))
+            elif result.status == "failed":
+                progress.write(f"failed: {result.path}: {result.error}", file=sys.stderr)
+        progress.close()
+        elapsed = time.perf_counter() - started
+        done = sum(counts.values())
+        rate = done / elapsed if elapsed > 0 else 0.0
+        summary = (f"{done} files in {elapsed:.1f} s ({rate:.1f} files/s): {counts['created']} created, "
+                   f"{counts['exists']} already in dam, {counts['failed']} failed")
+        self.stderr.write(summary)
+
+
+def _json_dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,164 @@
+"""The asset registry: assets, their immutable file versions, names they arrived under, ingests."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+
+from assets.fields import FIELDS, Field, FieldType
+
+ASSET_ID_LENGTH = 32
+
+
+def asset_id_for(sha256: str) -> str:
+    """An asset's ID: the first 128 bits of the SHA-256 of its original bytes, in hex.
+
+    Derived from content only, so the same bytes get the same ID on every machine, forever.
+    """
+    return sha256[:ASSET_ID_LENGTH]
+
+
+class Kind(models.TextChoices):
+    IMAGE = "image", "Image"
+    AUDIO = "audio", "Audio"
+
+
+class Asset(models.Model):
+    """One piece of media. Its canonical metadata columns come from the field table."""
+
+    id = models.CharField(primary_key=True, max_length=ASSET_ID_LENGTH, editable=False)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    original_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    current_version = models.ForeignKey(
+        "FileVersion", null=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    warnings = models.JSONField(default=list, blank=True, help_text="Problems found in the file that did not stop ingest.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [
+            GinIndex(fields=["keywords"], name="asset_keywords_gin"),
+            models.Index(fields=["kind", "-created_at"], name="asset_kind_created"),
+            models.Index(fields=["country_code"], name="asset_country_code"),
+            models.Index(fields=["city"], name="asset_city"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="asset_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="asset_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="asset_coordinates_paired",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.id
+
+    @property
+    def has_gps(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    def metadata(self) -> dict:
+        """The canonical fields as a plain dict, in field-table order."""
+        return {field.name: getattr(self, field.name) for field in FIELDS}
+
+
+def _model_field(field: Field) -> models.Field:
+    options = {"verbose_name": field.label, "blank": True, "editable": field.editable}
+    if field.type is FieldType.LIST:
+        return ArrayField(models.TextField(), default=list, **options)
+    if field.type in (FieldType.TEXT, FieldType.DATETIME):
+        return models.TextField(default="", **options)
+    if field.type is FieldType.FLOAT:
+        return models.FloatField(null=True, **options)
+    if field.type is FieldType.INT:
+        return models.BigIntegerField(null=True, **options)
+    if field.type is FieldType.BOOL:
+        return models.BooleanField(null=True, **options)
+    raise ValueError(f"no column type for {field.type}")
+
+
+for _field in FIELDS:
+    Asset.add_to_class(_field.name, _model_field(_field))
+
+
+class FileVersion(models.Model):
+    """One immutable, content-addressed file of an asset. Version 1 is the original upload."""
+
+    class Origin(models.TextChoices):
+        INGEST = "ingest", "Ingested"
+        WRITEBACK = "writeback", "Metadata written back"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64, unique=True)
+    size = models.BigIntegerField()
+    mime_type = models.CharField(max_length=100)
+    storage_name = models.CharField(max_length=255, help_text="Key of the stored object (content-addressed).")
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.INGEST)
+    metadata = models.JSONField(default=dict, help_text="Canonical fields as read from this file.")
+    raw_tags = models.JSONField(default=dict, help_text="Every tag ExifTool and mutagen reported, grouped.")
+    thumbnail_name = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["asset", "number"]
+        constraints = [models.UniqueConstraint(fields=["asset", "number"], name="file_version_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} v{self.number}"
+
+
+class OriginalName(models.Model):
+    """A name an asset's bytes arrived under. Stored as metadata only; it never decides a path."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="original_names")
+    name = models.TextField()
+    first_seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_seen_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["asset", "name"], name="original_name_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IngestRecord(models.Model):
+    """One attempt to ingest one file, whatever came of it."""
+
+    class Status(models.TextChoices):
+        CREATED = "created", "Created"
+        EXISTS = "exists", "Already in dam"
+        FAILED = "failed", "Failed"
+
+    status = models.CharField(max_length=8, choices=Status.choices, db_index=True)
+    original_name = models.TextField(blank=True, default="")
+    sha256 = models.CharField(max_length=64, blank=True, default="")
+    size = models.BigIntegerField(null=True)
+    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.SET_NULL, related_name="ingests")
+    error = models.TextField(blank=True, default="")
+    warnings = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(error=""), name="ingest_failure_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()}: {self.original_name}"

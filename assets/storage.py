@@ -1,0 +1,36 @@
+"""Content-addressed storage of raw files through Django's storage API (local disk or S3).
+
+An object's key is derived from the SHA-256 of its bytes, never from a file name, so a stored
+object is never overwritten by different bytes and a name from outside never decides a path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+
+def content_key(sha256: str, extension: str, prefix: str = "files") -> str:
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
+    return f"{prefix}/{sha256[:2]}/{sha256[2:4]}/{sha256}.{extension}"
+
+
+def blob_save(source: Path, sha256: str, extension: str, prefix: str = "files") -> str:
+    """Store ``source`` under its content key and return the key. Idempotent: an object that is
+    already there (the same bytes, by construction) is left as it is."""
+    key = content_key(sha256, extension, prefix)
+    if default_storage.exists(key):
+        return key
+    with source.open("rb") as handle:
+        saved = default_storage.save(key, File(handle, name=key))
+    if saved != key:
+        # Another process stored the same bytes between our check and our save: keep theirs.
+        default_storage.delete(saved)
+    return key
+
+
+def blob_open(key: str):
+    return default_storage.open(key, "rb")
