@@ -1,0 +1,129 @@
+"""python manage.py demo: the whole service on one machine, on the embedded default.
+
+Applies migrations, creates an admin login, starts a real Celery worker process, ingests
+fixtures/, and serves the admin and the API on localhost until interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from rest_framework.authtoken.models import Token
+
+from dam import runtime
+
+DEMO_USER = "admin"
+
+
+class Command(BaseCommand):
+    help = "Run dam on this machine: database, worker, sample media and the web admin/API."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("DAM_PORT", "8000")))
+        parser.add_argument("--no-serve", action="store_true",
+                            help="set everything up and ingest the fixtures, then stop (no web server)")
+        parser.add_argument("--fixtures", type=Path, default=runtime.PROJECT_DIR / "fixtures")
+
+    def handle(self, *args, port: int, no_serve: bool, fixtures: Path, **options):
+        self.stderr.write(f"dam state folder: {runtime.state_dir()}")
+        self.stderr.write("applying database migrations…")
+        call_command("migrate", interactive=False, verbosity=0)
+        password = self._demo_login()
+        worker = self._worker_start()
+        try:
+            self._worker_wait(worker)
+            self.stderr.write(f"ingesting {fixtures}…")
+            call_command("ingest", str(fixtures), stdout=self.stderr, stderr=self.stderr)
+            if no_serve:
+                self._thumbnails_wait()
+                return
+            port = _free_port(port)
+            token = Token.objects.get_or_create(user=get_user_model().objects.get(username=DEMO_USER))[0].key
+            self.stdout.write(
+                "\n"
+                f"  dam is running at   http://127.0.0.1:{port}/admin/\n"
+                f"  log in as           {DEMO_USER} / {password}\n"
+                f"  REST API            http://127.0.0.1:{port}/api/assets/\n"
+                f"  API token           curl -H 'Authorization: Token {token}' http://127.0.0.1:{port}/api/assets/\n"
+                f"  worker log          {self._worker_log}\n"
+                "  stop with Ctrl-C\n"
+            )
+            call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)
+        finally:
+            self._worker_stop(worker)
+            if settings.EMBEDDED and os.environ.get("DAM_DEMO_KEEP_DATABASE") != "1":
+                runtime.embedded_postgres_stop()
+
+    def _demo_login(self) -> str:
+        """The admin user, with a password generated once and kept in the state folder."""
+        password_file = runtime.state_dir() / "demo-admin-password"
+        if not password_file.exists():
+            password_file.write_text(secrets.token_urlsafe(12))
+            password_file.chmod(0o600)
+        password = password_file.read_text().strip()
+        user, _ = get_user_model().objects.get_or_create(username=DEMO_USER, defaults={"email": "admin@localhost"})
+        user.is_staff = user.is_superuser = True
+        user.set_password(password)
+        user.save()
+        return password
+
+    def _worker_start(self) -> subprocess.Popen:
+        self._worker_log = runtime.state_dir() / "worker.log"
+        self.stderr.write(f"starting a Celery worker (log: {self._worker_log})…")
+        env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL") or settings.DATABASE_URL}
+        if settings.EMBEDDED:
+            env.pop("DATABASE_URL")  # the worker finds the embedded server the same way we did
+        with open(self._worker_log, "ab") as log:
+            return subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "dam", "worker", "-Q", "ingest,default", "--concurrency", "2",
+                 "--loglevel", "INFO", "-n", f"demo-{os.getpid()}@%h"],
+                cwd=runtime.PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+
+    def _worker_wait(self, worker: subprocess.Popen, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if worker.poll() is not None:
+                raise SystemExit(f"the Celery worker exited (code {worker.returncode}); see {self._worker_log}")
+            if b" ready." in self._worker_log.read_bytes()[-20000:]:
+                return
+            time.sleep(0.2)
+        raise SystemExit(f"the Celery worker did not start within {timeout:.0f} s; see {self._worker_log}")
+
+    def _thumbnails_wait(self, timeout: float = 60) -> None:
+        from assets.models import FileVersion
+
+        deadline = time.monotonic() + timeout
+        pending = FileVersion.objects.filter(asset__kind="image", thumbnail_name="")
+        while pending.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = pending.count()
+        self.stderr.write(f"thumbnails rendered by the worker ({left} still pending)")
+
+    def _worker_stop(self, worker: subprocess.Popen) -> None:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
+
+
+def _free_port(preferred: int) -> int:
+    for port in range(preferred, preferred + 50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise SystemExit(f"no free port between {preferred} and {preferred + 49}; set DAM_PORT")

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Everything from a fresh clone: set-up, then the whole test suite on real parts
+# (embedded PostgreSQL with pgvector, ExifTool, a real Celery worker).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/setup.sh
+exec "${DAM_VENV:-.venv}/bin/python" -m pytest "$@"

@@ -1,0 +1,155 @@
+"""Shared test fixtures: real files, the real database, a real Celery worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+FIXTURES_DIR = PROJECT_DIR / "fixtures"
+TEST_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def manifest() -> dict:
+    """What each fixture file should read as (written by fixtures/make_fixtures.py)."""
+    return json.loads((FIXTURES_DIR / "MANIFEST.json").read_text())
+
+
+@pytest.fixture
+def media_copy(tmp_path):
+    """Copy a fixture (path relative to fixtures/) into a temporary folder, optionally renamed."""
+
+    def copy(relative: str, name: str | None = None) -> Path:
+        target = tmp_path / (name or Path(relative).name)
+        shutil.copyfile(FIXTURES_DIR / relative, target)
+        return target
+
+    return copy
+
+
+@pytest.fixture
+def api_client(django_user_model):
+    from rest_framework.test import APIClient
+
+    user = django_user_model.objects.create_user(username="librarian", password="pw-librarian")
+    client = APIClient()
+    client.force_authenticate(user)
+    client.user = user
+    return client
+
+
+def database_url(connection) -> str:
+    """A libpq URL for the database a Django connection uses (the test database in tests)."""
+    params = connection.settings_dict
+    host = quote(params["HOST"] or "", safe="")
+    password = f":{quote(params['PASSWORD'])}" if params.get("PASSWORD") else ""
+    return f"postgresql://{params['USER']}{password}@{host}:{params['PORT'] or 5432}/{params['NAME']}"
+
+
+class WorkerProcess:
+    def __init__(self, process: subprocess.Popen, log_path: Path) -> None:
+        self.process = process
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM, timeout: float = 30) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, sig)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+def broker_purge() -> None:
+    """Drop messages left in the filesystem broker by tests that ran without a worker."""
+    queue_dir = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+    for message in queue_dir.glob("*"):
+        message.unlink(missing_ok=True)
+
+
+def worker_start(tmp_path: Path, name: str = "test") -> WorkerProcess:
+    """Start a real `celery worker` process on the test database and the test broker."""
+    from django.db import connection
+
+    log_path = tmp_path / f"worker-{name}.log"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url(connection),
+           "DAM_LOG_LEVEL": "INFO"}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "dam", "worker", "-Q", "ingest,default", "--pool", "solo",
+             "--loglevel", "INFO", "-n", f"{name}-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+             "--without-heartbeat"],
+            cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+    worker = WorkerProcess(process, log_path)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited with {process.returncode}:\n{worker.log()}")
+        if " ready." in worker.log():
+            return worker
+        time.sleep(0.2)
+    worker.stop(signal.SIGKILL)
+    raise RuntimeError(f"the Celery worker did not become ready:\n{worker.log()}")
+
+
+@pytest.fixture
+def celery_worker(transactional_db, tmp_path):
+    """A real Celery worker process consuming from the real (filesystem) broker."""
+    broker_purge()
+    worker = worker_start(tmp_path)
+    yield worker
+    worker.stop()
+
+
+def wait_for(predicate, timeout: float = 60, interval: float = 0.2, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {message}")
+
+
+@pytest.fixture
+def make_jpeg(tmp_path):
+    """A small real JPEG with distinct pixels per ``seed``; metadata optionally written by ExifTool."""
+    from PIL import Image, ImageDraw
+
+    def make(name: str = "picture.jpg", seed: int = 0, tags: dict | None = None, folder: Path | None = None) -> Path:
+        folder = folder or tmp_path
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image = Image.new("RGB", (64, 48), ((seed * 37) % 256, (seed * 91) % 256, (seed * 53) % 256))
+        ImageDraw.Draw(image).rectangle([seed % 40, seed % 30, seed % 40 + 10, seed % 30 + 10], fill=(255, 255, 255))
+        image.save(path, "JPEG", quality=90)
+        if tags:
+            exiftool_write(path, tags)
+        return path
+
+    return make
+
+
+def exiftool_write(path: Path, tags: dict) -> None:
+    args = ["exiftool", "-overwrite_original", "-q", "-m", "-charset", "iptc=UTF8", "-codedcharacterset=utf8"]
+    for tag, value in tags.items():
+        values = value if isinstance(value, list) else [value]
+        args += [f"-{tag}={item}" for item in values]
+    subprocess.run([*args, str(path)], check=True, capture_output=True)
