@@ -5,6 +5,7 @@ Each failure raises ``IngestError`` with a reason a librarian can act on.
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +61,7 @@ def inspect_image(path: Path, media_format: MediaFormat) -> Inspection:
             with Image.open(path) as image:
                 width, height = image.size
                 if width * height > limit:
-                    raise IngestError(_bomb_message(width, height, limit))
+                    raise IngestError(_bomb_message(width * height, limit, width, height))
                 if image.format != _PILLOW_FORMATS[media_format.key]:
                     raise IngestError(
                         f"the file starts like a {media_format.label} but decodes as {image.format or 'nothing known'}"
@@ -69,7 +70,7 @@ def inspect_image(path: Path, media_format: MediaFormat) -> Inspection:
     except IngestError:
         raise
     except Image.DecompressionBombError as error:
-        raise IngestError(_bomb_message(*_size_from(error), limit)) from error
+        raise IngestError(_bomb_message(_declared_pixels(error), limit)) from error
     except UnidentifiedImageError as error:
         raise IngestError(f"the file looks like a {media_format.label} but its content is corrupt and cannot be decoded") from error
     except OSError as error:
@@ -85,19 +86,18 @@ def inspect_image(path: Path, media_format: MediaFormat) -> Inspection:
     return Inspection(width=width, height=height)
 
 
-def _bomb_message(width: int, height: int, limit: int) -> str:
+def _bomb_message(pixels: int, limit: int, width: int | None = None, height: int | None = None) -> str:
+    size = f"{width}×{height} pixels ({pixels / 1e6:,.0f} megapixels)" if width else f"{pixels / 1e6:,.0f} megapixels"
     return (
-        f"the image declares {width}×{height} pixels ({width * height / 1e6:.0f} megapixels), over the limit of "
-        f"{limit / 1e6:.0f} megapixels (DAM_MAX_IMAGE_PIXELS): refused as a possible decompression bomb"
+        f"the image declares {size}, over the limit of {limit / 1e6:,.0f} megapixels (DAM_MAX_IMAGE_PIXELS): "
+        "refused as a possible decompression bomb"
     )
 
 
-def _size_from(error: Exception) -> tuple[int, int]:
-    import re
-
+def _declared_pixels(error: Exception) -> int:
+    """Pillow's DecompressionBombError names the pixel count: "Image size (N pixels) exceeds…"."""
     match = re.search(r"\((\d+) pixels\)", str(error))
-    pixels = int(match.group(1)) if match else 0
-    return pixels, 1
+    return int(match.group(1)) if match else 0
 
 
 def inspect_audio(path: Path, media_format: MediaFormat) -> Inspection:
@@ -120,7 +120,8 @@ def inspect_audio(path: Path, media_format: MediaFormat) -> Inspection:
     except IngestError:
         raise
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
-        raise IngestError(f"the {media_format.label} cannot be decoded: it is corrupt or truncated ({error})") from error
+        raise IngestError(f"the {media_format.label} cannot be decoded: it is corrupt or truncated "
+                          f"({_decoder_reason(error)})") from error
     if decoded == 0:
         raise IngestError(f"the {media_format.label} contains no audio")
     if media_format.key in _EXACT_LENGTH_FORMATS and declared and decoded < declared:
@@ -129,6 +130,14 @@ def inspect_audio(path: Path, media_format: MediaFormat) -> Inspection:
             f"{declared / sample_rate:.2f} s can be decoded"
         )
     return Inspection(duration_seconds=round(decoded / sample_rate, 3), sample_rate=sample_rate, channels=channels)
+
+
+def _decoder_reason(error: Exception) -> str:
+    """libsndfile's message without dam's staging path, and in plainer words."""
+    message = re.sub(r"^Error opening '.*?': ", "", str(error))
+    if "possibly a pipe" in message or "Format not recognised" in message:
+        return "no decodable audio data found"
+    return message.rstrip(".")
 
 
 def _inspect_with_mutagen(path: Path, media_format: MediaFormat) -> Inspection:

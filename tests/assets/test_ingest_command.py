@@ -1,0 +1,51 @@
+"""`manage.py ingest`: files and folders in, one JSON line per file out, progress on stderr."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from assets.models import Asset
+from tests.conftest import PROJECT_DIR, database_url
+
+
+@pytest.mark.django_db
+def test_json_lines_for_a_folder_with_good_and_bad_files(tmp_path, make_jpeg, capsys):
+    make_jpeg("a.jpg", seed=700, folder=tmp_path / "shoot")
+    make_jpeg("b.jpg", seed=701, folder=tmp_path / "shoot" / "day two")
+    (tmp_path / "shoot" / "readme.txt").write_text("not media")
+    (tmp_path / "shoot" / ".DS_Store").write_bytes(b"\x00\x00\x00\x01Bud1")  # hidden: skipped
+    call_command("ingest", str(tmp_path / "shoot"), "--json", "--no-progress")
+    captured = capsys.readouterr()
+    lines = [json.loads(line) for line in captured.out.splitlines()]
+    assert [(line["path"].rsplit("/", 1)[-1], line["status"]) for line in lines] == [
+        ("a.jpg", "created"), ("readme.txt", "failed"), ("b.jpg", "created")]
+    assert all(set(line) >= {"path", "asset_id", "status", "error"} for line in lines)
+    assert lines[1]["error"] == "the file is text, not a supported image or audio file" and lines[1]["asset_id"] is None
+    assert "3 files in" in captured.err and "2 created, 0 already in dam, 1 failed" in captured.err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stdout_stays_machine_readable_in_a_real_process(tmp_path, make_jpeg):
+    first = make_jpeg("one.jpg", seed=702)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url(connection),
+           "DAM_LOG_LEVEL": "DEBUG"}
+    command = [sys.executable, "manage.py", "ingest", "--json", str(first), str(first)]
+    process = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120)
+    assert process.returncode == 0, process.stderr
+    lines = [json.loads(line) for line in process.stdout.splitlines()]  # every stdout line is JSON
+    assert [line["status"] for line in lines] == ["created", "exists"]
+    assert "files/s" in process.stderr
+    assert Asset.objects.filter(pk=lines[0]["asset_id"]).exists()
+
+
+@pytest.mark.django_db
+def test_missing_path_is_a_clear_error(tmp_path):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="no such file or folder"):
+        call_command("ingest", str(tmp_path / "nowhere"))
