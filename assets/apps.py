@@ -13,3 +13,9 @@ class AssetsConfig(AppConfig):
 
         # Pillow refuses images over twice this size by itself; dam refuses them at this size.
         Image.MAX_IMAGE_PIXELS = settings.DAM_MAX_IMAGE_PIXELS
+        try:  # HEIC decoding (pillow-heif is a dependency; guarded for slimmed-down installs)
+            from pillow_heif import register_heif_opener
+
+            register_heif_opener()
+        except ImportError:  # pragma: no cover - depends on the installation
+            pass

@@ -15,15 +15,6 @@ from PIL import Image, UnidentifiedImageError
 
 from assets.detection import MediaFormat
 
-try:  # HEIC decoding needs the optional pillow-heif package
-    from pillow_heif import register_heif_opener
-
-    register_heif_opener()
-    HEIC_SUPPORTED = True
-except ImportError:  # pragma: no cover - depends on the installation
-    HEIC_SUPPORTED = False
-
-
 class IngestError(Exception):
     """A file dam refuses, with the reason in words a librarian understands."""
 
@@ -52,7 +43,7 @@ def inspect_file(path: Path, media_format: MediaFormat) -> Inspection:
 
 def inspect_image(path: Path, media_format: MediaFormat) -> Inspection:
     limit = settings.DAM_MAX_IMAGE_PIXELS
-    if media_format.key == "heic" and not HEIC_SUPPORTED:
+    if media_format.key == "heic" and "HEIF" not in Image.OPEN:
         raise IngestError("HEIC images need the pillow-heif package, which is not installed on this server")
     try:
         with warnings.catch_warnings():

@@ -40,8 +40,10 @@ def _id3_values(tags: ID3) -> dict[str, list[str]]:
             name = f"TXXX:{frame.desc.upper()}"
             texts = [str(t) for t in frame.text]
         elif frame_id == "COMM":
-            name = "COMM"
-            texts = [str(t) for t in frame.text] if not frame.desc else []
+            # The plain comment has no description; mutagen gives ID3v1's comment one of its own.
+            if frame.desc not in ("", "ID3v1 Comment"):
+                continue
+            name, texts = "COMM", [str(t) for t in frame.text]
         elif frame_id.startswith("W") and hasattr(frame, "url"):
             name, texts = frame_id, [frame.url]
         elif frame_id == "APIC":
@@ -121,6 +123,9 @@ def audio_metadata(path: Path, exiftool_tags: dict) -> MetadataRead:
             continue
         values[field.name] = _field_value(field, family, tag_values, ape_values, exiftool_tags)
     values["date_created"] = _date_created(family, tag_values, exiftool_tags)
+    if exiftool_tags.get("ExifTool:Warning"):
+        # ExifTool notices damage mutagen reads straight through (e.g. a frame longer than its tag).
+        warnings.append(f"ExifTool: {exiftool_tags['ExifTool:Warning']}; check the tags read from this file")
     return MetadataRead(values=values, warnings=warnings, raw=raw)
 
 

@@ -33,9 +33,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("DAM_PORT", "8000")))
         parser.add_argument("--no-serve", action="store_true",
                             help="set everything up and ingest the fixtures, then stop (no web server)")
-        parser.add_argument("--fixtures", type=Path, default=runtime.PROJECT_DIR / "fixtures")
+        parser.add_argument("--fixtures", type=Path, nargs="+",
+                            default=[runtime.PROJECT_DIR / "fixtures" / folder for folder in ("images", "audio", "broken")],
+                            help="files or folders to ingest (default: the sample media in fixtures/, broken files included)")
 
-    def handle(self, *args, port: int, no_serve: bool, fixtures: Path, **options):
+    def handle(self, *args, port: int, no_serve: bool, fixtures: list[Path], **options):
         self.stderr.write(f"dam state folder: {runtime.state_dir()}")
         self.stderr.write("applying database migrations…")
         call_command("migrate", interactive=False, verbosity=0)
@@ -43,8 +45,8 @@ class Command(BaseCommand):
         worker = self._worker_start()
         try:
             self._worker_wait(worker)
-            self.stderr.write(f"ingesting {fixtures}…")
-            call_command("ingest", str(fixtures), stdout=self.stderr, stderr=self.stderr)
+            self.stderr.write(f"ingesting {', '.join(str(path) for path in fixtures)}…")
+            call_command("ingest", *[str(path) for path in fixtures], stdout=self.stderr, stderr=self.stderr)
             if no_serve:
                 self._thumbnails_wait()
                 return
