@@ -1,8 +1,10 @@
 """A read-only view of the registry for now; editing arrives with the librarian workflow."""
 
+import json
+
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from assets.fields import FIELDS, Group
 from assets.models import Asset, FileVersion, IngestRecord, OriginalName
@@ -55,17 +57,32 @@ class AssetAdmin(ReadOnlyAdmin):
     show_full_result_count = False  # no COUNT(*) over the whole table on every page
     list_per_page = 50
     inlines = [FileVersionInline, OriginalNameInline]
-    fieldsets = [
-        (None, {"fields": ["id", "kind", "preview_large", "warnings"]}),
-        *[
-            (group.value, {"fields": [f.name for f in FIELDS if f.group is group],
-                           "classes": ["collapse"] if group is Group.TECHNICAL else []})
-            for group in Group
-        ],
-        ("Provenance", {"fields": ["original_sha256", "created_at", "updated_at"]}),
-    ]
-    readonly_fields = ["id", "kind", "preview_large", "warnings", "original_sha256", "created_at", "updated_at",
-                       *[f.name for f in FIELDS]]
+    readonly_fields = ["id", "kind", "preview_large", "warnings_list", "original_sha256", "created_at", "updated_at",
+                       "raw_tags", *[f.name for f in FIELDS]]
+
+    def get_fieldsets(self, request, obj=None):
+        # Groups in the order a librarian reads them; audio fields only on audio assets.
+        groups = [g for g in Group if not (g is Group.AUDIO and obj is not None and obj.kind != "audio")]
+        return [
+            (None, {"fields": ["id", "kind", "preview_large", "warnings_list"]}),
+            *[(group.value, {"fields": [f.name for f in FIELDS if f.group is group],
+                             "classes": ["collapse"] if group is Group.TECHNICAL else []}) for group in groups],
+            ("Provenance", {"fields": ["original_sha256", "created_at", "updated_at"]}),
+            ("Raw tags", {"fields": ["raw_tags"], "classes": ["collapse"],
+                          "description": "Every tag ExifTool and mutagen reported for the current file version."}),
+        ]
+
+    @admin.display(description="Warnings")
+    def warnings_list(self, asset):
+        if not asset.warnings:
+            return "none"
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((w,) for w in asset.warnings)))
+
+    @admin.display(description="Raw tags (current version)")
+    def raw_tags(self, asset):
+        raw = asset.current_version.raw_tags if asset.current_version else {}
+        return format_html('<pre style="max-height:40em;overflow:auto;white-space:pre-wrap">{}</pre>',
+                           json.dumps(raw, indent=2, ensure_ascii=False, sort_keys=True))
 
     @admin.display(description="")
     def preview(self, asset):

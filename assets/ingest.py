@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -112,6 +113,7 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
 
 def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
     """Ingest a batch of files; one result per source, in order."""
+    _staging_sweep()
     results: dict[int, IngestResult] = {}
     staged: list[_Staged] = []
     try:
@@ -177,6 +179,24 @@ def ingest_paths(paths: Iterable[Path], batch_size: int | None = None) -> Iterat
             batch = []
     if batch:
         yield from ingest_sources(batch)
+
+
+_last_sweep = 0.0
+
+
+def _staging_sweep(max_age_seconds: float = 24 * 3600) -> None:
+    """Remove staged copies left by processes killed mid-ingest (at most once an hour)."""
+    global _last_sweep
+    now = time.time()
+    if now - _last_sweep < 3600:
+        return
+    _last_sweep = now
+    for leftover in Path(settings.DAM_STAGING_DIR).glob("*"):
+        try:
+            if leftover.is_file() and now - leftover.stat().st_mtime > max_age_seconds:
+                leftover.unlink()
+        except OSError:  # another process removed it first
+            pass
 
 
 def _stage(index: int, source: IngestSource) -> _Staged:

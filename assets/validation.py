@@ -126,6 +126,7 @@ def inspect_audio(path: Path, media_format: MediaFormat) -> Inspection:
 def _decoder_reason(error: Exception) -> str:
     """libsndfile's message without dam's staging path, and in plainer words."""
     message = re.sub(r"^Error opening '.*?': ", "", str(error))
+    message = re.sub(r"^Error\s*:\s*", "", message)
     if "possibly a pipe" in message or "Format not recognised" in message:
         return "no decodable audio data found"
     return message.rstrip(".")

@@ -167,3 +167,24 @@ def test_nul_characters_in_tags_do_not_break_the_insert(tmp_path):
     [result] = ingest_paths([path])
     assert result.status == "created", result.error
     assert Asset.objects.get(pk=result.asset_id).title == "NightShift"
+
+
+def test_staged_copies_left_by_a_killed_process_are_swept(make_jpeg, monkeypatch):
+    import os
+    import time as clock
+
+    from django.conf import settings
+
+    from assets import ingest
+
+    staging = settings.DAM_STAGING_DIR
+    stale, fresh = staging / "left-by-a-killed-worker.jpg", staging / "another-worker-is-using-this.jpg"
+    stale.write_bytes(b"x")
+    fresh.write_bytes(b"y")
+    two_days_ago = clock.time() - 2 * 24 * 3600
+    os.utime(stale, (two_days_ago, two_days_ago))
+    monkeypatch.setattr(ingest, "_last_sweep", 0.0)
+    [result] = ingest_paths([make_jpeg("after-a-crash.jpg", seed=900)])
+    assert result.status == "created"
+    assert not stale.exists() and fresh.exists()
+    fresh.unlink()
