@@ -156,3 +156,10 @@ def test_thumbnail_is_served_for_images(api_client, library):
     response = api_client.get(f"/api/assets/{library['oslo']}/thumbnail/")
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert b"".join(response.streaming_content)[:3] == b"\xff\xd8\xff"
+
+
+def test_session_authentication_from_the_admin_login(client, django_user_model, library):
+    django_user_model.objects.create_user(username="viewer", password="pw-viewer")
+    assert client.get("/api/assets/").status_code in (401, 403)
+    assert client.login(username="viewer", password="pw-viewer")
+    assert ids_of(client.get("/api/assets/")) == set(library.values())
