@@ -67,7 +67,10 @@ class WorkerProcess:
 
     def stop(self, sig=signal.SIGTERM, timeout: float = 30) -> None:
         if self.process.poll() is None:
-            os.killpg(self.process.pid, sig)
+            if sig == signal.SIGKILL:
+                os.killpg(self.process.pid, sig)  # the whole group, as a crash would take it
+            else:
+                self.process.send_signal(sig)  # the main process shuts its pool down itself
             try:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -153,3 +156,11 @@ def exiftool_write(path: Path, tags: dict) -> None:
         values = value if isinstance(value, list) else [value]
         args += [f"-{tag}={item}" for item in values]
     subprocess.run([*args, str(path)], check=True, capture_output=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the test suite's own embedded PostgreSQL (var/test) when the run ends."""
+    if getattr(settings, "EMBEDDED", False):
+        from dam import runtime
+
+        runtime.embedded_postgres_stop()

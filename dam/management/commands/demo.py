@@ -38,6 +38,9 @@ class Command(BaseCommand):
                             help="files or folders to ingest (default: the sample media in fixtures/, broken files included)")
 
     def handle(self, *args, port: int, no_serve: bool, fixtures: list[Path], **options):
+        # Ctrl-C and a plain `kill` both end in the clean-up below (stop the worker and the database).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
         self.stderr.write(f"dam state folder: {runtime.state_dir()}")
         self.stderr.write("applying database migrations…")
         call_command("migrate", interactive=False, verbosity=0)
@@ -115,12 +118,17 @@ class Command(BaseCommand):
 
     def _worker_stop(self, worker: subprocess.Popen) -> None:
         if worker.poll() is None:
-            os.killpg(worker.pid, signal.SIGTERM)
+            # The main process stops its pool itself (warm shutdown); signalling the pool too hangs it.
+            worker.send_signal(signal.SIGTERM)
             try:
                 worker.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
                 worker.wait()
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def _free_port(preferred: int) -> int:
