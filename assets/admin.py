@@ -57,19 +57,42 @@ class AssetAdmin(ReadOnlyAdmin):
     show_full_result_count = False  # no COUNT(*) over the whole table on every page
     list_per_page = 50
     inlines = [FileVersionInline, OriginalNameInline]
-    readonly_fields = ["id", "kind", "preview_large", "warnings_list", "original_sha256", "created_at", "updated_at",
-                       "raw_tags", *[f.name for f in FIELDS]]
+    readonly_fields = [
+        "id",
+        "kind",
+        "preview_large",
+        "warnings_list",
+        "original_sha256",
+        "created_at",
+        "updated_at",
+        "raw_tags",
+        *[f.name for f in FIELDS],
+    ]
 
     def get_fieldsets(self, request, obj=None):
         # Groups in the order a librarian reads them; audio fields only on audio assets.
         groups = [g for g in Group if not (g is Group.AUDIO and obj is not None and obj.kind != "audio")]
         return [
             (None, {"fields": ["id", "kind", "preview_large", "warnings_list"]}),
-            *[(group.value, {"fields": [f.name for f in FIELDS if f.group is group],
-                             "classes": ["collapse"] if group is Group.TECHNICAL else []}) for group in groups],
+            *[
+                (
+                    group.value,
+                    {
+                        "fields": [f.name for f in FIELDS if f.group is group],
+                        "classes": ["collapse"] if group is Group.TECHNICAL else [],
+                    },
+                )
+                for group in groups
+            ],
             ("Provenance", {"fields": ["original_sha256", "created_at", "updated_at"]}),
-            ("Raw tags", {"fields": ["raw_tags"], "classes": ["collapse"],
-                          "description": "Every tag ExifTool and mutagen reported for the current file version."}),
+            (
+                "Raw tags",
+                {
+                    "fields": ["raw_tags"],
+                    "classes": ["collapse"],
+                    "description": "Every tag ExifTool and mutagen reported for the current file version.",
+                },
+            ),
         ]
 
     @admin.display(description="Warnings")
@@ -81,8 +104,10 @@ class AssetAdmin(ReadOnlyAdmin):
     @admin.display(description="Raw tags (current version)")
     def raw_tags(self, asset):
         raw = asset.current_version.raw_tags if asset.current_version else {}
-        return format_html('<pre style="max-height:40em;overflow:auto;white-space:pre-wrap">{}</pre>',
-                           json.dumps(raw, indent=2, ensure_ascii=False, sort_keys=True))
+        return format_html(
+            '<pre style="max-height:40em;overflow:auto;white-space:pre-wrap">{}</pre>',
+            json.dumps(raw, indent=2, ensure_ascii=False, sort_keys=True),
+        )
 
     @admin.display(description="")
     def preview(self, asset):
@@ -121,4 +146,6 @@ class IngestRecordAdmin(ReadOnlyAdmin):
     def asset_link(self, record):
         if record.asset_id is None:
             return ""
-        return format_html('<a href="{}">{}</a>', reverse("admin:assets_asset_change", args=[record.asset_id]), record.asset_id)
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:assets_asset_change", args=[record.asset_id]), record.asset_id
+        )

@@ -7,7 +7,9 @@ from django.core.checks import Error, register
 
 from assets.metadata.exiftool import MINIMUM_VERSION, exiftool_version
 
-INSTALL_HINT = "Install it with `apt-get install libimage-exiftool-perl` (Debian/Ubuntu) or set DAM_EXIFTOOL to its path."
+INSTALL_HINT = (
+    "Install it with `apt-get install libimage-exiftool-perl` (Debian/Ubuntu) or set DAM_EXIFTOOL to its path."
+)
 
 
 @register("dam")
@@ -15,9 +17,16 @@ def exiftool_check(app_configs=None, **kwargs):
     version = exiftool_version(settings.DAM_EXIFTOOL)
     wanted = ".".join(map(str, MINIMUM_VERSION))
     if version is None:
-        return [Error(f"ExifTool ({settings.DAM_EXIFTOOL!r}) is not installed or does not run.", hint=INSTALL_HINT,
-                      id="assets.E001")]
+        return [
+            Error(
+                f"ExifTool ({settings.DAM_EXIFTOOL!r}) is not installed or does not run.",
+                hint=INSTALL_HINT,
+                id="assets.E001",
+            )
+        ]
     if version < MINIMUM_VERSION:
         found = ".".join(map(str, version))
-        return [Error(f"ExifTool {found} is too old: dam needs {wanted} or newer.", hint=INSTALL_HINT, id="assets.E002")]
+        return [
+            Error(f"ExifTool {found} is too old: dam needs {wanted} or newer.", hint=INSTALL_HINT, id="assets.E002")
+        ]
     return []

@@ -102,7 +102,10 @@ def describe_unsupported(head: bytes) -> str:
             return f"the file is {description}, not a supported image or audio file"
     if _looks_like_text(head):
         return "the file is text, not a supported image or audio file"
-    return "the file's content is not a supported image or audio format (JPEG, PNG, TIFF, WebP, HEIC, MP3, FLAC, Ogg, WAV, AIFF, M4A)"
+    return (
+        "the file's content is not a supported image or audio format "
+        "(JPEG, PNG, TIFF, WebP, HEIC, MP3, FLAC, Ogg, WAV, AIFF, M4A)"
+    )
 
 
 def extension_mismatch(name: str, media_format: MediaFormat) -> str | None:

@@ -52,8 +52,12 @@ class IngestSource:
 
     @classmethod
     def from_path(cls, path: Path) -> IngestSource:
-        return cls(name=safe_name(os.fsencode(path.name)), label=safe_name(os.fsencode(str(path))),
-                   open=lambda: path.open("rb"), size=None)
+        return cls(
+            name=safe_name(os.fsencode(path.name)),
+            label=safe_name(os.fsencode(str(path))),
+            open=lambda: path.open("rb"),
+            size=None,
+        )
 
 
 @dataclass
@@ -65,8 +69,13 @@ class IngestResult:
     warnings: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
-        return {"path": self.path, "asset_id": self.asset_id, "status": self.status, "error": self.error or None,
-                "warnings": self.warnings}
+        return {
+            "path": self.path,
+            "asset_id": self.asset_id,
+            "status": self.status,
+            "error": self.error or None,
+            "warnings": self.warnings,
+        }
 
 
 @dataclass
@@ -129,7 +138,9 @@ def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
         to_create: list[_Staged] = []
         seen: dict[str, _Staged] = {}
         later_duplicates: list[_Staged] = []
-        existing = set(FileVersion.objects.filter(sha256__in=[s.sha256 for s in staged]).values_list("sha256", flat=True))
+        existing = set(
+            FileVersion.objects.filter(sha256__in=[s.sha256 for s in staged]).values_list("sha256", flat=True)
+        )
         for item in staged:
             if item.sha256 in existing:
                 results[item.index] = _record_existing(item)
@@ -155,7 +166,9 @@ def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
                 results[item.index] = _record_failure(item.source, str(error), item)
             except Exception as error:
                 logger.exception("ingest of %s failed", item.source.label)
-                results[item.index] = _record_failure(item.source, f"dam could not process the file ({type(error).__name__}: {error})", item)
+                results[item.index] = _record_failure(
+                    item.source, f"dam could not process the file ({type(error).__name__}: {error})", item
+                )
         for item in later_duplicates:
             first = seen[item.sha256]
             if results[first.index].status == IngestRecord.Status.FAILED:
@@ -238,8 +251,10 @@ def _stage(index: int, source: IngestSource) -> _Staged:
 
 
 def _too_big(size: int, limit: int, at_least: bool = False) -> str:
-    return (f"the file is {'over ' if at_least else ''}{size / 1e6:.1f} MB, larger than the limit of "
-            f"{limit / 1e6:.1f} MB (DAM_MAX_FILE_BYTES)")
+    return (
+        f"the file is {'over ' if at_least else ''}{size / 1e6:.1f} MB, larger than the limit of "
+        f"{limit / 1e6:.1f} MB (DAM_MAX_FILE_BYTES)"
+    )
 
 
 def _read_tags(items: list[_Staged]) -> None:
@@ -287,41 +302,75 @@ def _create(item: _Staged) -> IngestResult:
     key = blob_save(item.path, item.sha256, item.media_format.extension)
     try:
         with transaction.atomic():
-            asset = Asset(id=asset_id_for(item.sha256), kind=item.media_format.kind, original_sha256=item.sha256,
-                          warnings=warnings, **read.values)
+            asset = Asset(
+                id=asset_id_for(item.sha256),
+                kind=item.media_format.kind,
+                original_sha256=item.sha256,
+                warnings=warnings,
+                **read.values,
+            )
             asset.save(force_insert=True)
             version = FileVersion.objects.create(
-                asset=asset, number=1, sha256=item.sha256, size=item.size, mime_type=item.media_format.mime_type,
-                storage_name=key, origin=FileVersion.Origin.INGEST, metadata=read.values, raw_tags=read.raw,
+                asset=asset,
+                number=1,
+                sha256=item.sha256,
+                size=item.size,
+                mime_type=item.media_format.mime_type,
+                storage_name=key,
+                origin=FileVersion.Origin.INGEST,
+                metadata=read.values,
+                raw_tags=read.raw,
             )
             asset.current_version = version
             asset.save(update_fields=["current_version"])
             OriginalName.objects.create(asset=asset, name=item.source.name)
-            IngestRecord.objects.create(status=IngestRecord.Status.CREATED, original_name=item.source.name,
-                                        sha256=item.sha256, size=item.size, asset=asset, warnings=warnings)
-            transaction.on_commit(lambda: signals.file_version_created.send(sender=FileVersion, file_version_id=version.pk))
+            IngestRecord.objects.create(
+                status=IngestRecord.Status.CREATED,
+                original_name=item.source.name,
+                sha256=item.sha256,
+                size=item.size,
+                asset=asset,
+                warnings=warnings,
+            )
+            transaction.on_commit(
+                lambda: signals.file_version_created.send(sender=FileVersion, file_version_id=version.pk)
+            )
     except IntegrityError:
         # The same bytes were ingested concurrently by another process: theirs stands.
         if FileVersion.objects.filter(sha256=item.sha256).exists():
             return _record_existing(item)
         raise
-    return IngestResult(path=item.source.label, status=IngestRecord.Status.CREATED, asset_id=asset.id, warnings=warnings)
+    return IngestResult(
+        path=item.source.label, status=IngestRecord.Status.CREATED, asset_id=asset.id, warnings=warnings
+    )
 
 
 def _record_existing(item: _Staged) -> IngestResult:
     version = FileVersion.objects.select_related("asset").get(sha256=item.sha256)
     with transaction.atomic():
         OriginalName.objects.get_or_create(asset=version.asset, name=item.source.name)
-        IngestRecord.objects.create(status=IngestRecord.Status.EXISTS, original_name=item.source.name,
-                                    sha256=item.sha256, size=item.size, asset=version.asset, warnings=item.warnings)
-    return IngestResult(path=item.source.label, status=IngestRecord.Status.EXISTS, asset_id=version.asset_id,
-                        warnings=item.warnings)
+        IngestRecord.objects.create(
+            status=IngestRecord.Status.EXISTS,
+            original_name=item.source.name,
+            sha256=item.sha256,
+            size=item.size,
+            asset=version.asset,
+            warnings=item.warnings,
+        )
+    return IngestResult(
+        path=item.source.label, status=IngestRecord.Status.EXISTS, asset_id=version.asset_id, warnings=item.warnings
+    )
 
 
 def _record_failure(source: IngestSource, reason: str, item: _Staged | None = None) -> IngestResult:
-    IngestRecord.objects.create(status=IngestRecord.Status.FAILED, original_name=source.name, error=reason,
-                                sha256=item.sha256 if item else "", size=item.size if item else None,
-                                warnings=item.warnings if item else [])
-    return IngestResult(path=source.label, status=IngestRecord.Status.FAILED, error=reason,
-                        warnings=item.warnings if item else [])
-
+    IngestRecord.objects.create(
+        status=IngestRecord.Status.FAILED,
+        original_name=source.name,
+        error=reason,
+        sha256=item.sha256 if item else "",
+        size=item.size if item else None,
+        warnings=item.warnings if item else [],
+    )
+    return IngestResult(
+        path=source.label, status=IngestRecord.Status.FAILED, error=reason, warnings=item.warnings if item else []
+    )

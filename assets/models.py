@@ -34,7 +34,9 @@ class Asset(models.Model):
     current_version = models.ForeignKey(
         "FileVersion", null=True, on_delete=models.PROTECT, related_name="+", editable=False
     )
-    warnings = models.JSONField(default=list, blank=True, help_text="Problems found in the file that did not stop ingest.")
+    warnings = models.JSONField(
+        default=list, blank=True, help_text="Problems found in the file that did not stop ingest."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -155,9 +157,7 @@ class IngestRecord(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.CheckConstraint(
-                condition=~Q(status="failed") | ~Q(error=""), name="ingest_failure_has_reason"
-            ),
+            models.CheckConstraint(condition=~Q(status="failed") | ~Q(error=""), name="ingest_failure_has_reason"),
         ]
 
     def __str__(self) -> str:

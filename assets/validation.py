@@ -15,6 +15,7 @@ from PIL import Image, UnidentifiedImageError
 
 from assets.detection import MediaFormat
 
+
 class IngestError(Exception):
     """A file dam refuses, with the reason in words a librarian understands."""
 
@@ -63,11 +64,14 @@ def inspect_image(path: Path, media_format: MediaFormat) -> Inspection:
     except Image.DecompressionBombError as error:
         raise IngestError(_bomb_message(_declared_pixels(error), limit)) from error
     except UnidentifiedImageError as error:
-        raise IngestError(f"the file looks like a {media_format.label} but its content is corrupt and cannot be decoded") from error
+        raise IngestError(
+            f"the file looks like a {media_format.label} but its content is corrupt and cannot be decoded"
+        ) from error
     except OSError as error:
         if "truncated" in str(error).lower():
             raise IngestError(
-                f"the {media_format.label} is truncated: the file ends before the picture does (re-copy or re-export it)"
+                f"the {media_format.label} is truncated: the file ends before the picture does "
+                "(re-copy or re-export it)"
             ) from error
         raise IngestError(f"the {media_format.label} cannot be decoded ({error})") from error
     except (SyntaxError, ValueError, MemoryError, Image.DecompressionBombWarning) as error:
@@ -111,8 +115,9 @@ def inspect_audio(path: Path, media_format: MediaFormat) -> Inspection:
     except IngestError:
         raise
     except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
-        raise IngestError(f"the {media_format.label} cannot be decoded: it is corrupt or truncated "
-                          f"({_decoder_reason(error)})") from error
+        raise IngestError(
+            f"the {media_format.label} cannot be decoded: it is corrupt or truncated ({_decoder_reason(error)})"
+        ) from error
     if decoded == 0:
         raise IngestError(f"the {media_format.label} contains no audio")
     if media_format.key in _EXACT_LENGTH_FORMATS and declared and decoded < declared:

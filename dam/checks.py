@@ -29,10 +29,12 @@ def pgvector_check(app_configs=None, databases=None, **kwargs):
             errors.append(Error(f"Cannot reach the database {alias!r}: {error}", id="dam.E001"))
             continue
         if problem:
-            errors.append(Error(
-                f"Database {alias!r}: {problem}.",
-                hint="Install pgvector 0.8 or newer on the server (https://github.com/pgvector/pgvector), "
-                     "or unset DATABASE_URL to use dam's embedded PostgreSQL, which includes it.",
-                id="dam.E002",
-            ))
+            errors.append(
+                Error(
+                    f"Database {alias!r}: {problem}.",
+                    hint="Install pgvector 0.8 or newer on the server (https://github.com/pgvector/pgvector), "
+                    "or unset DATABASE_URL to use dam's embedded PostgreSQL, which includes it.",
+                    id="dam.E002",
+                )
+            )
     return errors

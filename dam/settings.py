@@ -41,6 +41,7 @@ if EMBEDDED:
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
 DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("DAM_TEST_DATABASE", "test_dam")
 
+
 # --- core ------------------------------------------------------------------------------------
 def _secret_key() -> str:
     configured = os.environ.get("SECRET_KEY")

@@ -90,14 +90,38 @@ def worker_start(tmp_path: Path, name: str = "test") -> WorkerProcess:
     from django.db import connection
 
     log_path = tmp_path / f"worker-{name}.log"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url(connection),
-           "DAM_LOG_LEVEL": "INFO"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url(connection),
+        "DAM_LOG_LEVEL": "INFO",
+    }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "dam", "worker", "-Q", "ingest,default", "--pool", "solo",
-             "--loglevel", "INFO", "-n", f"{name}-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
-             "--without-heartbeat"],
-            cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "dam",
+                "worker",
+                "-Q",
+                "ingest,default",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "INFO",
+                "-n",
+                f"{name}-{os.getpid()}@%h",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     worker = WorkerProcess(process, log_path)
     deadline = time.monotonic() + 90

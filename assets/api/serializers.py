@@ -26,8 +26,17 @@ class AssetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Asset
-        fields = ["id", "kind", "metadata", "files", "original_names", "warnings", "thumbnail_url", "created_at",
-                  "updated_at"]
+        fields = [
+            "id",
+            "kind",
+            "metadata",
+            "files",
+            "original_names",
+            "warnings",
+            "thumbnail_url",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_metadata(self, asset: Asset) -> dict:
         return {field.name: getattr(asset, field.name) for field in FIELDS}

@@ -34,13 +34,20 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         upload_serializer.is_valid(raise_exception=True)
         upload = upload_serializer.validated_data["file"]
         name = safe_name(upload.name or "")
-        [result] = ingest_sources([IngestSource(name=name, label=name, open=lambda: upload.open("rb"), size=upload.size)])
+        [result] = ingest_sources(
+            [IngestSource(name=name, label=name, open=lambda: upload.open("rb"), size=upload.size)]
+        )
         if result.status == IngestRecord.Status.FAILED:
-            return Response({"status": result.status, "error": result.error, "warnings": result.warnings},
-                            status=status.HTTP_422_UNPROCESSABLE_ENTITY)
+            return Response(
+                {"status": result.status, "error": result.error, "warnings": result.warnings},
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
         asset = self.get_queryset().get(pk=result.asset_id)
-        body = {"status": result.status, "warnings": result.warnings,
-                "asset": AssetSerializer(asset, context=self.get_serializer_context()).data}
+        body = {
+            "status": result.status,
+            "warnings": result.warnings,
+            "asset": AssetSerializer(asset, context=self.get_serializer_context()).data,
+        }
         code = status.HTTP_201_CREATED if result.status == IngestRecord.Status.CREATED else status.HTTP_200_OK
         return Response(body, status=code)
 
@@ -50,8 +57,12 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         if version is None:
             raise Http404("No such file version")
         extension = version.storage_name.rsplit(".", 1)[-1]
-        return FileResponse(default_storage.open(version.storage_name, "rb"), as_attachment=True,
-                            filename=f"{version.asset_id}-v{version.number}.{extension}", content_type=version.mime_type)
+        return FileResponse(
+            default_storage.open(version.storage_name, "rb"),
+            as_attachment=True,
+            filename=f"{version.asset_id}-v{version.number}.{extension}",
+            content_type=version.mime_type,
+        )
 
     @action(detail=True, methods=["get"], url_path="thumbnail", url_name="thumbnail")
     def thumbnail(self, request, pk=None):

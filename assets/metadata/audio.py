@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 import mutagen
-from mutagen.apev2 import APEv2, APENoHeaderError
+from mutagen.apev2 import APENoHeaderError, APEv2
 from mutagen.id3 import ID3
 
 from assets.fields import FIELDS, Field, coerce, empty_metadata
@@ -65,7 +65,9 @@ def _family_values(audio) -> tuple[str | None, dict[str, list[str]]]:
         return "id3", _id3_values(tags)
     module = type(tags).__module__
     if "mp4" in module:
-        return "mp4", {key: [_text(v) for v in (value if isinstance(value, list) else [value])] for key, value in tags.items()}
+        return "mp4", {
+            key: [_text(v) for v in (value if isinstance(value, list) else [value])] for key, value in tags.items()
+        }
     if "apev2" in module:
         return "ape", {key: _text(value).split("\x00") for key, value in tags.items()}
     # Vorbis comments: case-insensitive keys, stored lower-case here.
@@ -106,7 +108,9 @@ def audio_metadata(path: Path, exiftool_tags: dict) -> MetadataRead:
         audio = mutagen.File(path)
     except Exception as error:  # mutagen raises many types on broken tags
         audio = None
-        warnings.append(f"the audio tags are damaged and could not be read by mutagen ({error}); ExifTool's reading was used")
+        warnings.append(
+            f"the audio tags are damaged and could not be read by mutagen ({error}); ExifTool's reading was used"
+        )
     if audio is not None:
         family, tag_values = _family_values(audio)
         raw["mutagen"] = {"format": type(audio).__name__, "family": family, "tags": tag_values}

@@ -99,8 +99,15 @@ class ExifToolSession:
 def _trimmed(record: dict) -> dict:
     record = dict(record)
     record.pop("SourceFile", None)
-    for group_tag in ("System:Directory", "System:FileName", "System:FileAccessDate", "System:FileInodeChangeDate",
-                      "System:FileModifyDate", "System:FilePermissions", "ExifTool:ExifToolVersion"):
+    for group_tag in (
+        "System:Directory",
+        "System:FileName",
+        "System:FileAccessDate",
+        "System:FileInodeChangeDate",
+        "System:FileModifyDate",
+        "System:FilePermissions",
+        "ExifTool:ExifToolVersion",
+    ):
         record.pop(group_tag, None)  # facts about dam's staging copy, not about the asset
     for key, value in record.items():
         if isinstance(value, str) and len(value) > RAW_VALUE_LIMIT:

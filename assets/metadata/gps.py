@@ -20,12 +20,33 @@ class Position:
 
 # (latitude, latitude ref, longitude, longitude ref, altitude, altitude ref), best first.
 _SOURCES = (
-    ("GPS:GPSLatitude", "GPS:GPSLatitudeRef", "GPS:GPSLongitude", "GPS:GPSLongitudeRef",
-     "GPS:GPSAltitude", "GPS:GPSAltitudeRef", "EXIF GPS"),
-    ("XMP-exif:GPSLatitude", None, "XMP-exif:GPSLongitude", None,
-     "XMP-exif:GPSAltitude", "XMP-exif:GPSAltitudeRef", "XMP GPS"),
-    ("XMP-iptcExt:LocationCreatedGPSLatitude", None, "XMP-iptcExt:LocationCreatedGPSLongitude", None,
-     "XMP-iptcExt:LocationCreatedGPSAltitude", "XMP-iptcExt:LocationCreatedGPSAltitudeRef", "IPTC location created"),
+    (
+        "GPS:GPSLatitude",
+        "GPS:GPSLatitudeRef",
+        "GPS:GPSLongitude",
+        "GPS:GPSLongitudeRef",
+        "GPS:GPSAltitude",
+        "GPS:GPSAltitudeRef",
+        "EXIF GPS",
+    ),
+    (
+        "XMP-exif:GPSLatitude",
+        None,
+        "XMP-exif:GPSLongitude",
+        None,
+        "XMP-exif:GPSAltitude",
+        "XMP-exif:GPSAltitudeRef",
+        "XMP GPS",
+    ),
+    (
+        "XMP-iptcExt:LocationCreatedGPSLatitude",
+        None,
+        "XMP-iptcExt:LocationCreatedGPSLongitude",
+        None,
+        "XMP-iptcExt:LocationCreatedGPSAltitude",
+        "XMP-iptcExt:LocationCreatedGPSAltitudeRef",
+        "IPTC location created",
+    ),
 )
 
 
@@ -59,7 +80,9 @@ def position_from_tags(tags: dict) -> Position:
             continue
         latitude, longitude = _number(raw_lat), _number(raw_lon)
         if latitude is None or longitude is None:
-            position.warnings.append(f"{label} position is incomplete or not a number ({raw_lat!r}, {raw_lon!r}); ignored")
+            position.warnings.append(
+                f"{label} position is incomplete or not a number ({raw_lat!r}, {raw_lon!r}); ignored"
+            )
             continue
         latitude = _signed(latitude, tags.get(lat_ref) if lat_ref else None, ("S",))
         longitude = _signed(longitude, tags.get(lon_ref) if lon_ref else None, ("W",))

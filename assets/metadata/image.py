@@ -51,7 +51,11 @@ def image_metadata(tags: dict) -> MetadataRead:
         values[field.name] = coerce(field, raw)
     values["date_created"] = date_created(tags, state)
     position = position_from_tags(tags)
-    values["latitude"], values["longitude"], values["altitude"] = position.latitude, position.longitude, position.altitude
+    values["latitude"], values["longitude"], values["altitude"] = (
+        position.latitude,
+        position.longitude,
+        position.altitude,
+    )
     warnings.extend(position.warnings)
     if tags.get("ExifTool:Warning"):
         warnings.append(f"ExifTool: {tags['ExifTool:Warning']}")

@@ -7,165 +7,278 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Asset',
+            name="Asset",
             fields=[
-                ('id', models.CharField(editable=False, max_length=32, primary_key=True, serialize=False)),
-                ('kind', models.CharField(choices=[('image', 'Image'), ('audio', 'Audio')], max_length=8)),
-                ('original_sha256', models.CharField(editable=False, max_length=64, unique=True)),
-                ('warnings', models.JSONField(blank=True, default=list, help_text='Problems found in the file that did not stop ingest.')),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('title', models.TextField(blank=True, default='', verbose_name='Title')),
-                ('headline', models.TextField(blank=True, default='', verbose_name='Headline')),
-                ('description', models.TextField(blank=True, default='', verbose_name='Description (caption)')),
-                ('alt_text', models.TextField(blank=True, default='', verbose_name='Alt text (accessibility)')),
-                ('extended_description', models.TextField(blank=True, default='', verbose_name='Extended description (accessibility)')),
-                ('keywords', django.contrib.postgres.fields.ArrayField(base_field=models.TextField(), blank=True, default=list, size=None, verbose_name='Keywords')),
-                ('genre', models.TextField(blank=True, default='', verbose_name='Genre')),
-                ('event', models.TextField(blank=True, default='', verbose_name='Event')),
-                ('date_created', models.TextField(blank=True, default='', verbose_name='Date created')),
-                ('instructions', models.TextField(blank=True, default='', verbose_name='Instructions')),
-                ('job_id', models.TextField(blank=True, default='', verbose_name='Job ID')),
-                ('digital_source_type', models.TextField(blank=True, default='', verbose_name='Digital source type')),
-                ('comment', models.TextField(blank=True, default='', verbose_name='Comment')),
-                ('creators', django.contrib.postgres.fields.ArrayField(base_field=models.TextField(), blank=True, default=list, size=None, verbose_name='Creators')),
-                ('creator_job_title', models.TextField(blank=True, default='', verbose_name="Creator's job title")),
-                ('credit_line', models.TextField(blank=True, default='', verbose_name='Credit line')),
-                ('source', models.TextField(blank=True, default='', verbose_name='Source')),
-                ('copyright_notice', models.TextField(blank=True, default='', verbose_name='Copyright notice')),
-                ('copyright_owners', django.contrib.postgres.fields.ArrayField(base_field=models.TextField(), blank=True, default=list, size=None, verbose_name='Copyright owners')),
-                ('usage_terms', models.TextField(blank=True, default='', verbose_name='Rights usage terms')),
-                ('web_statement_url', models.TextField(blank=True, default='', verbose_name='Licence (web statement of rights)')),
-                ('licensor_url', models.TextField(blank=True, default='', verbose_name='Licensor URL (acquire a licence)')),
-                ('persons_shown', django.contrib.postgres.fields.ArrayField(base_field=models.TextField(), blank=True, default=list, size=None, verbose_name='Persons shown')),
-                ('model_release_status', models.TextField(blank=True, default='', verbose_name='Model release status')),
-                ('publisher', models.TextField(blank=True, default='', verbose_name='Publisher / label')),
-                ('composer', models.TextField(blank=True, default='', verbose_name='Composer')),
-                ('sublocation', models.TextField(blank=True, default='', verbose_name='Sublocation')),
-                ('city', models.TextField(blank=True, default='', verbose_name='City')),
-                ('province_state', models.TextField(blank=True, default='', verbose_name='Province / state')),
-                ('country', models.TextField(blank=True, default='', verbose_name='Country')),
-                ('country_code', models.TextField(blank=True, default='', verbose_name='Country code')),
-                ('latitude', models.FloatField(blank=True, null=True, verbose_name='Latitude')),
-                ('longitude', models.FloatField(blank=True, null=True, verbose_name='Longitude')),
-                ('altitude', models.FloatField(blank=True, null=True, verbose_name='Altitude (m)')),
-                ('album', models.TextField(blank=True, default='', verbose_name='Album')),
-                ('track_number', models.BigIntegerField(blank=True, null=True, verbose_name='Track number')),
-                ('disc_number', models.BigIntegerField(blank=True, null=True, verbose_name='Disc number')),
-                ('bpm', models.FloatField(blank=True, null=True, verbose_name='Beats per minute')),
-                ('isrc', models.TextField(blank=True, default='', verbose_name='ISRC')),
-                ('has_cover_art', models.BooleanField(blank=True, null=True, verbose_name='Has cover art')),
-                ('mime_type', models.TextField(blank=True, default='', editable=False, verbose_name='MIME type')),
-                ('width', models.BigIntegerField(blank=True, editable=False, null=True, verbose_name='Width (px)')),
-                ('height', models.BigIntegerField(blank=True, editable=False, null=True, verbose_name='Height (px)')),
-                ('duration_seconds', models.FloatField(blank=True, editable=False, null=True, verbose_name='Duration (s)')),
-                ('sample_rate', models.BigIntegerField(blank=True, editable=False, null=True, verbose_name='Sample rate (Hz)')),
-                ('channels', models.BigIntegerField(blank=True, editable=False, null=True, verbose_name='Channels')),
+                ("id", models.CharField(editable=False, max_length=32, primary_key=True, serialize=False)),
+                ("kind", models.CharField(choices=[("image", "Image"), ("audio", "Audio")], max_length=8)),
+                ("original_sha256", models.CharField(editable=False, max_length=64, unique=True)),
+                (
+                    "warnings",
+                    models.JSONField(
+                        blank=True, default=list, help_text="Problems found in the file that did not stop ingest."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True)),
+                ("title", models.TextField(blank=True, default="", verbose_name="Title")),
+                ("headline", models.TextField(blank=True, default="", verbose_name="Headline")),
+                ("description", models.TextField(blank=True, default="", verbose_name="Description (caption)")),
+                ("alt_text", models.TextField(blank=True, default="", verbose_name="Alt text (accessibility)")),
+                (
+                    "extended_description",
+                    models.TextField(blank=True, default="", verbose_name="Extended description (accessibility)"),
+                ),
+                (
+                    "keywords",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.TextField(), blank=True, default=list, size=None, verbose_name="Keywords"
+                    ),
+                ),
+                ("genre", models.TextField(blank=True, default="", verbose_name="Genre")),
+                ("event", models.TextField(blank=True, default="", verbose_name="Event")),
+                ("date_created", models.TextField(blank=True, default="", verbose_name="Date created")),
+                ("instructions", models.TextField(blank=True, default="", verbose_name="Instructions")),
+                ("job_id", models.TextField(blank=True, default="", verbose_name="Job ID")),
+                ("digital_source_type", models.TextField(blank=True, default="", verbose_name="Digital source type")),
+                ("comment", models.TextField(blank=True, default="", verbose_name="Comment")),
+                (
+                    "creators",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.TextField(), blank=True, default=list, size=None, verbose_name="Creators"
+                    ),
+                ),
+                ("creator_job_title", models.TextField(blank=True, default="", verbose_name="Creator's job title")),
+                ("credit_line", models.TextField(blank=True, default="", verbose_name="Credit line")),
+                ("source", models.TextField(blank=True, default="", verbose_name="Source")),
+                ("copyright_notice", models.TextField(blank=True, default="", verbose_name="Copyright notice")),
+                (
+                    "copyright_owners",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.TextField(),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="Copyright owners",
+                    ),
+                ),
+                ("usage_terms", models.TextField(blank=True, default="", verbose_name="Rights usage terms")),
+                (
+                    "web_statement_url",
+                    models.TextField(blank=True, default="", verbose_name="Licence (web statement of rights)"),
+                ),
+                (
+                    "licensor_url",
+                    models.TextField(blank=True, default="", verbose_name="Licensor URL (acquire a licence)"),
+                ),
+                (
+                    "persons_shown",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.TextField(), blank=True, default=list, size=None, verbose_name="Persons shown"
+                    ),
+                ),
+                ("model_release_status", models.TextField(blank=True, default="", verbose_name="Model release status")),
+                ("publisher", models.TextField(blank=True, default="", verbose_name="Publisher / label")),
+                ("composer", models.TextField(blank=True, default="", verbose_name="Composer")),
+                ("sublocation", models.TextField(blank=True, default="", verbose_name="Sublocation")),
+                ("city", models.TextField(blank=True, default="", verbose_name="City")),
+                ("province_state", models.TextField(blank=True, default="", verbose_name="Province / state")),
+                ("country", models.TextField(blank=True, default="", verbose_name="Country")),
+                ("country_code", models.TextField(blank=True, default="", verbose_name="Country code")),
+                ("latitude", models.FloatField(blank=True, null=True, verbose_name="Latitude")),
+                ("longitude", models.FloatField(blank=True, null=True, verbose_name="Longitude")),
+                ("altitude", models.FloatField(blank=True, null=True, verbose_name="Altitude (m)")),
+                ("album", models.TextField(blank=True, default="", verbose_name="Album")),
+                ("track_number", models.BigIntegerField(blank=True, null=True, verbose_name="Track number")),
+                ("disc_number", models.BigIntegerField(blank=True, null=True, verbose_name="Disc number")),
+                ("bpm", models.FloatField(blank=True, null=True, verbose_name="Beats per minute")),
+                ("isrc", models.TextField(blank=True, default="", verbose_name="ISRC")),
+                ("has_cover_art", models.BooleanField(blank=True, null=True, verbose_name="Has cover art")),
+                ("mime_type", models.TextField(blank=True, default="", editable=False, verbose_name="MIME type")),
+                ("width", models.BigIntegerField(blank=True, editable=False, null=True, verbose_name="Width (px)")),
+                ("height", models.BigIntegerField(blank=True, editable=False, null=True, verbose_name="Height (px)")),
+                (
+                    "duration_seconds",
+                    models.FloatField(blank=True, editable=False, null=True, verbose_name="Duration (s)"),
+                ),
+                (
+                    "sample_rate",
+                    models.BigIntegerField(blank=True, editable=False, null=True, verbose_name="Sample rate (Hz)"),
+                ),
+                ("channels", models.BigIntegerField(blank=True, editable=False, null=True, verbose_name="Channels")),
             ],
             options={
-                'ordering': ['-created_at', 'id'],
+                "ordering": ["-created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='FileVersion',
+            name="FileVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('sha256', models.CharField(max_length=64, unique=True)),
-                ('size', models.BigIntegerField()),
-                ('mime_type', models.CharField(max_length=100)),
-                ('storage_name', models.CharField(help_text='Key of the stored object (content-addressed).', max_length=255)),
-                ('origin', models.CharField(choices=[('ingest', 'Ingested'), ('writeback', 'Metadata written back')], default='ingest', max_length=16)),
-                ('metadata', models.JSONField(default=dict, help_text='Canonical fields as read from this file.')),
-                ('raw_tags', models.JSONField(default=dict, help_text='Every tag ExifTool and mutagen reported, grouped.')),
-                ('thumbnail_name', models.CharField(blank=True, default='', max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='assets.asset')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField()),
+                ("sha256", models.CharField(max_length=64, unique=True)),
+                ("size", models.BigIntegerField()),
+                ("mime_type", models.CharField(max_length=100)),
+                (
+                    "storage_name",
+                    models.CharField(help_text="Key of the stored object (content-addressed).", max_length=255),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[("ingest", "Ingested"), ("writeback", "Metadata written back")],
+                        default="ingest",
+                        max_length=16,
+                    ),
+                ),
+                ("metadata", models.JSONField(default=dict, help_text="Canonical fields as read from this file.")),
+                (
+                    "raw_tags",
+                    models.JSONField(default=dict, help_text="Every tag ExifTool and mutagen reported, grouped."),
+                ),
+                ("thumbnail_name", models.CharField(blank=True, default="", max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="assets.asset"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['asset', 'number'],
+                "ordering": ["asset", "number"],
             },
         ),
         migrations.AddField(
-            model_name='asset',
-            name='current_version',
-            field=models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='assets.fileversion'),
+            model_name="asset",
+            name="current_version",
+            field=models.ForeignKey(
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="assets.fileversion",
+            ),
         ),
         migrations.CreateModel(
-            name='IngestRecord',
+            name="IngestRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('created', 'Created'), ('exists', 'Already in dam'), ('failed', 'Failed')], db_index=True, max_length=8)),
-                ('original_name', models.TextField(blank=True, default='')),
-                ('sha256', models.CharField(blank=True, default='', max_length=64)),
-                ('size', models.BigIntegerField(null=True)),
-                ('error', models.TextField(blank=True, default='')),
-                ('warnings', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('asset', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='ingests', to='assets.asset')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("created", "Created"), ("exists", "Already in dam"), ("failed", "Failed")],
+                        db_index=True,
+                        max_length=8,
+                    ),
+                ),
+                ("original_name", models.TextField(blank=True, default="")),
+                ("sha256", models.CharField(blank=True, default="", max_length=64)),
+                ("size", models.BigIntegerField(null=True)),
+                ("error", models.TextField(blank=True, default="")),
+                ("warnings", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="ingests",
+                        to="assets.asset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='OriginalName',
+            name="OriginalName",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.TextField()),
-                ('first_seen_at', models.DateTimeField(auto_now_add=True)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='original_names', to='assets.asset')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.TextField()),
+                ("first_seen_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="original_names", to="assets.asset"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['first_seen_at', 'id'],
+                "ordering": ["first_seen_at", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='fileversion',
-            constraint=models.UniqueConstraint(fields=('asset', 'number'), name='file_version_number_unique'),
+            model_name="fileversion",
+            constraint=models.UniqueConstraint(fields=("asset", "number"), name="file_version_number_unique"),
         ),
         migrations.AddIndex(
-            model_name='asset',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['keywords'], name='asset_keywords_gin'),
+            model_name="asset",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["keywords"], name="asset_keywords_gin"),
         ),
         migrations.AddIndex(
-            model_name='asset',
-            index=models.Index(fields=['kind', '-created_at'], name='asset_kind_created'),
+            model_name="asset",
+            index=models.Index(fields=["kind", "-created_at"], name="asset_kind_created"),
         ),
         migrations.AddIndex(
-            model_name='asset',
-            index=models.Index(fields=['country_code'], name='asset_country_code'),
+            model_name="asset",
+            index=models.Index(fields=["country_code"], name="asset_country_code"),
         ),
         migrations.AddIndex(
-            model_name='asset',
-            index=models.Index(fields=['city'], name='asset_city'),
+            model_name="asset",
+            index=models.Index(fields=["city"], name="asset_city"),
         ),
         migrations.AddConstraint(
-            model_name='asset',
-            constraint=models.CheckConstraint(condition=models.Q(('latitude__isnull', True), models.Q(('latitude__gte', -90), ('latitude__lte', 90)), _connector='OR'), name='asset_latitude_range'),
+            model_name="asset",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("latitude__isnull", True), models.Q(("latitude__gte", -90), ("latitude__lte", 90)), _connector="OR"
+                ),
+                name="asset_latitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='asset',
-            constraint=models.CheckConstraint(condition=models.Q(('longitude__isnull', True), models.Q(('longitude__gte', -180), ('longitude__lte', 180)), _connector='OR'), name='asset_longitude_range'),
+            model_name="asset",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("longitude__isnull", True),
+                    models.Q(("longitude__gte", -180), ("longitude__lte", 180)),
+                    _connector="OR",
+                ),
+                name="asset_longitude_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='asset',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('latitude__isnull', True), ('longitude__isnull', True)), models.Q(('latitude__isnull', False), ('longitude__isnull', False)), _connector='OR'), name='asset_coordinates_paired'),
+            model_name="asset",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("latitude__isnull", True), ("longitude__isnull", True)),
+                    models.Q(("latitude__isnull", False), ("longitude__isnull", False)),
+                    _connector="OR",
+                ),
+                name="asset_coordinates_paired",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ingestrecord',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'failed'), _negated=True), models.Q(('error', ''), _negated=True), _connector='OR'), name='ingest_failure_has_reason'),
+            model_name="ingestrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "failed"), _negated=True),
+                    models.Q(("error", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="ingest_failure_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='originalname',
-            constraint=models.UniqueConstraint(fields=('asset', 'name'), name='original_name_unique'),
+            model_name="originalname",
+            constraint=models.UniqueConstraint(fields=("asset", "name"), name="original_name_unique"),
         ),
     ]

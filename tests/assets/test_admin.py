@@ -18,8 +18,10 @@ def staff_client(client, django_user_model):
 
 
 def test_list_shows_thumbnails_players_and_titles(staff_client):
-    results = {r.path.rsplit("/", 1)[-1]: r for r in ingest_paths([FIXTURES_DIR / "images" / "sample.jpg",
-                                                                    FIXTURES_DIR / "audio" / "tone.flac"])}
+    results = {
+        r.path.rsplit("/", 1)[-1]: r
+        for r in ingest_paths([FIXTURES_DIR / "images" / "sample.jpg", FIXTURES_DIR / "audio" / "tone.flac"])
+    }
     page = staff_client.get("/admin/assets/asset/").content.decode()
     assert "Sails at Bennelong Point" in page and "Tone sample, FLAC" in page
     assert f"/api/assets/{results['sample.jpg'].asset_id}/thumbnail/" in page

@@ -17,14 +17,27 @@ pytestmark = pytest.mark.django_db
 def library(make_jpeg):
     """Three images with different places, dates and keywords."""
     specs = {
-        "oslo": {"XMP-dc:Title": "Harbour at dawn", "IPTC:Keywords": ["Harbour", "boats"], "IPTC:City": "Oslo",
-                 "IPTC:Country-PrimaryLocationName": "Norway", "IPTC:Country-PrimaryLocationCode": "NOR",
-                 "GPSLatitude": 59.91, "GPSLatitudeRef": "N", "GPSLongitude": 10.75, "GPSLongitudeRef": "E",
-                 "ExifIFD:DateTimeOriginal": "2021:06:01 05:00:00"},
-        "lima": {"XMP-dc:Title": "Market street", "IPTC:Keywords": ["market"], "IPTC:City": "Lima",
-                 "IPTC:Country-PrimaryLocationName": "Peru", "IPTC:Country-PrimaryLocationCode": "PER",
-                 "XMP-dc:Description": "Fruit stalls near the harbour road",
-                 "ExifIFD:DateTimeOriginal": "2023:01:15 12:00:00"},
+        "oslo": {
+            "XMP-dc:Title": "Harbour at dawn",
+            "IPTC:Keywords": ["Harbour", "boats"],
+            "IPTC:City": "Oslo",
+            "IPTC:Country-PrimaryLocationName": "Norway",
+            "IPTC:Country-PrimaryLocationCode": "NOR",
+            "GPSLatitude": 59.91,
+            "GPSLatitudeRef": "N",
+            "GPSLongitude": 10.75,
+            "GPSLongitudeRef": "E",
+            "ExifIFD:DateTimeOriginal": "2021:06:01 05:00:00",
+        },
+        "lima": {
+            "XMP-dc:Title": "Market street",
+            "IPTC:Keywords": ["market"],
+            "IPTC:City": "Lima",
+            "IPTC:Country-PrimaryLocationName": "Peru",
+            "IPTC:Country-PrimaryLocationCode": "PER",
+            "XMP-dc:Description": "Fruit stalls near the harbour road",
+            "ExifIFD:DateTimeOriginal": "2023:01:15 12:00:00",
+        },
         "blank": {},
     }
     ids = {}
@@ -84,24 +97,27 @@ def test_unknown_asset_is_404(api_client, library):
     assert api_client.get("/api/assets/0123456789abcdef0123456789abcdef/").status_code == 404
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("kind=image", {"oslo", "lima", "blank"}),
-    ("kind=audio", set()),
-    ("mime_type=image/jpeg", {"oslo", "lima", "blank"}),
-    ("keyword=harbour", {"oslo"}),  # whole keyword, any case
-    ("keyword=harb", set()),
-    ("city=oslo", {"oslo"}),
-    ("country=Peru", {"lima"}),
-    ("country=NOR", {"oslo"}),
-    ("has_gps=true", {"oslo"}),
-    ("has_gps=false", {"lima", "blank"}),
-    ("created_after=2022-01-01", {"lima"}),
-    ("created_before=2022-01-01", {"oslo"}),
-    ("created_after=2021-06-01&created_before=2021-06-01", {"oslo"}),
-    ("q=harbour", {"oslo", "lima"}),  # title of one, description of the other
-    ("q=market", {"lima"}),
-    ("q=boats", {"oslo"}),  # keywords are searched too
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("kind=image", {"oslo", "lima", "blank"}),
+        ("kind=audio", set()),
+        ("mime_type=image/jpeg", {"oslo", "lima", "blank"}),
+        ("keyword=harbour", {"oslo"}),  # whole keyword, any case
+        ("keyword=harb", set()),
+        ("city=oslo", {"oslo"}),
+        ("country=Peru", {"lima"}),
+        ("country=NOR", {"oslo"}),
+        ("has_gps=true", {"oslo"}),
+        ("has_gps=false", {"lima", "blank"}),
+        ("created_after=2022-01-01", {"lima"}),
+        ("created_before=2022-01-01", {"oslo"}),
+        ("created_after=2021-06-01&created_before=2021-06-01", {"oslo"}),
+        ("q=harbour", {"oslo", "lima"}),  # title of one, description of the other
+        ("q=market", {"lima"}),
+        ("q=boats", {"oslo"}),  # keywords are searched too
+    ],
+)
 def test_filters(api_client, library, query, expected):
     assert ids_of(api_client.get(f"/api/assets/?{query}")) == {library[name] for name in expected}
 
@@ -119,21 +135,24 @@ def test_cursor_pagination_walks_every_asset_once(api_client, make_jpeg):
 
 def test_upload_creates_then_finds_the_existing_asset(api_client, make_jpeg):
     data = make_jpeg("upload.jpg", seed=300, tags={"XMP-dc:Title": "Uploaded"}).read_bytes()
-    response = api_client.post("/api/assets/", {"file": SimpleUploadedFile("upload.jpg", data, "image/jpeg")},
-                               format="multipart")
+    response = api_client.post(
+        "/api/assets/", {"file": SimpleUploadedFile("upload.jpg", data, "image/jpeg")}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["status"] == "created" and body["asset"]["metadata"]["title"] == "Uploaded"
-    again = api_client.post("/api/assets/", {"file": SimpleUploadedFile("other-name.jpeg", data, "image/jpeg")},
-                            format="multipart")
+    again = api_client.post(
+        "/api/assets/", {"file": SimpleUploadedFile("other-name.jpeg", data, "image/jpeg")}, format="multipart"
+    )
     assert again.status_code == 200 and again.json()["status"] == "exists"
     assert again.json()["asset"]["id"] == body["asset"]["id"]
     assert again.json()["asset"]["original_names"] == ["upload.jpg", "other-name.jpeg"]
 
 
 def test_upload_of_a_bad_file_is_refused_with_a_reason(api_client):
-    response = api_client.post("/api/assets/", {"file": SimpleUploadedFile("notes.jpg", b"just some text\n")},
-                               format="multipart")
+    response = api_client.post(
+        "/api/assets/", {"file": SimpleUploadedFile("notes.jpg", b"just some text\n")}, format="multipart"
+    )
     assert response.status_code == 422
     assert response.json()["error"] == "the file is text, not a supported image or audio file"
     assert IngestRecord.objects.get().status == "failed"

@@ -111,7 +111,9 @@ def test_mislabelled_but_valid_file_is_ingested_with_a_warning(tmp_path):
     assert result.status == "created"
     asset = Asset.objects.get(pk=result.asset_id)
     assert asset.mime_type == "image/png" and asset.current_version.storage_name.endswith(".png")
-    assert asset.warnings == ["the name 'really-a-png.jpg' claims JPEG image, but the content is PNG image; dam uses the content"]
+    assert asset.warnings == [
+        "the name 'really-a-png.jpg' claims JPEG image, but the content is PNG image; dam uses the content"
+    ]
 
 
 def test_one_bad_file_among_a_thousand_good_ones(tmp_path, make_jpeg):
@@ -127,14 +129,17 @@ def test_one_bad_file_among_a_thousand_good_ones(tmp_path, make_jpeg):
     assert Asset.objects.count() == statuses.count("created") == FileVersion.objects.count()
 
 
-@pytest.mark.parametrize("raw_name", [
-    b"../../../etc/passwd.jpg",
-    b"/absolute/path/photo.jpg",
-    b"caf\xe9-latin1.jpg",  # not UTF-8
-    b"nul\x00byte.jpg",
-    b"line\nbreak.jpg",
-    b"a" * 5000 + b".jpg",
-])
+@pytest.mark.parametrize(
+    "raw_name",
+    [
+        b"../../../etc/passwd.jpg",
+        b"/absolute/path/photo.jpg",
+        b"caf\xe9-latin1.jpg",  # not UTF-8
+        b"nul\x00byte.jpg",
+        b"line\nbreak.jpg",
+        b"a" * 5000 + b".jpg",
+    ],
+)
 def test_hostile_names_are_stored_safely_and_never_decide_a_path(make_jpeg, raw_name):
     path = make_jpeg("real.jpg", seed=600)
     name = safe_name(raw_name)
@@ -155,9 +160,9 @@ def test_names_keep_their_readable_parts():
 
 
 def test_nul_characters_in_tags_do_not_break_the_insert(tmp_path):
-    from mutagen.flac import FLAC
     import numpy
     import soundfile
+    from mutagen.flac import FLAC
 
     path = tmp_path / "nul.flac"
     soundfile.write(path, numpy.zeros(4410, dtype="int16"), 44100)

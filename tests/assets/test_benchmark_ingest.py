@@ -13,7 +13,12 @@ def test_benchmark_reports_ratios_and_keeps_nothing(capsys):
     call_command("benchmark_ingest", "--files", "6", "--rounds", "1", "--batch-size", "4", "--size", "64", "--json")
     figures = json.loads(capsys.readouterr().out)
     assert figures["files"] == 6
-    for key in ("bare_exiftool_files_per_second", "dam_extraction_files_per_second", "dam_ingest_files_per_second",
-                "extraction_ratio", "ingest_ratio"):
+    for key in (
+        "bare_exiftool_files_per_second",
+        "dam_extraction_files_per_second",
+        "dam_ingest_files_per_second",
+        "extraction_ratio",
+        "ingest_ratio",
+    ):
         assert figures[key] > 0
     assert Asset.objects.count() == 0 and IngestRecord.objects.count() == 0

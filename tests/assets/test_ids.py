@@ -68,8 +68,9 @@ def test_concurrent_ingests_of_the_same_bytes_make_one_asset(make_jpeg):
     def ingest(index):
         try:
             barrier.wait()
-            results.extend(ingest_sources([IngestSource(name=f"copy-{index}.jpg", label=str(index),
-                                                        open=lambda: path.open("rb"))]))
+            results.extend(
+                ingest_sources([IngestSource(name=f"copy-{index}.jpg", label=str(index), open=lambda: path.open("rb"))])
+            )
         except Exception as error:  # pragma: no cover - reported below
             errors.append(error)
         finally:

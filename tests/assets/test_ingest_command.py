@@ -23,7 +23,10 @@ def test_json_lines_for_a_folder_with_good_and_bad_files(tmp_path, make_jpeg, ca
     captured = capsys.readouterr()
     lines = [json.loads(line) for line in captured.out.splitlines()]
     assert [(line["path"].rsplit("/", 1)[-1], line["status"]) for line in lines] == [
-        ("a.jpg", "created"), ("readme.txt", "failed"), ("b.jpg", "created")]
+        ("a.jpg", "created"),
+        ("readme.txt", "failed"),
+        ("b.jpg", "created"),
+    ]
     assert all(set(line) >= {"path", "asset_id", "status", "error"} for line in lines)
     assert lines[1]["error"] == "the file is text, not a supported image or audio file" and lines[1]["asset_id"] is None
     assert "3 files in" in captured.err and "2 created, 0 already in dam, 1 failed" in captured.err
@@ -32,8 +35,12 @@ def test_json_lines_for_a_folder_with_good_and_bad_files(tmp_path, make_jpeg, ca
 @pytest.mark.django_db(transaction=True)
 def test_stdout_stays_machine_readable_in_a_real_process(tmp_path, make_jpeg):
     first = make_jpeg("one.jpg", seed=702)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url(connection),
-           "DAM_LOG_LEVEL": "DEBUG"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url(connection),
+        "DAM_LOG_LEVEL": "DEBUG",
+    }
     command = [sys.executable, "manage.py", "ingest", "--json", str(first), str(first)]
     process = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120)
     assert process.returncode == 0, process.stderr

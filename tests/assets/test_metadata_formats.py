@@ -77,10 +77,22 @@ def test_heic_image_with_xmp(tmp_path):
 
     path = tmp_path / "phone.heic"
     Image.new("RGB", (96, 64), (30, 120, 200)).save(path, format="HEIF", quality=70)
-    exiftool_write(path, {"XMP-dc:Title": "From a phone", "XMP-dc:Subject": ["beach", "dusk"],
-                          "XMP-exif:GPSLatitude": -8.65, "XMP-exif:GPSLongitude": 115.13})
+    exiftool_write(
+        path,
+        {
+            "XMP-dc:Title": "From a phone",
+            "XMP-dc:Subject": ["beach", "dusk"],
+            "XMP-exif:GPSLatitude": -8.65,
+            "XMP-exif:GPSLongitude": 115.13,
+        },
+    )
     [result] = ingest_paths([path])
     assert result.status == "created", result.error
     asset = Asset.objects.get(pk=result.asset_id)
     assert (asset.mime_type, asset.width, asset.height) == ("image/heic", 96, 64)
-    assert (asset.title, asset.keywords, asset.latitude, asset.longitude) == ("From a phone", ["beach", "dusk"], -8.65, 115.13)
+    assert (asset.title, asset.keywords, asset.latitude, asset.longitude) == (
+        "From a phone",
+        ["beach", "dusk"],
+        -8.65,
+        115.13,
+    )

@@ -40,7 +40,10 @@ def test_the_only_value_present_is_used():
 def test_iim_truncated_by_its_length_limit_recovers_the_longer_xmp_value():
     long_city = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch"
     assert reconcile(None, long_city[:32], long_city, STALE, iptc_limit=32) == long_city
-    assert reconcile(None, "Another city entirely, 32 chars!", long_city, STALE, iptc_limit=32) == "Another city entirely, 32 chars!"
+    assert (
+        reconcile(None, "Another city entirely, 32 chars!", long_city, STALE, iptc_limit=32)
+        == "Another city entirely, 32 chars!"
+    )
 
 
 def _write(path, *args):
@@ -49,9 +52,24 @@ def _write(path, *args):
 
 def _mwg_composite(path) -> dict:
     """ExifTool's own MWG reading, to check that dam agrees with it."""
-    output = subprocess.run(["exiftool", "-j", "-G1", "-use", "MWG", "-MWG:Description", "-MWG:Creator",
-                             "-MWG:Copyright", "-MWG:Keywords", "-MWG:City", str(path)],
-                            check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(
+        [
+            "exiftool",
+            "-j",
+            "-G1",
+            "-use",
+            "MWG",
+            "-MWG:Description",
+            "-MWG:Creator",
+            "-MWG:Copyright",
+            "-MWG:Keywords",
+            "-MWG:City",
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(output)[0]
 
 
@@ -59,16 +77,30 @@ def _mwg_composite(path) -> dict:
 def disagreeing_jpeg(make_jpeg):
     """IIM and XMP written together (digest in sync), then IIM changed behind XMP's back."""
     path = make_jpeg("mwg.jpg", seed=21)
-    _write(path, "-IPTC:ObjectName=Title in sync", "-XMP-dc:Title=Title in sync", "-IPTC:Caption-Abstract=Caption in sync",
-           "-XMP-dc:Description=Caption in sync", "-IPTC:City=Oslo", "-XMP-photoshop:City=Oslo",
-           "-IPTC:Keywords=fjord", "-XMP-dc:Subject=fjord", "-IPTC:By-line=Kari", "-XMP-dc:Creator=Kari")
+    _write(
+        path,
+        "-IPTC:ObjectName=Title in sync",
+        "-XMP-dc:Title=Title in sync",
+        "-IPTC:Caption-Abstract=Caption in sync",
+        "-XMP-dc:Description=Caption in sync",
+        "-IPTC:City=Oslo",
+        "-XMP-photoshop:City=Oslo",
+        "-IPTC:Keywords=fjord",
+        "-XMP-dc:Subject=fjord",
+        "-IPTC:By-line=Kari",
+        "-XMP-dc:Creator=Kari",
+    )
     _write(path, "-Photoshop:IPTCDigest=new")  # what an MWG-aware editor stores after syncing
     return path
 
 
 def _digests(path) -> dict:
-    output = subprocess.run(["exiftool", "-j", "-G1", "-IPTCDigest", "-CurrentIPTCDigest", str(path)],
-                            check=True, capture_output=True, text=True).stdout
+    output = subprocess.run(
+        ["exiftool", "-j", "-G1", "-IPTCDigest", "-CurrentIPTCDigest", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(output)[0]
 
 
@@ -76,8 +108,15 @@ def _digests(path) -> dict:
 def test_stale_iptc_digest_makes_iim_win_and_warns(disagreeing_jpeg):
     # Change only IIM and keep the stored digest as it was: what a tool unaware of MWG does.
     synced_digest = _digests(disagreeing_jpeg)["Photoshop:IPTCDigest"]
-    _write(disagreeing_jpeg, "-IPTC:ObjectName=Title edited in IIM", "-IPTC:Caption-Abstract=Caption edited in IIM",
-           "-IPTC:City=Bergen", "-IPTC:Keywords-=fjord", "-IPTC:Keywords+=harbour", "-IPTC:By-line=Ola")
+    _write(
+        disagreeing_jpeg,
+        "-IPTC:ObjectName=Title edited in IIM",
+        "-IPTC:Caption-Abstract=Caption edited in IIM",
+        "-IPTC:City=Bergen",
+        "-IPTC:Keywords-=fjord",
+        "-IPTC:Keywords+=harbour",
+        "-IPTC:By-line=Ola",
+    )
     _write(disagreeing_jpeg, f"-Photoshop:IPTCDigest={synced_digest}")
     digests = _digests(disagreeing_jpeg)
     assert digests["Photoshop:IPTCDigest"] != digests["File:CurrentIPTCDigest"], "the file must have a stale digest"
@@ -96,12 +135,21 @@ def test_digest_in_sync_makes_xmp_win(disagreeing_jpeg):
     # Change XMP only: the IIM block is unchanged, so its digest still matches and XMP wins.
     digests = _digests(disagreeing_jpeg)
     assert digests["Photoshop:IPTCDigest"] == digests["File:CurrentIPTCDigest"]
-    _write(disagreeing_jpeg, "-XMP-dc:Title=Title edited in XMP", "-XMP-dc:Description=Caption edited in XMP",
-           "-XMP-photoshop:City=Trondheim", "-XMP-dc:Creator=Ingrid")
+    _write(
+        disagreeing_jpeg,
+        "-XMP-dc:Title=Title edited in XMP",
+        "-XMP-dc:Description=Caption edited in XMP",
+        "-XMP-photoshop:City=Trondheim",
+        "-XMP-dc:Creator=Ingrid",
+    )
     [result] = ingest_paths([disagreeing_jpeg])
     asset = Asset.objects.get(pk=result.asset_id)
     assert (asset.title, asset.description, asset.city, asset.creators) == (
-        "Title edited in XMP", "Caption edited in XMP", "Trondheim", ["Ingrid"])
+        "Title edited in XMP",
+        "Caption edited in XMP",
+        "Trondheim",
+        ["Ingrid"],
+    )
     assert not any("stale" in warning for warning in asset.warnings)
     composite = _mwg_composite(disagreeing_jpeg)
     assert asset.description == composite["MWG:Description"]
@@ -110,8 +158,14 @@ def test_digest_in_sync_makes_xmp_win(disagreeing_jpeg):
 
 @pytest.mark.django_db
 def test_exif_beats_iim_and_xmp_for_description_creator_and_copyright(disagreeing_jpeg):
-    _write(disagreeing_jpeg, "-IFD0:ImageDescription=Caption from the camera", "-IFD0:Artist=Camera Owner",
-           "-IFD0:Copyright=(c) Camera Owner", "-XMP-dc:Rights=(c) Someone in XMP", "-IPTC:CopyrightNotice=(c) IIM")
+    _write(
+        disagreeing_jpeg,
+        "-IFD0:ImageDescription=Caption from the camera",
+        "-IFD0:Artist=Camera Owner",
+        "-IFD0:Copyright=(c) Camera Owner",
+        "-XMP-dc:Rights=(c) Someone in XMP",
+        "-IPTC:CopyrightNotice=(c) IIM",
+    )
     [result] = ingest_paths([disagreeing_jpeg])
     asset = Asset.objects.get(pk=result.asset_id)
     assert asset.description == "Caption from the camera"

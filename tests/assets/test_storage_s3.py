@@ -27,9 +27,15 @@ def s3_storage(monkeypatch):
         client = boto3.client("s3", region_name="eu-west-1")
         client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         storages = {
-            "default": {"BACKEND": "storages.backends.s3.S3Storage",
-                        "OPTIONS": {"bucket_name": BUCKET, "region_name": "eu-west-1", "file_overwrite": False,
-                                    "default_acl": None}},
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": BUCKET,
+                    "region_name": "eu-west-1",
+                    "file_overwrite": False,
+                    "default_acl": None,
+                },
+            },
             "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
         }
         with override_settings(STORAGES=storages):

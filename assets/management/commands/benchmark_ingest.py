@@ -58,7 +58,10 @@ class Command(BaseCommand):
             extraction = _median(rounds, lambda: _dam_extraction(batches))
             ingest = _median(rounds, lambda: _dam_ingest(scratch, paths, batch_size))
         figures = {
-            "files": files, "batch_size": batch_size, "rounds": rounds, "image_width": size,
+            "files": files,
+            "batch_size": batch_size,
+            "rounds": rounds,
+            "image_width": size,
             "bare_exiftool_files_per_second": files / bare,
             "dam_extraction_files_per_second": files / extraction,
             "dam_ingest_files_per_second": files / ingest,
@@ -70,7 +73,8 @@ class Command(BaseCommand):
             return
         self.stdout.write(
             f"{files} JPEGs ({size}px wide, IPTC+XMP+EXIF+GPS), batches of {batch_size}, median of {rounds} rounds\n"
-            f"  bare exiftool -stay_open              {figures['bare_exiftool_files_per_second']:8.1f} files/s   1.00x\n"
+            f"  bare exiftool -stay_open              {figures['bare_exiftool_files_per_second']:8.1f} files/s   "
+            "1.00x\n"
             f"  dam metadata extraction               {figures['dam_extraction_files_per_second']:8.1f} files/s   "
             f"{figures['extraction_ratio']:.2f}x\n"
             f"  dam full ingest (decode, store, rows) {figures['dam_ingest_files_per_second']:8.1f} files/s   "
@@ -100,19 +104,36 @@ def _generate(folder: Path, count: int, width: int) -> list[Path]:
             draw = ImageDraw.Draw(image)
             for step in range(8):
                 x = (index * 31 + step * 57) % width
-                draw.ellipse([x, step * height // 8, x + width // 6, step * height // 8 + height // 6],
-                             fill=((step * 40) % 256, 255 - (step * 30) % 256, (index * 3) % 256))
+                draw.ellipse(
+                    [x, step * height // 8, x + width // 6, step * height // 8 + height // 6],
+                    fill=((step * 40) % 256, 255 - (step * 30) % 256, (index * 3) % 256),
+                )
             image.save(path, "JPEG", quality=85)
             writer.execute(
-                "-overwrite_original", "-charset", "iptc=UTF8", "-codedcharacterset=utf8",
-                f"-XMP-dc:Title=Benchmark picture {index}", f"-IPTC:ObjectName=Benchmark picture {index}",
+                "-overwrite_original",
+                "-charset",
+                "iptc=UTF8",
+                "-codedcharacterset=utf8",
+                f"-XMP-dc:Title=Benchmark picture {index}",
+                f"-IPTC:ObjectName=Benchmark picture {index}",
                 f"-XMP-dc:Description=Generated picture number {index} for the ingest benchmark",
                 f"-IPTC:Caption-Abstract=Generated picture number {index} for the ingest benchmark",
-                "-IPTC:Keywords=benchmark", "-IPTC:Keywords=generated", "-XMP-dc:Subject=benchmark",
-                "-XMP-dc:Subject=generated", "-XMP-dc:Creator=dam benchmark", "-IPTC:By-line=dam benchmark",
-                "-IFD0:Copyright=CC0", "-XMP-dc:Rights=CC0", "-IPTC:City=Zürich", "-XMP-photoshop:City=Zürich",
-                f"-GPSLatitude={47 + index % 100 / 1000}", "-GPSLatitudeRef=N", "-GPSLongitude=8.54",
-                "-GPSLongitudeRef=E", "-ExifIFD:DateTimeOriginal=2024:05:17 14:30:00", str(path),
+                "-IPTC:Keywords=benchmark",
+                "-IPTC:Keywords=generated",
+                "-XMP-dc:Subject=benchmark",
+                "-XMP-dc:Subject=generated",
+                "-XMP-dc:Creator=dam benchmark",
+                "-IPTC:By-line=dam benchmark",
+                "-IFD0:Copyright=CC0",
+                "-XMP-dc:Rights=CC0",
+                "-IPTC:City=Zürich",
+                "-XMP-photoshop:City=Zürich",
+                f"-GPSLatitude={47 + index % 100 / 1000}",
+                "-GPSLatitudeRef=N",
+                "-GPSLongitude=8.54",
+                "-GPSLongitudeRef=E",
+                "-ExifIFD:DateTimeOriginal=2024:05:17 14:30:00",
+                str(path),
             )
             paths.append(path)
     finally:
@@ -146,9 +167,13 @@ def _dam_extraction(batches: list[list[Path]]) -> float:
 
 
 def _dam_ingest(scratch: Path, paths: list[Path], batch_size: int) -> float:
-    storage = {"default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                           "OPTIONS": {"location": str(scratch / "storage")}},
-               "staticfiles": settings.STORAGES["staticfiles"]}
+    storage = {
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(scratch / "storage")},
+        },
+        "staticfiles": settings.STORAGES["staticfiles"],
+    }
     with override_settings(STORAGES=storage, DAM_STAGING_DIR=scratch / "staging"):
         started = time.perf_counter()
         try:

@@ -18,9 +18,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", type=Path)
-        parser.add_argument("--json", action="store_true",
-                            help="print one JSON object per file on stdout (progress and logs go to stderr)")
-        parser.add_argument("--batch-size", type=int, default=None, help="files per ExifTool call (DAM_INGEST_BATCH_SIZE)")
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="print one JSON object per file on stdout (progress and logs go to stderr)",
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=None, help="files per ExifTool call (DAM_INGEST_BATCH_SIZE)"
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, paths, json: bool = False, batch_size=None, no_progress=False, **options):
@@ -30,7 +35,9 @@ class Command(BaseCommand):
         total = sum(1 for _ in iter_files(paths))
         counts = {"created": 0, "exists": 0, "failed": 0}
         started = time.perf_counter()
-        progress = tqdm(total=total, unit="file", file=sys.stderr, disable=no_progress or total == 0, dynamic_ncols=True)
+        progress = tqdm(
+            total=total, unit="file", file=sys.stderr, disable=no_progress or total == 0, dynamic_ncols=True
+        )
         for result in ingest_paths(paths, batch_size=batch_size):
             counts[result.status] += 1
             progress.update(1)
@@ -43,8 +50,10 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         done = sum(counts.values())
         rate = done / elapsed if elapsed > 0 else 0.0
-        summary = (f"{done} files in {elapsed:.1f} s ({rate:.1f} files/s): {counts['created']} created, "
-                   f"{counts['exists']} already in dam, {counts['failed']} failed")
+        summary = (
+            f"{done} files in {elapsed:.1f} s ({rate:.1f} files/s): {counts['created']} created, "
+            f"{counts['exists']} already in dam, {counts['failed']} failed"
+        )
         self.stderr.write(summary)
 
 

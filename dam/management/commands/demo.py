@@ -31,11 +31,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("DAM_PORT", "8000")))
-        parser.add_argument("--no-serve", action="store_true",
-                            help="set everything up and ingest the fixtures, then stop (no web server)")
-        parser.add_argument("--fixtures", type=Path, nargs="+",
-                            default=[runtime.PROJECT_DIR / "fixtures" / folder for folder in ("images", "audio", "broken")],
-                            help="files or folders to ingest (default: the sample media in fixtures/, broken files included)")
+        parser.add_argument(
+            "--no-serve",
+            action="store_true",
+            help="set everything up and ingest the fixtures, then stop (no web server)",
+        )
+        parser.add_argument(
+            "--fixtures",
+            type=Path,
+            nargs="+",
+            default=[runtime.PROJECT_DIR / "fixtures" / folder for folder in ("images", "audio", "broken")],
+            help="files or folders to ingest (default: the sample media in fixtures/, broken files included)",
+        )
 
     def handle(self, *args, port: int, no_serve: bool, fixtures: list[Path], **options):
         # Ctrl-C and a plain `kill` both end in the clean-up below (stop the worker and the database).
@@ -91,9 +98,27 @@ class Command(BaseCommand):
             env.pop("DATABASE_URL")  # the worker finds the embedded server the same way we did
         with open(self._worker_log, "ab") as log:
             return subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "dam", "worker", "-Q", "ingest,default", "--concurrency", "2",
-                 "--loglevel", "INFO", "-n", f"demo-{os.getpid()}@%h"],
-                cwd=runtime.PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "dam",
+                    "worker",
+                    "-Q",
+                    "ingest,default",
+                    "--concurrency",
+                    "2",
+                    "--loglevel",
+                    "INFO",
+                    "-n",
+                    f"demo-{os.getpid()}@%h",
+                ],
+                cwd=runtime.PROJECT_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
 
     def _worker_wait(self, worker: subprocess.Popen, timeout: float = 60) -> None:
