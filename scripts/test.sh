@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
+"${DAM_VENV:-.venv}/bin/ruff" check --quiet dam assets embeddings tests
 exec "${DAM_VENV:-.venv}/bin/python" -m pytest "$@"
