@@ -53,7 +53,10 @@ class Field:
     ape: tuple[str, ...] = ()
     # ExifTool keys read for audio when mutagen finds nothing (RIFF INFO, AIFF text chunks).
     exiftool_audio: tuple[str, ...] = ()
-    jsonld: str | None = None
+    # schema.org JSON-LD: property paths in the asset's document ("contentLocation.geo.latitude";
+    # the types along a path are in assets/jsonld.py) and how a value is shaped there.
+    jsonld: tuple[str, ...] = ()
+    jsonld_as: str = "text"  # text | person | organization | creative_work | pixels | duration
     editable: bool = True
     # Fields whose value comes from a dedicated reader (GPS, dates, technical facts).
     derived: bool = False
@@ -78,7 +81,7 @@ FIELDS: tuple[Field, ...] = (
         mp4=("©nam",),
         ape=("Title",),
         exiftool_audio=("RIFF:Title", "AIFF:Name", "QuickTime:Title"),
-        jsonld="name",
+        jsonld=("name",),
     ),
     Field(
         "headline",
@@ -88,7 +91,7 @@ FIELDS: tuple[Field, ...] = (
         iptc=("IPTC:Headline",),
         xmp=("XMP-photoshop:Headline",),
         iptc_limit=256,
-        jsonld="headline",
+        jsonld=("headline",),
     ),
     Field(
         "description",
@@ -104,7 +107,7 @@ FIELDS: tuple[Field, ...] = (
         mp4=("desc",),
         ape=("Description",),
         exiftool_audio=("RIFF:Subject",),
-        jsonld="description",
+        jsonld=("description",),
     ),
     Field(
         "alt_text",
@@ -112,7 +115,7 @@ FIELDS: tuple[Field, ...] = (
         FieldType.TEXT,
         Group.DESCRIPTION,
         xmp=("XMP-iptcCore:AltTextAccessibility",),
-        jsonld="accessibilitySummary",
+        jsonld=("caption",),
     ),
     Field(
         "extended_description",
@@ -120,7 +123,7 @@ FIELDS: tuple[Field, ...] = (
         FieldType.TEXT,
         Group.DESCRIPTION,
         xmp=("XMP-iptcCore:ExtDescrAccessibility",),
-        jsonld="abstract",
+        jsonld=("abstract",),
     ),
     Field(
         "keywords",
@@ -135,7 +138,7 @@ FIELDS: tuple[Field, ...] = (
         mp4=("keyw",),
         ape=("Keywords",),
         exiftool_audio=("RIFF:Keywords",),
-        jsonld="keywords",
+        jsonld=("keywords",),
     ),
     Field(
         "genre",
@@ -148,10 +151,10 @@ FIELDS: tuple[Field, ...] = (
         mp4=("©gen",),
         ape=("Genre",),
         exiftool_audio=("RIFF:Genre",),
-        jsonld="genre",
+        jsonld=("genre",),
     ),
-    Field("event", "Event", FieldType.TEXT, Group.DESCRIPTION, xmp=("XMP-iptcExt:Event",)),
-    Field("date_created", "Date created", FieldType.DATETIME, Group.DESCRIPTION, derived=True, jsonld="dateCreated"),
+    Field("event", "Event", FieldType.TEXT, Group.DESCRIPTION, xmp=("XMP-iptcExt:Event",), jsonld=("recordedAt.name",)),
+    Field("date_created", "Date created", FieldType.DATETIME, Group.DESCRIPTION, derived=True, jsonld=("dateCreated",)),
     Field(
         "instructions",
         "Instructions",
@@ -203,7 +206,8 @@ FIELDS: tuple[Field, ...] = (
         mp4=("©ART",),
         ape=("Artist",),
         exiftool_audio=("RIFF:Artist", "AIFF:Author"),
-        jsonld="creator",
+        jsonld=("creator", "encodesCreativeWork.byArtist"),
+        jsonld_as="person",
     ),
     Field(
         "creator_job_title",
@@ -222,7 +226,7 @@ FIELDS: tuple[Field, ...] = (
         iptc=("IPTC:Credit",),
         xmp=("XMP-photoshop:Credit",),
         iptc_limit=32,
-        jsonld="creditText",
+        jsonld=("creditText",),
     ),
     Field(
         "source",
@@ -247,7 +251,7 @@ FIELDS: tuple[Field, ...] = (
         mp4=("cprt",),
         ape=("Copyright",),
         exiftool_audio=("RIFF:Copyright", "AIFF:Copyright"),
-        jsonld="copyrightNotice",
+        jsonld=("copyrightNotice",),
     ),
     Field(
         "copyright_owners",
@@ -255,7 +259,8 @@ FIELDS: tuple[Field, ...] = (
         FieldType.LIST,
         Group.PEOPLE_RIGHTS,
         xmp=("XMP-plus:CopyrightOwnerName",),
-        jsonld="copyrightHolder",
+        jsonld=("copyrightHolder",),
+        jsonld_as="organization",
     ),
     Field(
         "usage_terms",
@@ -263,7 +268,8 @@ FIELDS: tuple[Field, ...] = (
         FieldType.TEXT,
         Group.PEOPLE_RIGHTS,
         xmp=("XMP-xmpRights:UsageTerms",),
-        jsonld="usageInfo",
+        jsonld=("usageInfo",),
+        jsonld_as="creative_work",
     ),
     Field(
         "web_statement_url",
@@ -273,7 +279,7 @@ FIELDS: tuple[Field, ...] = (
         xmp=("XMP-xmpRights:WebStatement",),
         id3=("WCOP",),
         vorbis=("license",),
-        jsonld="license",
+        jsonld=("license",),
     ),
     Field(
         "licensor_url",
@@ -281,7 +287,7 @@ FIELDS: tuple[Field, ...] = (
         FieldType.TEXT,
         Group.PEOPLE_RIGHTS,
         xmp=("XMP-plus:LicensorURL",),
-        jsonld="acquireLicensePage",
+        jsonld=("acquireLicensePage",),
     ),
     Field("persons_shown", "Persons shown", FieldType.LIST, Group.PEOPLE_RIGHTS, xmp=("XMP-iptcExt:PersonInImage",)),
     Field(
@@ -300,7 +306,8 @@ FIELDS: tuple[Field, ...] = (
         vorbis=("organization", "label", "publisher"),
         mp4=("----:com.apple.iTunes:LABEL",),
         ape=("Publisher", "Label"),
-        jsonld="publisher",
+        jsonld=("publisher",),
+        jsonld_as="organization",
     ),
     Field(
         "composer",
@@ -321,6 +328,7 @@ FIELDS: tuple[Field, ...] = (
         iptc=("IPTC:Sub-location",),
         xmp=("XMP-iptcCore:Location", "XMP-iptcExt:LocationShownSublocation"),
         iptc_limit=32,
+        jsonld=("contentLocation.name",),
     ),
     Field(
         "city",
@@ -330,6 +338,7 @@ FIELDS: tuple[Field, ...] = (
         iptc=("IPTC:City",),
         xmp=("XMP-photoshop:City", "XMP-iptcExt:LocationShownCity"),
         iptc_limit=32,
+        jsonld=("contentLocation.address.addressLocality",),
     ),
     Field(
         "province_state",
@@ -339,6 +348,7 @@ FIELDS: tuple[Field, ...] = (
         iptc=("IPTC:Province-State",),
         xmp=("XMP-photoshop:State", "XMP-iptcExt:LocationShownProvinceState"),
         iptc_limit=32,
+        jsonld=("contentLocation.address.addressRegion",),
     ),
     Field(
         "country",
@@ -348,6 +358,7 @@ FIELDS: tuple[Field, ...] = (
         iptc=("IPTC:Country-PrimaryLocationName",),
         xmp=("XMP-photoshop:Country", "XMP-iptcExt:LocationShownCountryName"),
         iptc_limit=64,
+        jsonld=("contentLocation.address.addressCountry",),
     ),
     Field(
         "country_code",
@@ -357,10 +368,27 @@ FIELDS: tuple[Field, ...] = (
         iptc=("IPTC:Country-PrimaryLocationCode",),
         xmp=("XMP-iptcCore:CountryCode", "XMP-iptcExt:LocationShownCountryCode"),
         iptc_limit=3,
+        jsonld=("contentLocation.address.addressCountry",),
     ),
-    Field("latitude", "Latitude", FieldType.FLOAT, Group.LOCATION, derived=True),
-    Field("longitude", "Longitude", FieldType.FLOAT, Group.LOCATION, derived=True),
-    Field("altitude", "Altitude (m)", FieldType.FLOAT, Group.LOCATION, derived=True),
+    Field(
+        "latitude", "Latitude", FieldType.FLOAT, Group.LOCATION, derived=True, jsonld=("contentLocation.geo.latitude",)
+    ),
+    Field(
+        "longitude",
+        "Longitude",
+        FieldType.FLOAT,
+        Group.LOCATION,
+        derived=True,
+        jsonld=("contentLocation.geo.longitude",),
+    ),
+    Field(
+        "altitude",
+        "Altitude (m)",
+        FieldType.FLOAT,
+        Group.LOCATION,
+        derived=True,
+        jsonld=("contentLocation.geo.elevation",),
+    ),
     # --- Audio -------------------------------------------------------------------------------
     Field(
         "album",
@@ -372,7 +400,7 @@ FIELDS: tuple[Field, ...] = (
         mp4=("©alb",),
         ape=("Album",),
         exiftool_audio=("RIFF:Product",),
-        jsonld="inAlbum",
+        jsonld=("encodesCreativeWork.inAlbum.name",),
     ),
     Field(
         "track_number",
@@ -414,15 +442,39 @@ FIELDS: tuple[Field, ...] = (
         vorbis=("isrc",),
         mp4=("----:com.apple.iTunes:ISRC",),
         ape=("ISRC",),
-        jsonld="isrcCode",
+        jsonld=("encodesCreativeWork.isrcCode",),
     ),
     Field("has_cover_art", "Has cover art", FieldType.BOOL, Group.AUDIO, derived=True),
     # --- Technical (read from the file, never edited) ----------------------------------------
     Field(
-        "mime_type", "MIME type", FieldType.TEXT, Group.TECHNICAL, derived=True, editable=False, jsonld="encodingFormat"
+        "mime_type",
+        "MIME type",
+        FieldType.TEXT,
+        Group.TECHNICAL,
+        derived=True,
+        editable=False,
+        jsonld=("encodingFormat",),
     ),
-    Field("width", "Width (px)", FieldType.INT, Group.TECHNICAL, derived=True, editable=False, jsonld="width"),
-    Field("height", "Height (px)", FieldType.INT, Group.TECHNICAL, derived=True, editable=False, jsonld="height"),
+    Field(
+        "width",
+        "Width (px)",
+        FieldType.INT,
+        Group.TECHNICAL,
+        derived=True,
+        editable=False,
+        jsonld=("width",),
+        jsonld_as="pixels",
+    ),
+    Field(
+        "height",
+        "Height (px)",
+        FieldType.INT,
+        Group.TECHNICAL,
+        derived=True,
+        editable=False,
+        jsonld=("height",),
+        jsonld_as="pixels",
+    ),
     Field(
         "duration_seconds",
         "Duration (s)",
@@ -430,7 +482,8 @@ FIELDS: tuple[Field, ...] = (
         Group.TECHNICAL,
         derived=True,
         editable=False,
-        jsonld="duration",
+        jsonld=("duration",),
+        jsonld_as="duration",
     ),
     Field("sample_rate", "Sample rate (Hz)", FieldType.INT, Group.TECHNICAL, derived=True, editable=False),
     Field("channels", "Channels", FieldType.INT, Group.TECHNICAL, derived=True, editable=False),

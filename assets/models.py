@@ -37,11 +37,33 @@ class Asset(models.Model):
     warnings = models.JSONField(
         default=list, blank=True, help_text="Problems found in the file that did not stop ingest."
     )
+    # Rights and restrictions, enforced by assets.selectors.asset_list_visible_to on every read path.
+    embargo_until = models.DateTimeField(null=True, blank=True, help_text="Hidden from API users before this moment.")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Hidden from API users from this moment on.")
+    allowed_territories = ArrayField(
+        models.CharField(max_length=2),
+        default=list,
+        blank=True,
+        help_text="ISO 3166-1 alpha-2 codes where the asset may be shown; empty means everywhere.",
+    )
+    restricted_to_groups = models.ManyToManyField(
+        "auth.Group",
+        blank=True,
+        related_name="restricted_assets",
+        help_text="Only members of these groups see the asset; empty means every API user.",
+    )
+    location_sensitive = models.BooleanField(
+        default=False, help_text="Strip GPS from delivery copies (e.g. protected species, private homes)."
+    )
+    withdrawn_at = models.DateTimeField(
+        null=True, blank=True, help_text="Withdrawn assets are hidden everywhere and reported to feeds as deleted."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
+        permissions = [("view_all_assets", "Can see assets whatever their rights and restrictions")]
         indexes = [
             GinIndex(fields=["keywords"], name="asset_keywords_gin"),
             models.Index(fields=["kind", "-created_at"], name="asset_kind_created"),
@@ -162,3 +184,59 @@ class IngestRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_status_display()}: {self.original_name}"
+
+
+class AssetTombstone(models.Model):
+    """An asset deleted for good, kept so that feeds can tell their readers to remove it."""
+
+    asset_id = models.CharField(max_length=ASSET_ID_LENGTH, unique=True)
+    deleted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} (deleted {self.deleted_at:%Y-%m-%d})"
+
+
+class AccessProfile(models.Model):
+    """Defaults for an API user (a CMS): the territory its audience is in."""
+
+    user = models.OneToOneField("auth.User", on_delete=models.CASCADE, related_name="access_profile")
+    default_territory = models.CharField(
+        max_length=2, blank=True, default="", help_text="ISO 3166-1 alpha-2 code used when a request names none."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.default_territory or 'no territory'})"
+
+
+def keyword_key(text: str) -> str:
+    """How keywords are compared: case- and whitespace-insensitively."""
+    return " ".join(text.casefold().split())
+
+
+class Term(models.Model):
+    """A concept of the controlled vocabulary: one preferred label per language, its aliases,
+    an optional broader term and an optional external URI (IPTC NewsCodes, Wikidata...)."""
+
+    preferred_label = models.CharField(max_length=200)
+    language = models.CharField(max_length=8, default="en")
+    aliases = ArrayField(models.CharField(max_length=200), default=list, blank=True)
+    uri = models.URLField(blank=True, default="", max_length=500)
+    broader = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="narrower")
+    # keyword_key of the label and every alias, for matching keywords in one indexed query.
+    match_keys = ArrayField(models.CharField(max_length=200), default=list, editable=False)
+
+    class Meta:
+        ordering = ["preferred_label"]
+        indexes = [GinIndex(fields=["match_keys"], name="term_match_keys_gin")]
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Lower("preferred_label"), "language", name="term_label_unique_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.preferred_label
+
+    def save(self, *args, **kwargs):
+        self.match_keys = sorted({keyword_key(label) for label in [self.preferred_label, *self.aliases] if label})
+        super().save(*args, **kwargs)

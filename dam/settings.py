@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "dam",
     "assets",
     "embeddings",
@@ -161,7 +163,60 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "assets.api.pagination.AssetCursorPagination",
     "PAGE_SIZE": env_int("DAM_API_PAGE_SIZE", 50),
     "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "assets.api.errors.api_exception_handler",
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "dam API",
+    "DESCRIPTION": (
+        "Assets with deterministic IDs, their canonical metadata and files, schema.org JSON-LD documents and an "
+        "incremental, rights-filtered DataFeed for content management systems. Authenticate with "
+        "`Authorization: Token <key>` (POST /api/token/) or a session."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# --- JSON-LD and delivery --------------------------------------------------------------------
+# Asset IRIs are built from the content-derived ID only, so they never change with the host.
+DAM_ASSET_IRI_BASE = os.environ.get("DAM_ASSET_IRI_BASE", "urn:dam:asset:")
+DAM_FEED_PAGE_SIZE = env_int("DAM_FEED_PAGE_SIZE", 100)
+DAM_FEED_MAX_PAGE_SIZE = env_int("DAM_FEED_MAX_PAGE_SIZE", 1000)
+# ExifTool tags removed from delivery copies (contentUrl). Rights tags are never in this list.
+DAM_DELIVERY_STRIP = env_list(
+    "DAM_DELIVERY_STRIP",
+    [
+        "MakerNotes:all",
+        "ExifIFD:SerialNumber",
+        "ExifIFD:LensSerialNumber",
+        "ExifIFD:OwnerName",
+        "IFD0:CameraSerialNumber",
+        "XMP-aux:SerialNumber",
+        "XMP-aux:LensSerialNumber",
+        "XMP-aux:OwnerName",
+        "XMP-exifEX:BodySerialNumber",
+        "XMP-exifEX:LensSerialNumber",
+        "XMP-exifEX:CameraOwnerName",
+        "XMP-iptcCore:CreatorContactInfo",
+        "XMP-plus:LicensorEmail",
+        "XMP-plus:LicensorTelephone1",
+        "XMP-plus:LicensorTelephone2",
+        "XMP-plus:LicensorStreetAddress",
+        "XMP-plus:LicensorExtendedAddress",
+        "IPTC:Contact",
+        "XMP-photoshop:CaptionWriter",
+        "IPTC:Writer-Editor",
+    ],
+)
+# Removed as well for assets flagged location_sensitive.
+DAM_DELIVERY_STRIP_SENSITIVE = env_list(
+    "DAM_DELIVERY_STRIP_SENSITIVE",
+    ["GPS:all", "XMP-exif:GPS*", "XMP-iptcExt:LocationCreatedGPS*", "XMP-iptcExt:LocationShownGPS*"],
+)
 
 # --- Celery ---------------------------------------------------------------------------------
 # The embedded default uses kombu's filesystem transport: no server, no root, real separate

@@ -51,3 +51,9 @@ class AssetSerializer(serializers.ModelSerializer):
 
 class AssetUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, use_url=False)
+
+
+class IngestResponseSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["created", "exists"])
+    warnings = serializers.ListField(child=serializers.CharField())
+    asset = AssetSerializer()

@@ -1,20 +1,55 @@
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.urls import reverse
+from django.utils.http import http_date, parse_http_date_safe
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from assets.api.filters import AssetFilter
-from assets.api.serializers import AssetSerializer, AssetUploadSerializer
+from assets.api.renderers import JSONLDRenderer
+from assets.api.serializers import AssetSerializer, AssetUploadSerializer, IngestResponseSerializer
+from assets.delivery import delivery_copy_key
+from assets.feed import Feed, FeedCursor, FeedCursorError
 from assets.ingest import IngestSource, ingest_sources, safe_name
+from assets.jsonld import asset_jsonld
 from assets.models import Asset, FileVersion, IngestRecord
+from assets.selectors import asset_list_visible_to
 from assets.thumbnails import thumbnail_render
 
+TERRITORY = OpenApiParameter(
+    "territory", str, description="ISO 3166-1 alpha-2 code of the audience (default: the caller's profile)"
+)
 
+
+def absolute_url_builder(request):
+    """``url_for(kind, asset)`` for JSON-LD documents: absolute URLs of the API's own views."""
+
+    def url_for(kind: str, asset: Asset) -> str | None:
+        name = {"content": "asset-content", "thumbnail": "asset-thumbnail"}[kind]
+        return request.build_absolute_uri(reverse(name, kwargs={"pk": asset.pk}))
+
+    return url_for
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[TERRITORY]),
+    retrieve=extend_schema(
+        parameters=[TERRITORY],
+        description="The asset as JSON, or as a schema.org ImageObject/AudioObject with "
+        "`Accept: application/ld+json` or the `.jsonld` suffix.",
+        responses={(200, "application/json"): AssetSerializer, (200, "application/ld+json"): OpenApiTypes.OBJECT},
+    ),
+)
 class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Assets with their canonical metadata and file versions.
+    """Assets the caller may see, with their canonical metadata and file versions.
 
     POST a multipart form with a ``file`` to ingest it: 201 with the new asset, 200 with the
     existing one when the same bytes are already in dam, 422 with the reason when refused.
@@ -23,12 +58,30 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     serializer_class = AssetSerializer
     filterset_class = AssetFilter
     parser_classes = [MultiPartParser, FormParser]
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, JSONLDRenderer]
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if self.action != "retrieve":
+            renderers = [r for r in renderers if not isinstance(r, JSONLDRenderer)]
+        return renderers
 
     def get_queryset(self):
-        return Asset.objects.prefetch_related(
+        visible = asset_list_visible_to(self.request.user, territory=self.request.query_params.get("territory"))
+        return visible.select_related("current_version").prefetch_related(
             Prefetch("versions", queryset=FileVersion.objects.order_by("number")), "original_names"
         )
 
+    def retrieve(self, request, *args, **kwargs):
+        asset = self.get_object()
+        if request.accepted_renderer.format == "jsonld":
+            return Response(asset_jsonld(asset, absolute_url_builder(request)))
+        return Response(self.get_serializer(asset).data)
+
+    @extend_schema(
+        request={"multipart/form-data": AssetUploadSerializer},
+        responses={201: IngestResponseSerializer, 200: IngestResponseSerializer, 422: OpenApiTypes.OBJECT},
+    )
     def create(self, request, *args, **kwargs):
         upload_serializer = AssetUploadSerializer(data=request.data)
         upload_serializer.is_valid(raise_exception=True)
@@ -42,7 +95,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
                 {"status": result.status, "error": result.error, "warnings": result.warnings},
                 status=status.HTTP_422_UNPROCESSABLE_ENTITY,
             )
-        asset = self.get_queryset().get(pk=result.asset_id)
+        asset = self.get_queryset().filter(pk=result.asset_id).first() or Asset.objects.get(pk=result.asset_id)
         body = {
             "status": result.status,
             "warnings": result.warnings,
@@ -51,8 +104,10 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         code = status.HTTP_201_CREATED if result.status == IngestRecord.Status.CREATED else status.HTTP_200_OK
         return Response(body, status=code)
 
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, filters=False)
     @action(detail=True, methods=["get"], url_path=r"files/(?P<number>\d+)/download", url_name="file-download")
     def file_download(self, request, pk=None, number=None):
+        """The stored bytes of one file version, exactly as ingested or written back."""
         version = FileVersion.objects.filter(asset=self.get_object(), number=number).first()
         if version is None:
             raise Http404("No such file version")
@@ -64,6 +119,18 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             content_type=version.mime_type,
         )
 
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, filters=False)
+    @action(detail=True, methods=["get"], url_path="content", url_name="content")
+    def content(self, request, pk=None):
+        """The delivery copy of the current version (`contentUrl`): privacy-sensitive tags removed,
+        rights tags kept."""
+        asset = self.get_object()
+        key = delivery_copy_key(asset)
+        response = FileResponse(default_storage.open(key, "rb"), content_type=asset.current_version.mime_type)
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY}, filters=False)
     @action(detail=True, methods=["get"], url_path="thumbnail", url_name="thumbnail")
     def thumbnail(self, request, pk=None):
         asset = self.get_object()
@@ -74,3 +141,76 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         response = FileResponse(default_storage.open(key, "rb"), content_type="image/jpeg")
         response["Cache-Control"] = "private, max-age=86400, immutable"
         return response
+
+
+class FeedView(APIView):
+    """The CMS feed: a schema.org DataFeed of DataFeedItems, oldest change first.
+
+    Follow the `Link: <...>; rel="next"` header (also in `DAM-Next-Cursor`) until a page comes back
+    without one; keep the last cursor and pull again later with `?since=<cursor>`, or start from a
+    moment with `?since=2026-01-31T00:00:00Z`. Withdrawn, expired and deleted assets come as items
+    with `dateDeleted`. Conditional requests (`If-None-Match`, `If-Modified-Since`) get 304 when
+    the page is unchanged.
+    """
+
+    renderer_classes = [JSONLDRenderer, JSONRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", str, description="a cursor from an earlier pull, or an ISO 8601 timestamp"),
+            OpenApiParameter("limit", int, description="items per page (default 100, at most 1000)"),
+            TERRITORY,
+        ],
+        responses={
+            (200, "application/ld+json"): OpenApiResponse(OpenApiTypes.OBJECT, description="a schema.org DataFeed"),
+            304: OpenApiResponse(description="unchanged since the ETag or date given"),
+            400: OpenApiResponse(OpenApiTypes.OBJECT, description="malformed cursor, timestamp or limit"),
+        },
+    )
+    def get(self, request):
+        from django.conf import settings
+
+        try:
+            limit = int(request.query_params.get("limit", settings.DAM_FEED_PAGE_SIZE))
+        except ValueError:
+            raise ValidationError({"limit": "must be a whole number"}) from None
+        if not 1 <= limit <= settings.DAM_FEED_MAX_PAGE_SIZE:
+            raise ValidationError({"limit": f"must be between 1 and {settings.DAM_FEED_MAX_PAGE_SIZE}"})
+        since = request.query_params.get("since") or request.query_params.get("cursor")
+        try:
+            cursor = FeedCursor.from_since(since) if since else None
+        except FeedCursorError as error:
+            return Response({"error": str(error)}, status=400)
+        feed = Feed(request.user, territory=request.query_params.get("territory"))
+        entries = feed.entries(cursor, limit)
+        etag = feed.etag(cursor, entries)
+        last_modified = max((e.position for e in entries), default=cursor.position if cursor else None)
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+        if last_modified is not None:
+            headers["Last-Modified"] = http_date(last_modified.timestamp())
+        next_cursor = (
+            entries[-1].cursor.encode() if entries else (cursor.encode() if cursor and cursor.asset_id else "")
+        )
+        if next_cursor:
+            headers["DAM-Next-Cursor"] = next_cursor
+        if len(entries) == limit:
+            url = request.build_absolute_uri(reverse("feed")) + f"?since={next_cursor}&limit={limit}"
+            territory = request.query_params.get("territory")
+            headers["Link"] = f'<{url}{f"&territory={territory}" if territory else ""}>; rel="next"'
+        if _not_modified(request, etag, last_modified):
+            response = HttpResponse(status=304)
+        else:
+            response = StreamingHttpResponse(
+                feed.stream(entries, absolute_url_builder(request)), content_type="application/ld+json"
+            )
+        for name, value in headers.items():
+            response[name] = value
+        return response
+
+
+def _not_modified(request, etag: str, last_modified) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
+    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
+    return since is not None and last_modified is not None and int(last_modified.timestamp()) <= since

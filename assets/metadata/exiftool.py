@@ -27,6 +27,10 @@ class ExifToolMissing(RuntimeError):
     pass
 
 
+class ExifToolWriteError(RuntimeError):
+    pass
+
+
 def exiftool_version(executable: str | None = None) -> tuple[int, ...] | None:
     """The installed ExifTool's version, or None when it is not installed."""
     executable = executable or settings.DAM_EXIFTOOL
@@ -82,6 +86,20 @@ class ExifToolSession:
             str(path): by_source.get(str(path), {"ExifTool:Error": "ExifTool could not read the file"})
             for path in paths
         }
+
+    def write(self, path: Path, args: list[str]) -> None:
+        """Edit ``path`` in place (``-overwrite_original``); raises ExifToolWriteError with
+        ExifTool's own message when it reports an error."""
+        with self._lock:
+            process = self._running()
+            try:
+                process.execute("-overwrite_original", "-m", *args, str(path))
+            except Exception:
+                self.close_locked()
+                raise
+            status, stderr = process.last_status, (process.last_stderr or "").strip()
+        if status != 0 or "Error" in stderr:
+            raise ExifToolWriteError(stderr or f"ExifTool exited with status {status}")
 
     def close_locked(self) -> None:
         if self._process is not None:

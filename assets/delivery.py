@@ -1,0 +1,61 @@
+"""Delivery copies: what ``contentUrl`` serves. The current file version with privacy-sensitive
+tags removed by a configurable policy (camera and lens serial numbers, owner and creator contact
+details, maker notes; GPS too for assets flagged ``location_sensitive``), while rights tags stay.
+
+Copies are cached in storage by (file version hash, policy hash) and never replace a version.
+Audio is delivered as stored: ExifTool cannot write audio tags, and the audio tag families dam
+reads carry no camera or contact data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+from assets.metadata.exiftool import exiftool_session
+from assets.models import Asset, FileVersion
+from assets.storage import blob_open
+
+
+def delivery_policy(asset: Asset) -> list[str]:
+    """The ExifTool tags removed from this asset's delivery copies."""
+    tags = list(settings.DAM_DELIVERY_STRIP)
+    if asset.location_sensitive:
+        tags += settings.DAM_DELIVERY_STRIP_SENSITIVE
+    return tags
+
+
+def policy_hash(tags: list[str]) -> str:
+    return hashlib.sha256("\n".join(tags).encode()).hexdigest()[:16]
+
+
+def delivery_copy_key(asset: Asset) -> str:
+    """The storage key of the asset's delivery copy, made on first use."""
+    version: FileVersion = asset.current_version
+    if asset.kind != "image":
+        return version.storage_name
+    tags = delivery_policy(asset)
+    extension = version.storage_name.rsplit(".", 1)[-1]
+    key = f"delivery/{policy_hash(tags)}/{version.sha256[:2]}/{version.sha256}.{extension}"
+    if default_storage.exists(key):
+        return key
+    staging = Path(settings.DAM_STAGING_DIR)
+    staging.mkdir(parents=True, exist_ok=True)
+    work = staging / f"{uuid.uuid4().hex}.{extension}"
+    try:
+        with blob_open(version.storage_name) as source, work.open("wb") as target:
+            for chunk in iter(lambda: source.read(1 << 20), b""):
+                target.write(chunk)
+        exiftool_session().write(work, [f"-{tag}=" for tag in tags])
+        with work.open("rb") as handle:
+            saved = default_storage.save(key, File(handle, name=key))
+        if saved != key:  # another request made the same copy meanwhile: keep theirs
+            default_storage.delete(saved)
+    finally:
+        work.unlink(missing_ok=True)
+    return key
