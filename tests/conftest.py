@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -175,11 +176,19 @@ def make_jpeg(tmp_path):
 
 
 def exiftool_write(path: Path, tags: dict) -> None:
-    args = ["exiftool", "-overwrite_original", "-q", "-m", "-charset", "iptc=UTF8", "-codedcharacterset=utf8"]
+    """Write tags with the real ExifTool (one stay_open process for the whole test session)."""
+    args = ["-overwrite_original", "-q", "-m", "-charset", "iptc=UTF8", "-codedcharacterset=utf8"]
     for tag, value in tags.items():
         values = value if isinstance(value, list) else [value]
         args += [f"-{tag}={item}" for item in values]
-    subprocess.run([*args, str(path)], check=True, capture_output=True)
+    _test_exiftool().write(path, args)
+
+
+@functools.cache
+def _test_exiftool():
+    from assets.metadata.exiftool import ExifToolSession
+
+    return ExifToolSession("exiftool")
 
 
 def pytest_sessionfinish(session, exitstatus):
