@@ -32,7 +32,7 @@ class Asset(models.Model):
     kind = models.CharField(max_length=8, choices=Kind.choices)
     original_sha256 = models.CharField(max_length=64, unique=True, editable=False)
     current_version = models.ForeignKey(
-        "FileVersion", null=True, on_delete=models.PROTECT, related_name="+", editable=False
+        "FileVersion", null=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
     warnings = models.JSONField(
         default=list, blank=True, help_text="Problems found in the file that did not stop ingest."

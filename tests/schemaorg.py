@@ -31,8 +31,10 @@ class Vocabulary:
             if "rdfs:Class" in types:
                 self.parents[name] = _ids(node.get("rdfs:subClassOf"))
             if "rdf:Property" in types:
-                self.properties[name] = (set(_ids(node.get("schema:domainIncludes"))),
-                                         set(_ids(node.get("schema:rangeIncludes"))))
+                self.properties[name] = (
+                    set(_ids(node.get("schema:domainIncludes"))),
+                    set(_ids(node.get("schema:rangeIncludes"))),
+                )
 
     @cache  # noqa: B019 - the vocabulary lives for the whole test session
     def ancestors(self, name: str) -> frozenset[str]:

@@ -37,17 +37,24 @@ def test_image_document(api_client):
     document = jsonld(api_client, result.asset_id)
     assert document["@context"] == "https://schema.org" and document["@type"] == "ImageObject"
     assert document["@id"] == f"urn:dam:asset:{asset.id}"
-    assert document["identifier"] == [asset.id, {"@type": "PropertyValue", "propertyID": "SHA-256",
-                                                 "value": asset.original_sha256}]
+    assert document["identifier"] == [
+        asset.id,
+        {"@type": "PropertyValue", "propertyID": "SHA-256", "value": asset.original_sha256},
+    ]
     assert document["contentUrl"] == f"http://testserver/api/assets/{asset.id}/content/"
     assert document["name"] == "Sails at Bennelong Point"
     assert document["headline"] == "Harbour roof shells in afternoon light"
     assert document["caption"] == asset.alt_text and document["abstract"] == asset.extended_description
     assert document["creator"] == [{"@type": "Person", "name": "Ana Pérez"}, {"@type": "Person", "name": "Ben Okafor"}]
     assert document["contentLocation"] == {
-        "@type": "Place", "name": "Bennelong Point",
-        "address": {"@type": "PostalAddress", "addressLocality": "Sydney", "addressRegion": "New South Wales",
-                    "addressCountry": "Australia"},
+        "@type": "Place",
+        "name": "Bennelong Point",
+        "address": {
+            "@type": "PostalAddress",
+            "addressLocality": "Sydney",
+            "addressRegion": "New South Wales",
+            "addressCountry": "Australia",
+        },
         "geo": {"@type": "GeoCoordinates", "latitude": -33.8568, "longitude": 151.2153, "elevation": 4.0},
     }
     assert document["width"] == {"@type": "QuantitativeValue", "value": 320, "unitCode": "E37"}
@@ -89,14 +96,16 @@ def test_jsonld_suffix_gives_the_same_document(api_client):
 
 
 def test_keywords_use_preferred_labels_and_terms_carry_their_uris(api_client):
-    Term.objects.create(preferred_label="Harbours", aliases=["harbour", "port"],
-                        uri="http://www.wikidata.org/entity/Q283202")
+    Term.objects.create(
+        preferred_label="Harbours", aliases=["harbour", "port"], uri="http://www.wikidata.org/entity/Q283202"
+    )
     Term.objects.create(preferred_label="Sailing boats", aliases=["sails"])  # no URI: a keyword, no DefinedTerm
     [result] = ingest_paths([FIXTURES_DIR / "images" / "sample.jpg"])  # keywords: harbour, Zürich-style café, sails
     document = jsonld(api_client, result.asset_id)
     assert document["keywords"] == ["Harbours", "Zürich-style café", "Sailing boats"]
-    assert document["about"] == [{"@type": "DefinedTerm", "@id": "http://www.wikidata.org/entity/Q283202",
-                                  "name": "Harbours"}]
+    assert document["about"] == [
+        {"@type": "DefinedTerm", "@id": "http://www.wikidata.org/entity/Q283202", "name": "Harbours"}
+    ]
 
 
 def test_unknown_asset_is_a_json_404(api_client):
@@ -105,15 +114,18 @@ def test_unknown_asset_is_a_json_404(api_client):
     assert "error" in json.loads(response.content)
 
 
-@pytest.mark.parametrize(("document", "problem"), [
-    ({"@type": "ImageObject", "colour": "red"}, "not a schema.org property"),
-    ({"@type": "ImageObject", "isrcCode": "X"}, "not a property of ImageObject"),
-    ({"@type": "ImageObject", "license": "CC0"}, "does not fit"),  # a URL or a CreativeWork, not text
-    ({"@type": "ImageObject", "creator": {"@type": "Place", "name": "x"}}, "where ['Organization', 'Person']"),
-    ({"@type": "ImageObject", "duration": "90 seconds"}, "does not fit"),
-    ({"@type": "ImageObject", "usageInfo": "free to use"}, "does not fit"),
-    ({"@type": "Picture"}, "unknown or missing @type"),
-])
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        ({"@type": "ImageObject", "colour": "red"}, "not a schema.org property"),
+        ({"@type": "ImageObject", "isrcCode": "X"}, "not a property of ImageObject"),
+        ({"@type": "ImageObject", "license": "CC0"}, "does not fit"),  # a URL or a CreativeWork, not text
+        ({"@type": "ImageObject", "creator": {"@type": "Place", "name": "x"}}, "where ['Organization', 'Person']"),
+        ({"@type": "ImageObject", "duration": "90 seconds"}, "does not fit"),
+        ({"@type": "ImageObject", "usageInfo": "free to use"}, "does not fit"),
+        ({"@type": "Picture"}, "unknown or missing @type"),
+    ],
+)
 def test_the_checker_rejects_invalid_documents(document, problem):
     problems = vocabulary().check(document)
     assert problems and problem in problems[0]

@@ -19,9 +19,14 @@ def assets(make_jpeg):
     """One open asset and one of each kind of restriction, all titled 'harbour ...'."""
     now = timezone.now()
     names = ["open", "embargoed", "expired", "territory", "group", "withdrawn"]
-    results = ingest_paths([make_jpeg(f"{name}.jpg", seed=1000 + i, tags={"XMP-dc:Title": f"harbour {name}",
-                                                                           "IPTC:Keywords": "harbour"})
-                            for i, name in enumerate(names)])
+    results = ingest_paths(
+        [
+            make_jpeg(
+                f"{name}.jpg", seed=1000 + i, tags={"XMP-dc:Title": f"harbour {name}", "IPTC:Keywords": "harbour"}
+            )
+            for i, name in enumerate(names)
+        ]
+    )
     ids = dict(zip(names, (r.asset_id for r in results), strict=True))
     Asset.objects.filter(pk=ids["embargoed"]).update(embargo_until=now + timedelta(days=1))
     Asset.objects.filter(pk=ids["expired"]).update(expires_at=now - timedelta(minutes=1))
@@ -56,8 +61,17 @@ def test_only_the_open_asset_is_listed_for_a_user_without_rights(cms, assets):
     assert listed(cms) == {assets["open"]}
 
 
-@pytest.mark.parametrize("query", ["&keyword=harbour", "&q=harbour", "&kind=image", "&has_gps=false",
-                                   "&mime_type=image/jpeg", "&ingested_after=2000-01-01T00:00:00Z"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "&keyword=harbour",
+        "&q=harbour",
+        "&kind=image",
+        "&has_gps=false",
+        "&mime_type=image/jpeg",
+        "&ingested_after=2000-01-01T00:00:00Z",
+    ],
+)
 def test_filters_never_reveal_hidden_assets(cms, assets, query):
     assert listed(cms, query) == {assets["open"]}
 
