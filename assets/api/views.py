@@ -104,7 +104,11 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         code = status.HTTP_201_CREATED if result.status == IngestRecord.Status.CREATED else status.HTTP_200_OK
         return Response(body, status=code)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, filters=False)
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        filters=False,
+        parameters=[OpenApiParameter("number", int, OpenApiParameter.PATH, description="file version, 1 = original")],
+    )
     @action(detail=True, methods=["get"], url_path=r"files/(?P<number>\d+)/download", url_name="file-download")
     def file_download(self, request, pk=None, number=None):
         """The stored bytes of one file version, exactly as ingested or written back."""
@@ -156,9 +160,12 @@ class FeedView(APIView):
     renderer_classes = [JSONLDRenderer, JSONRenderer]
 
     @extend_schema(
+        operation_id="feed",
         parameters=[
             OpenApiParameter("since", str, description="a cursor from an earlier pull, or an ISO 8601 timestamp"),
-            OpenApiParameter("limit", int, description="items per page (default 100, at most 1000)"),
+            OpenApiParameter(
+                "limit", {"type": "integer", "minimum": 1, "maximum": 1000}, description="items per page (default 100)"
+            ),
             TERRITORY,
         ],
         responses={

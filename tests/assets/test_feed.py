@@ -1,20 +1,19 @@
 """The CMS feed: keyset pages, incremental pulls, tombstones, rights, conditional requests."""
 
-import hashlib
 import json
 import tracemalloc
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
-from django.db import connection
 from django.utils import timezone
 from django.utils.http import http_date
 from rest_framework.test import APIClient
 
 from assets.feed import Feed
 from assets.ingest import ingest_paths
-from assets.models import Asset, FileVersion
+from assets.models import Asset
+from assets.synthetic import synthetic_assets_create
 from tests.schemaorg import vocabulary
 
 pytestmark = pytest.mark.django_db
@@ -149,47 +148,8 @@ def test_anonymous_callers_get_no_feed(library):
     assert APIClient().get("/api/feed.jsonld").status_code in (401, 403)
 
 
-def bulk_assets(count: int) -> None:
-    """Rows without files, enough for the feed (which never opens files)."""
-    assets, versions = [], []
-    for index in range(count):
-        sha = hashlib.sha256(f"bulk-{index}".encode()).hexdigest()
-        assets.append(
-            Asset(
-                id=sha[:32],
-                kind="image",
-                original_sha256=sha,
-                title=f"Bulk {index}",
-                keywords=["bulk", f"k{index % 50}"],
-                mime_type="image/jpeg",
-                width=640,
-                height=480,
-                city="Bergen",
-                latitude=60.39,
-                longitude=5.32,
-            )
-        )
-        versions.append(
-            FileVersion(
-                asset_id=sha[:32],
-                number=1,
-                sha256=sha,
-                size=1000,
-                mime_type="image/jpeg",
-                storage_name=f"files/{sha[:2]}/{sha[2:4]}/{sha}.jpg",
-            )
-        )
-    Asset.objects.bulk_create(assets, batch_size=1000)
-    FileVersion.objects.bulk_create(versions, batch_size=1000)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE assets_asset a SET current_version_id = v.id FROM assets_fileversion v "
-            "WHERE v.asset_id = a.id AND a.current_version_id IS NULL"
-        )
-
-
 def test_memory_stays_flat_while_the_whole_feed_streams(cms):
-    bulk_assets(3000)
+    synthetic_assets_create(3000)
     url, peaks = "/api/feed.jsonld?limit=200", []
     while url:
         tracemalloc.start()
