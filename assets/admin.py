@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from assets.fields import FIELDS, Group
-from assets.models import Asset, FileVersion, IngestRecord, OriginalName
+from assets.models import AccessProfile, Asset, FileVersion, IngestRecord, OriginalName, Term
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -58,6 +58,12 @@ class AssetAdmin(ReadOnlyAdmin):
     list_per_page = 50
     inlines = [FileVersionInline, OriginalNameInline]
     readonly_fields = [
+        "embargo_until",
+        "expires_at",
+        "allowed_territories",
+        "restricted_to_groups",
+        "location_sensitive",
+        "withdrawn_at",
         "id",
         "kind",
         "preview_large",
@@ -149,3 +155,25 @@ class IngestRecordAdmin(ReadOnlyAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:assets_asset_change", args=[record.asset_id]), record.asset_id
         )
+
+
+@admin.register(AccessProfile)
+class AccessProfileAdmin(admin.ModelAdmin):
+    """API users' defaults: the territory a CMS serves when its requests name none."""
+
+    list_display = ["user", "default_territory"]
+    search_fields = ["user__username"]
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin):
+    """The controlled vocabulary: one preferred label per concept, its aliases and URI."""
+
+    list_display = ["preferred_label", "language", "aliases_text", "uri", "broader"]
+    list_filter = ["language"]
+    search_fields = ["preferred_label", "aliases", "uri"]
+    autocomplete_fields = ["broader"]
+
+    @admin.display(description="Aliases")
+    def aliases_text(self, term):
+        return ", ".join(term.aliases)
