@@ -7,9 +7,13 @@ class AssetsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.conf import settings
+        from django.db.models.signals import post_migrate
         from PIL import Image
 
         from assets import checks, receivers  # noqa: F401  (registers checks and signal receivers)
+        from assets.roles import roles_ensure
+
+        post_migrate.connect(roles_ensure, sender=self)
 
         # Pillow refuses images over twice this size by itself; dam refuses them at this size.
         Image.MAX_IMAGE_PIXELS = settings.DAM_MAX_IMAGE_PIXELS

@@ -60,6 +60,8 @@ class Field:
     editable: bool = True
     # Fields whose value comes from a dedicated reader (GPS, dates, technical facts).
     derived: bool = False
+    # Rights metadata: edited by rights managers (assets.edit_rights), not by librarians.
+    rights: bool = False
 
     @property
     def is_list(self) -> bool:
@@ -252,6 +254,7 @@ FIELDS: tuple[Field, ...] = (
         ape=("Copyright",),
         exiftool_audio=("RIFF:Copyright", "AIFF:Copyright"),
         jsonld=("copyrightNotice",),
+        rights=True,
     ),
     Field(
         "copyright_owners",
@@ -261,6 +264,7 @@ FIELDS: tuple[Field, ...] = (
         xmp=("XMP-plus:CopyrightOwnerName",),
         jsonld=("copyrightHolder",),
         jsonld_as="organization",
+        rights=True,
     ),
     Field(
         "usage_terms",
@@ -270,6 +274,7 @@ FIELDS: tuple[Field, ...] = (
         xmp=("XMP-xmpRights:UsageTerms",),
         jsonld=("usageInfo",),
         jsonld_as="creative_work",
+        rights=True,
     ),
     Field(
         "web_statement_url",
@@ -280,6 +285,7 @@ FIELDS: tuple[Field, ...] = (
         id3=("WCOP",),
         vorbis=("license",),
         jsonld=("license",),
+        rights=True,
     ),
     Field(
         "licensor_url",
@@ -288,6 +294,7 @@ FIELDS: tuple[Field, ...] = (
         Group.PEOPLE_RIGHTS,
         xmp=("XMP-plus:LicensorURL",),
         jsonld=("acquireLicensePage",),
+        rights=True,
     ),
     Field("persons_shown", "Persons shown", FieldType.LIST, Group.PEOPLE_RIGHTS, xmp=("XMP-iptcExt:PersonInImage",)),
     Field(
@@ -296,6 +303,7 @@ FIELDS: tuple[Field, ...] = (
         FieldType.TEXT,
         Group.PEOPLE_RIGHTS,
         xmp=("XMP-plus:ModelReleaseStatus",),
+        rights=True,
     ),
     Field(
         "publisher",
@@ -531,3 +539,6 @@ def coerce(field: Field, raw):
         return int(text.split("/")[0].strip())
     except ValueError:
         return None
+
+
+RIGHTS_FIELD_NAMES: frozenset[str] = frozenset(field.name for field in FIELDS if field.rights)

@@ -346,7 +346,8 @@ def _create(item: _Staged) -> IngestResult:
 
 
 def _record_existing(item: _Staged) -> IngestResult:
-    version = FileVersion.objects.select_related("asset").get(sha256=item.sha256)
+    # The bytes may be any version of an asset (an original, or a file written back later).
+    version = FileVersion.objects.select_related("asset").filter(sha256=item.sha256).order_by("created_at").first()
     with transaction.atomic():
         OriginalName.objects.get_or_create(asset=version.asset, name=item.source.name)
         IngestRecord.objects.create(

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from assets.fields import FIELDS, Field
 from assets.models import Asset, Term, keyword_key
+from assets.vocabulary import terms_for
 
 CONTEXT = "https://schema.org"
 DOCUMENT_TYPES = {"image": "ImageObject", "audio": "AudioObject"}
@@ -75,18 +76,6 @@ def _place(document: dict, path: str, value) -> None:
 
 def _empty(value) -> bool:
     return value is None or value == "" or value == []
-
-
-def terms_for(keywords: list[str]) -> dict[str, Term]:
-    """Vocabulary terms for keywords, by their case- and whitespace-insensitive key."""
-    keys = {keyword_key(keyword) for keyword in keywords}
-    if not keys:
-        return {}
-    found = {}
-    for term in Term.objects.filter(match_keys__overlap=list(keys)):
-        for key in keys & set(term.match_keys):
-            found.setdefault(key, term)
-    return found
 
 
 def asset_jsonld(

@@ -63,7 +63,11 @@ class Asset(models.Model):
 
     class Meta:
         ordering = ["-created_at", "id"]
-        permissions = [("view_all_assets", "Can see assets whatever their rights and restrictions")]
+        permissions = [
+            ("view_all_assets", "Can see assets whatever their rights and restrictions"),
+            ("edit_metadata", "Can edit descriptive metadata (and have it written into the files)"),
+            ("edit_rights", "Can edit rights, restrictions and rights metadata"),
+        ]
         indexes = [
             GinIndex(fields=["keywords"], name="asset_keywords_gin"),
             models.Index(fields=["kind", "-created_at"], name="asset_kind_created"),
@@ -126,7 +130,8 @@ class FileVersion(models.Model):
 
     asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64, unique=True)
+    # Unique per asset, not globally: two assets' files may converge to the same bytes by edits.
+    sha256 = models.CharField(max_length=64, db_index=True)
     size = models.BigIntegerField()
     mime_type = models.CharField(max_length=100)
     storage_name = models.CharField(max_length=255, help_text="Key of the stored object (content-addressed).")
@@ -138,7 +143,10 @@ class FileVersion(models.Model):
 
     class Meta:
         ordering = ["asset", "number"]
-        constraints = [models.UniqueConstraint(fields=["asset", "number"], name="file_version_number_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["asset", "number"], name="file_version_number_unique"),
+            models.UniqueConstraint(fields=["asset", "sha256"], name="file_version_sha256_unique_per_asset"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.asset_id} v{self.number}"
@@ -240,3 +248,45 @@ class Term(models.Model):
     def save(self, *args, **kwargs):
         self.match_keys = sorted({keyword_key(label) for label in [self.preferred_label, *self.aliases] if label})
         super().save(*args, **kwargs)
+
+
+class MetadataChange(models.Model):
+    """One audited change to one asset: who changed which fields from what to what, and the file
+    version the write-back produced (or why it could not)."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "Admin edit"
+        API = "api", "API"
+        BULK = "bulk", "Bulk action"
+        VOCABULARY = "vocabulary", "Vocabulary merge"
+        GEO = "geo", "Accepted GEO suggestion"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Writing into the file"
+        WRITTEN = "written", "Written into the file"
+        RECORDED = "recorded", "Recorded (nothing to write into the file)"
+        FAILED = "failed", "File update failed"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="changes")
+    user = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=12, choices=Source.choices)
+    note = models.CharField(max_length=200, blank=True, default="", help_text="e.g. the bulk action")
+    # {"field": {"from": old, "to": new}, ...}
+    changes = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    error = models.TextField(blank=True, default="")
+    file_version = models.ForeignKey(
+        FileVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="metadata_changes"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    written_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["asset", "-created_at"], name="change_asset_created")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(status="failed") | ~Q(error=""), name="change_failure_has_reason")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id}: {', '.join(self.changes)} ({self.get_status_display()})"

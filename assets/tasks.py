@@ -25,3 +25,12 @@ def ingest_path_task(path: str) -> dict:
 
     [result] = ingest_sources([IngestSource.from_path(Path(path))])
     return result.as_json()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def metadata_writeback_task(change_id: int) -> str | None:
+    """Write an asset's edited metadata into a new file version."""
+    from assets.editing import metadata_writeback
+
+    change = metadata_writeback(change_id)
+    return change.status if change else None

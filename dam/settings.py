@@ -152,6 +152,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
 FILE_UPLOAD_TEMP_DIR = str(DAM_STAGING_DIR)
 DAM_STAGING_DIR.mkdir(parents=True, exist_ok=True)
 
+# --- metadata write-back ---------------------------------------------------------------------
+# "embed": edits are written into the files as new versions; "sidecar": originals are never
+# touched, and an XMP sidecar (GET /api/assets/{id}/sidecar.xmp) carries the edited metadata.
+DAM_WRITEBACK = os.environ.get("DAM_WRITEBACK", "embed")
+DAM_ID3_VERSION = env_int("DAM_ID3_VERSION", 4)  # 3 for old players
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

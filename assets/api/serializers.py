@@ -57,3 +57,44 @@ class IngestResponseSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["created", "exists"])
     warnings = serializers.ListField(child=serializers.CharField())
     asset = AssetSerializer()
+
+
+def _metadata_fields() -> dict:
+    from assets.fields import FieldType
+
+    kinds = {
+        FieldType.TEXT: lambda: serializers.CharField(allow_blank=True, required=False),
+        FieldType.DATETIME: lambda: serializers.CharField(allow_blank=True, required=False),
+        FieldType.LIST: lambda: serializers.ListField(child=serializers.CharField(), required=False),
+        FieldType.FLOAT: lambda: serializers.FloatField(allow_null=True, required=False),
+        FieldType.INT: lambda: serializers.IntegerField(allow_null=True, required=False),
+        FieldType.BOOL: lambda: serializers.BooleanField(allow_null=True, required=False),
+    }
+    return {field.name: kinds[field.type]() for field in FIELDS if field.editable}
+
+
+class MetadataPatchSerializer(serializers.Serializer):
+    """The editable canonical fields; give only those that change."""
+
+    def get_fields(self):
+        return _metadata_fields()
+
+
+class AssetPatchSerializer(serializers.Serializer):
+    metadata = MetadataPatchSerializer(required=False)
+    embargo_until = serializers.DateTimeField(allow_null=True, required=False)
+    expires_at = serializers.DateTimeField(allow_null=True, required=False)
+    allowed_territories = serializers.ListField(child=serializers.CharField(max_length=2), required=False)
+    location_sensitive = serializers.BooleanField(required=False)
+    withdrawn_at = serializers.DateTimeField(allow_null=True, required=False)
+
+
+class ChangeSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    fields = serializers.ListField(child=serializers.CharField())
+
+
+class AssetPatchResponseSerializer(serializers.Serializer):
+    asset = AssetSerializer()
+    change = ChangeSummarySerializer(allow_null=True)

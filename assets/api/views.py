@@ -1,3 +1,5 @@
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
@@ -7,20 +9,28 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets.api.filters import AssetFilter
 from assets.api.renderers import JSONLDRenderer
-from assets.api.serializers import AssetSerializer, AssetUploadSerializer, IngestResponseSerializer
+from assets.api.serializers import (
+    AssetPatchResponseSerializer,
+    AssetPatchSerializer,
+    AssetSerializer,
+    AssetUploadSerializer,
+    IngestResponseSerializer,
+)
 from assets.delivery import delivery_copy_key
+from assets.editing import asset_metadata_update
 from assets.feed import Feed, FeedCursor, FeedCursorError
 from assets.ingest import IngestSource, ingest_sources, safe_name
 from assets.jsonld import asset_jsonld
-from assets.models import Asset, FileVersion, IngestRecord
+from assets.models import Asset, FileVersion, IngestRecord, MetadataChange
 from assets.selectors import asset_list_visible_to
 from assets.thumbnails import thumbnail_render
 
@@ -57,7 +67,8 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     serializer_class = AssetSerializer
     filterset_class = AssetFilter
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    http_method_names = ["get", "post", "patch", "head", "options"]
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, JSONLDRenderer]
 
     def get_renderers(self):
@@ -121,6 +132,37 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             as_attachment=True,
             filename=f"{version.asset_id}-v{version.number}.{extension}",
             content_type=version.mime_type,
+        )
+
+    @extend_schema(
+        request=AssetPatchSerializer,
+        responses={200: AssetPatchResponseSerializer},
+        description="Edit metadata (librarians: `assets.edit_metadata`) and rights or restrictions (rights "
+        "managers: `assets.edit_rights`). The change is audited and, for fields the file can hold, written "
+        "into a new file version by a worker; `change.status` says where that stands.",
+    )
+    def partial_update(self, request, *args, **kwargs):
+        asset = self.get_object()
+        patch = AssetPatchSerializer(data=request.data)
+        patch.is_valid(raise_exception=True)
+        changes = {
+            **patch.validated_data.get("metadata", {}),
+            **{k: v for k, v in patch.validated_data.items() if k != "metadata"},
+        }
+        try:
+            change = asset_metadata_update(asset, changes, request.user, MetadataChange.Source.API)
+        except PermissionDenied as error:
+            raise DRFPermissionDenied(str(error)) from None
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict if hasattr(error, "message_dict") else error.messages) from None
+        asset = self.get_queryset().get(pk=asset.pk)
+        return Response(
+            {
+                "asset": AssetSerializer(asset, context=self.get_serializer_context()).data,
+                "change": {"id": change.pk, "status": change.status, "fields": sorted(change.changes)}
+                if change
+                else None,
+            }
         )
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, filters=False)

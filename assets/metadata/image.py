@@ -57,6 +57,6 @@ def image_metadata(tags: dict) -> MetadataRead:
         position.altitude,
     )
     warnings.extend(position.warnings)
-    if tags.get("ExifTool:Warning"):
-        warnings.append(f"ExifTool: {tags['ExifTool:Warning']}")
+    if tags.get("ExifTool:Warning") and "IPTCDigest is not current" not in str(tags["ExifTool:Warning"]):
+        warnings.append(f"ExifTool: {tags['ExifTool:Warning']}")  # (a stale digest is reported above)
     return MetadataRead(values=values, warnings=warnings, raw={"exiftool": tags})

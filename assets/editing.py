@@ -1,0 +1,242 @@
+"""Metadata edits: validated, audited, and written back into the files as new versions.
+
+``asset_metadata_update`` is the one way metadata changes (admin form, bulk actions, API PATCH,
+vocabulary merges, accepted GEO suggestions). It checks the editor's permissions field by field,
+normalises values (keywords to their vocabulary labels), stores them on the asset at once (the
+database is the source of truth), records a ``MetadataChange`` with every field's old and new
+value, and, once the transaction commits, asks a worker to write the file.
+
+``metadata_writeback`` is what the worker runs: it writes the asset's current values into a copy
+of its current file (ExifTool for images, mutagen for audio), reads the copy back to verify every
+written field, stores it as a new immutable version and makes it current. Any failure leaves the
+asset on its previous version and puts the reason on the change; nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import shutil
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from assets.fields import FIELDS_BY_NAME, RIGHTS_FIELD_NAMES, FieldType, coerce
+from assets.metadata.audio import audio_metadata
+from assets.metadata.audio_write import AudioWriteError, audio_format_writable_fields, audio_tags_write
+from assets.metadata.exiftool import ExifToolWriteError, exiftool_session
+from assets.metadata.image import image_metadata
+from assets.metadata.image_write import image_tags_write, image_writable_fields
+from assets.models import Asset, FileVersion, MetadataChange
+from assets.storage import blob_open, blob_save
+from assets.vocabulary import keywords_normalize
+
+logger = logging.getLogger(__name__)
+
+# Rights and restrictions kept in the database only (no standard tag holds them in every format).
+RESTRICTION_FIELDS = ("embargo_until", "expires_at", "allowed_territories", "location_sensitive", "withdrawn_at")
+
+
+class WritebackError(Exception):
+    """The file could not be updated; the message says why."""
+
+
+def writable_fields(asset: Asset) -> set[str]:
+    """The fields the asset's current file can hold."""
+    if asset.kind == "image":
+        return image_writable_fields()
+    return audio_format_writable_fields(_audio_format_key(asset.current_version))
+
+
+def _clean(name: str, value):
+    """A value as the field stores it, or ValidationError naming the field."""
+    if name in RESTRICTION_FIELDS:
+        if name == "allowed_territories":
+            codes = [str(code).strip().upper() for code in (value or []) if str(code).strip()]
+            bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
+            if bad:
+                raise ValidationError({name: f"not ISO 3166-1 alpha-2 codes: {', '.join(bad)}"})
+            return sorted(set(codes))
+        return value
+    field = FIELDS_BY_NAME.get(name)
+    if field is None or not field.editable:
+        raise ValidationError({name: "not an editable field"})
+    cleaned = coerce(field, value)
+    if name == "keywords":
+        cleaned = keywords_normalize(cleaned)
+    if name == "latitude" and cleaned is not None and not -90 <= cleaned <= 90:
+        raise ValidationError({name: "latitude must be between -90 and 90"})
+    if name == "longitude" and cleaned is not None and not -180 <= cleaned <= 180:
+        raise ValidationError({name: "longitude must be between -180 and 180"})
+    return cleaned
+
+
+def field_permission(name: str) -> str:
+    """The permission an editor needs to change a field."""
+    return "assets.edit_rights" if name in RIGHTS_FIELD_NAMES or name in RESTRICTION_FIELDS else "assets.edit_metadata"
+
+
+def _same(field_name: str, left, right) -> bool:
+    field = FIELDS_BY_NAME.get(field_name)
+    if field is not None and field.type is FieldType.FLOAT and left is not None and right is not None:
+        return math.isclose(float(left), float(right), rel_tol=0, abs_tol=1e-6)
+    if field is not None and field.type is FieldType.LIST:
+        return list(left or []) == list(right or [])
+    return (left if left not in ("", None) else None) == (right if right not in ("", None) else None)
+
+
+def _jsonable(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def asset_metadata_update(
+    asset: Asset, changes: dict, user, source: str, note: str = "", check_permissions: bool = True
+) -> MetadataChange | None:
+    """Apply ``changes`` ({field: value}) to ``asset`` for ``user``; returns the audited change,
+    or None when nothing changed. Raises PermissionDenied or ValidationError (naming the field)."""
+    if check_permissions:
+        missing = sorted({field_permission(name) for name in changes if not user.has_perm(field_permission(name))})
+        if missing:
+            raise PermissionDenied(f"{user} may not change {', '.join(sorted(changes))} (needs {', '.join(missing)})")
+    cleaned = {name: _clean(name, value) for name, value in changes.items()}
+    if ("latitude" in cleaned) != ("longitude" in cleaned):
+        other = "longitude" if "latitude" in cleaned else "latitude"
+        cleaned.setdefault(other, getattr(asset, other))
+    if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None) and (
+        "latitude" in cleaned or "longitude" in cleaned
+    ):
+        raise ValidationError({"latitude": "latitude and longitude go together: give both, or clear both"})
+    with transaction.atomic():
+        locked = Asset.objects.select_for_update().get(pk=asset.pk)
+        diff = {
+            name: {"from": _jsonable(getattr(locked, name)), "to": _jsonable(value)}
+            for name, value in cleaned.items()
+            if not _same(name, getattr(locked, name), value)
+        }
+        if not diff:
+            return None
+        for name in diff:
+            setattr(locked, name, cleaned[name])
+        locked.save()
+        in_file = set(diff) & writable_fields(locked)
+        writes = in_file and settings.DAM_WRITEBACK == "embed"
+        change = MetadataChange.objects.create(
+            asset=locked,
+            user=user if getattr(user, "pk", None) else None,
+            source=source,
+            note=note,
+            changes=diff,
+            status=MetadataChange.Status.PENDING if writes else MetadataChange.Status.RECORDED,
+        )
+        if writes:
+            transaction.on_commit(lambda: _writeback_enqueue(change.pk))
+    for name in diff:
+        setattr(asset, name, cleaned[name])
+    return change
+
+
+def _writeback_enqueue(change_id: int) -> None:
+    from assets.tasks import metadata_writeback_task
+
+    try:
+        metadata_writeback_task.delay(change_id)
+    except Exception:  # a broker outage must not lose the edit: the change stays pending, retryable
+        logger.exception("could not enqueue the write-back of change %s", change_id)
+
+
+def metadata_writeback(change_id: int) -> MetadataChange | None:
+    """Write the asset's values into a new file version (idempotent: a change already done is left)."""
+    change = MetadataChange.objects.filter(pk=change_id).first()
+    if change is None or change.status != MetadataChange.Status.PENDING:
+        return change
+    with transaction.atomic():
+        asset = Asset.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=change.asset_id)
+        pending = MetadataChange.objects.filter(asset=asset, status=MetadataChange.Status.PENDING)
+        version = asset.current_version
+        target = {name: getattr(asset, name) for name in writable_fields(asset)}
+        todo = {name: value for name, value in target.items() if not _same(name, value, version.metadata.get(name))}
+        if todo:
+            try:
+                version = _version_write(asset, version, todo, target)
+            except (WritebackError, ExifToolWriteError, AudioWriteError, OSError) as error:
+                reason = f"the file was not updated: {error}"
+                logger.warning("write-back of %s failed: %s", asset.pk, reason)
+                MetadataChange.objects.filter(pk=change.pk).update(status=MetadataChange.Status.FAILED, error=reason)
+                return MetadataChange.objects.get(pk=change.pk)
+            asset.current_version = version
+            asset.save(update_fields=["current_version", "updated_at"])
+        pending.update(status=MetadataChange.Status.WRITTEN, file_version=version, written_at=timezone.now())
+    return MetadataChange.objects.get(pk=change.pk)
+
+
+def metadata_writeback_retry(change: MetadataChange) -> None:
+    """Put a failed change back in the queue."""
+    MetadataChange.objects.filter(pk=change.pk, status=MetadataChange.Status.FAILED).update(
+        status=MetadataChange.Status.PENDING, error=""
+    )
+    _writeback_enqueue(change.pk)
+
+
+def _version_write(asset: Asset, version: FileVersion, todo: dict, target: dict) -> FileVersion:
+    extension = version.storage_name.rsplit(".", 1)[-1]
+    staging = Path(settings.DAM_STAGING_DIR)
+    staging.mkdir(parents=True, exist_ok=True)
+    work = staging / f"{uuid.uuid4().hex}.{extension}"
+    try:
+        with blob_open(version.storage_name) as source, work.open("wb") as copy:
+            shutil.copyfileobj(source, copy, 1 << 20)
+        if asset.kind == "image":
+            image_tags_write(work, todo, target, version.raw_tags.get("exiftool", {}))
+        else:
+            audio_tags_write(work, _audio_format_key(version), todo, id3_version=settings.DAM_ID3_VERSION)
+        read = _read_back(work, asset.kind)
+        wrong = [name for name, value in todo.items() if not _same(name, read.values.get(name), value)]
+        if wrong:
+            details = "; ".join(f"{name}: wrote {todo[name]!r}, read back {read.values.get(name)!r}" for name in wrong)
+            raise WritebackError(f"the new file does not read back as written ({details})")
+        data = work.read_bytes()
+        sha256 = hashlib.sha256(data).hexdigest()
+        existing = FileVersion.objects.filter(asset=asset, sha256=sha256).first()
+        if existing is not None:  # the edit brought the file back to an earlier version's bytes
+            return existing
+        key = blob_save(work, sha256, extension)
+        technical = {
+            name: version.metadata.get(name)
+            for name in FIELDS_BY_NAME
+            if FIELDS_BY_NAME[name].derived and not FIELDS_BY_NAME[name].editable
+        }
+        number = (FileVersion.objects.filter(asset=asset).aggregate(Max("number"))["number__max"] or 0) + 1
+        return FileVersion.objects.create(
+            asset=asset,
+            number=number,
+            sha256=sha256,
+            size=len(data),
+            mime_type=version.mime_type,
+            storage_name=key,
+            origin=FileVersion.Origin.WRITEBACK,
+            metadata={**read.values, **technical},
+            raw_tags=read.raw,
+        )
+    finally:
+        work.unlink(missing_ok=True)
+
+
+def _audio_format_key(version: FileVersion) -> str:
+    from assets.detection import FORMATS
+
+    extension = version.storage_name.rsplit(".", 1)[-1]
+    for key, media_format in FORMATS.items():
+        if media_format.mime_type == version.mime_type and extension in media_format.extensions:
+            return key
+    raise WritebackError(f"dam cannot write tags into {version.mime_type} files")
+
+
+def _read_back(path: Path, kind: str):
+    tags = exiftool_session().read([path])[str(path)]
+    return image_metadata(tags) if kind == "image" else audio_metadata(path, tags)

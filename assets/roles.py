@@ -1,0 +1,37 @@
+"""The three roles of the admin and the API, as Django groups with their permissions.
+
+- viewer: reads what the rights allow (the admin list is filtered like the API);
+- librarian: edits descriptive metadata and the vocabulary, sees every asset;
+- rights manager: edits rights metadata and restrictions, sees every asset.
+
+The groups are created (or completed) after every ``migrate``.
+"""
+
+from __future__ import annotations
+
+VIEWER, LIBRARIAN, RIGHTS_MANAGER = "viewer", "librarian", "rights manager"
+
+_READ = ["view_asset", "view_fileversion", "view_originalname", "view_ingestrecord", "view_term", "view_metadatachange"]
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    VIEWER: _READ,
+    LIBRARIAN: [*_READ, "view_all_assets", "change_asset", "edit_metadata", "add_term", "change_term", "delete_term"],
+    RIGHTS_MANAGER: [
+        *_READ,
+        "view_all_assets",
+        "change_asset",
+        "edit_rights",
+        "view_accessprofile",
+        "add_accessprofile",
+        "change_accessprofile",
+    ],
+}
+
+
+def roles_ensure(sender=None, **kwargs) -> None:
+    """post_migrate receiver: create the groups and give them their permissions (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        permissions = Permission.objects.filter(content_type__app_label="assets", codename__in=codenames)
+        group.permissions.add(*permissions)

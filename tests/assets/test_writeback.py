@@ -1,0 +1,231 @@
+"""Edits land in the files: new verified versions, nothing else in the file changed, originals kept."""
+
+import hashlib
+import json
+import subprocess
+
+import numpy
+import pytest
+import soundfile
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import override_settings
+from PIL import Image
+
+from assets.editing import asset_metadata_update, metadata_writeback, metadata_writeback_retry
+from assets.ingest import ingest_paths
+from assets.models import Asset, FileVersion, MetadataChange, Term
+from assets.roles import LIBRARIAN, RIGHTS_MANAGER, VIEWER
+from tests.conftest import FIXTURES_DIR
+
+pytestmark = pytest.mark.django_db
+
+# Tags that change whenever ExifTool rewrites a file, whatever was edited.
+BOOKKEEPING = {
+    "System:FileSize",
+    "File:CurrentIPTCDigest",
+    "Photoshop:IPTCDigest",
+    "XMP-x:XMPToolkit",
+    "IFD0:StripOffsets",
+    "ExifTool:Warning",
+}
+
+
+def user_in(role: str, django_user_model, name: str | None = None):
+    user = django_user_model.objects.create_user(username=name or role.replace(" ", "-"), password="x")
+    user.groups.add(Group.objects.get(name=role))
+    return django_user_model.objects.get(pk=user.pk)
+
+
+@pytest.fixture
+def librarian(django_user_model):
+    return user_in(LIBRARIAN, django_user_model)
+
+
+def ingest(relative: str) -> Asset:
+    [result] = ingest_paths([FIXTURES_DIR / relative])
+    assert result.status == "created", result.error
+    return Asset.objects.get(pk=result.asset_id)
+
+
+def stored(version: FileVersion):
+    return settings.DAM_MEDIA_DIR / version.storage_name
+
+
+def full_dump(path) -> dict:
+    output = subprocess.run(
+        ["exiftool", "-j", "-G1", "-a", "-n", str(path)], capture_output=True, text=True, check=True
+    )
+    record = json.loads(output.stdout)[0]
+    return {k: v for k, v in record.items() if not k.startswith(("System:", "SourceFile", "ExifTool:ExifToolVersion"))}
+
+
+IMAGE_EDIT = {
+    "title": "Edited title, ü",
+    "keywords": ["edited", "Zürich"],
+    "creators": ["New Creator"],
+    "city": "Tromsø",
+    "latitude": 69.6496,
+    "longitude": 18.956,
+    "date_created": "2025-02-03T04:05:06+01:00",
+}
+# The tags each edited field may touch (everything else in the file must stay as it was).
+EDITED_TAG_WORDS = (
+    "Title",
+    "ObjectName",
+    "Subject",
+    "Keywords",
+    "Creator",
+    "By-line",
+    "Artist",
+    "City",
+    "GPS",
+    "DateCreated",
+    "TimeCreated",
+    "DateTimeOriginal",
+    "OffsetTimeOriginal",
+    "DateTimeCreated",
+    "CodedCharacterSet",
+)
+
+
+@pytest.mark.parametrize("name", ["images/sample.jpg", "images/sample.png", "images/sample.tiff", "images/sample.webp"])
+def test_image_edit_becomes_a_verified_new_version_and_nothing_else_changes(name, librarian):
+    asset = ingest(name)
+    original = asset.current_version
+    original_bytes = stored(original).read_bytes()
+    change = asset_metadata_update(asset, IMAGE_EDIT, librarian, MetadataChange.Source.ADMIN)
+    assert change.status == "pending" and set(change.changes) == set(IMAGE_EDIT)
+    assert change.changes["title"] == {"from": original.metadata["title"], "to": "Edited title, ü"}
+    change = metadata_writeback(change.pk)
+    assert change.status == "written", change.error
+    asset = Asset.objects.get(pk=asset.pk)
+    new = asset.current_version
+    assert (new.number, new.origin, new.asset_id, change.file_version_id) == (2, "writeback", asset.id, new.pk)
+    assert asset.id == original.asset_id  # the ID never changes
+    # The old version is untouched, byte for byte.
+    assert stored(original).read_bytes() == original_bytes
+    assert hashlib.sha256(original_bytes).hexdigest() == original.sha256
+    # The new file says what was edited…
+    for field, value in IMAGE_EDIT.items():
+        assert new.metadata[field] == value, field
+    # …and nothing else: every other tag is as it was, and so are the pixels.
+    before, after = full_dump(stored(original)), full_dump(stored(new))
+    differing = {tag for tag in set(before) | set(after) if before.get(tag) != after.get(tag)}
+    unexpected = {
+        tag
+        for tag in differing - BOOKKEEPING
+        if not any(word in tag for word in EDITED_TAG_WORDS) and not tag.startswith("Composite:")
+    }
+    assert unexpected == set()
+    with Image.open(stored(original)) as old_image, Image.open(stored(new)) as new_image:
+        assert old_image.tobytes() == new_image.tobytes()
+
+
+def test_mwg_writer_keeps_iim_and_xmp_in_step(librarian):
+    asset = ingest("images/mwg-synced.jpg")
+    change = asset_metadata_update(asset, {"title": "One title everywhere"}, librarian, "admin")
+    new = metadata_writeback(change.pk).file_version
+    dump = full_dump(stored(new))
+    assert dump["IPTC:ObjectName"] == dump["XMP-dc:Title"] == "One title everywhere"
+    assert dump["Photoshop:IPTCDigest"] == dump["File:CurrentIPTCDigest"]  # still in sync: readers trust XMP
+
+
+AUDIO_EDIT = {
+    "title": "Edited recording",
+    "creators": ["New Artist"],
+    "album": "New Album",
+    "genre": "Jazz",
+    "date_created": "2021",
+    "comment": "edited in dam",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "id3_version"),
+    [
+        ("audio/speech-id3v24.mp3", 4),
+        ("audio/tone-id3v23.mp3", 3),
+        ("audio/tone.flac", 4),
+        ("audio/speech.ogg", 4),
+        ("audio/tone.m4a", 4),
+    ],
+)
+def test_audio_edit_becomes_a_new_version_with_identical_audio(name, id3_version, librarian):
+    asset = ingest(name)
+    original = asset.current_version
+    with override_settings(DAM_ID3_VERSION=id3_version):
+        change = metadata_writeback(asset_metadata_update(asset, AUDIO_EDIT, librarian, "admin").pk)
+    assert change.status == "written", change.error
+    new = Asset.objects.get(pk=asset.pk).current_version
+    for field, value in AUDIO_EDIT.items():
+        assert new.metadata[field] == value, field
+    if not name.endswith(".m4a"):
+        old_audio, _ = soundfile.read(stored(original), dtype="int16")
+        new_audio, _ = soundfile.read(stored(new), dtype="int16")
+        assert numpy.array_equal(old_audio, new_audio)
+    if name.endswith("v23.mp3"):
+        from mutagen.id3 import ID3
+
+        assert ID3(stored(new)).version[:2] == (2, 3)  # old players keep reading it
+
+
+def test_a_failed_write_leaves_the_asset_on_its_version_and_says_why(librarian, client, django_user_model):
+    asset = ingest("images/sample.jpg")
+    original = asset.current_version
+    blob = stored(original)
+    hidden = blob.with_name(blob.name + ".away")
+    blob.rename(hidden)  # the stored file is unreachable: storage down, disk gone
+    try:
+        change = metadata_writeback(asset_metadata_update(asset, {"title": "Will fail"}, librarian, "admin").pk)
+    finally:
+        hidden.rename(blob)
+    assert change.status == "failed" and "the file was not updated" in change.error
+    asset = Asset.objects.get(pk=asset.pk)
+    assert asset.current_version_id == original.pk and FileVersion.objects.filter(asset=asset).count() == 1
+    admin_user = django_user_model.objects.create_superuser("boss", "b@example.org", "x")
+    client.force_login(admin_user)
+    page = client.get(f"/admin/assets/asset/{asset.pk}/change/").content.decode()
+    assert "File update failed" in page and "the file was not updated" in page
+    metadata_writeback_retry(change)  # the worker is not running here: run what it would run
+    assert metadata_writeback(change.pk).status == "written"
+    assert Asset.objects.get(pk=asset.pk).current_version.metadata["title"] == "Will fail"
+
+
+def test_unchanged_values_make_no_change(librarian):
+    asset = ingest("images/sample.jpg")
+    assert asset_metadata_update(asset, {"title": asset.title}, librarian, "admin") is None
+    assert MetadataChange.objects.count() == 0
+
+
+def test_keywords_are_normalised_to_the_vocabulary(librarian):
+    Term.objects.create(preferred_label="Harbours", aliases=["harbour", "port"])
+    asset = ingest("images/sample.jpg")
+    asset_metadata_update(asset, {"keywords": ["  PORT ", "harbour", "brand new word"]}, librarian, "admin")
+    assert Asset.objects.get(pk=asset.pk).keywords == ["Harbours", "brand new word"]
+
+
+def test_roles_decide_which_fields_may_change(django_user_model):
+    asset = ingest("images/sample.jpg")
+    librarian = user_in(LIBRARIAN, django_user_model)
+    rights_manager = user_in(RIGHTS_MANAGER, django_user_model)
+    viewer = user_in(VIEWER, django_user_model)
+    with pytest.raises(PermissionDenied):
+        asset_metadata_update(asset, {"copyright_notice": "(c) me"}, librarian, "admin")
+    with pytest.raises(PermissionDenied):
+        asset_metadata_update(asset, {"embargo_until": None, "title": "x"}, rights_manager, "admin")
+    with pytest.raises(PermissionDenied):
+        asset_metadata_update(asset, {"title": "x"}, viewer, "admin")
+    assert asset_metadata_update(asset, {"copyright_notice": "(c) Rights Desk"}, rights_manager, "admin")
+    assert asset_metadata_update(asset, {"title": "Librarian title"}, librarian, "admin")
+
+
+def test_invalid_values_are_refused_with_the_field_named(librarian):
+    asset = ingest("images/sample.jpg")
+    with pytest.raises(ValidationError, match="latitude"):
+        asset_metadata_update(asset, {"latitude": 123.0, "longitude": 10.0}, librarian, "admin")
+    with pytest.raises(ValidationError, match="go together"):
+        asset_metadata_update(asset, {"latitude": None}, librarian, "admin")
+    with pytest.raises(ValidationError, match="not an editable field"):
+        asset_metadata_update(asset, {"width": 10}, librarian, "admin")
