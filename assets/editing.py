@@ -79,7 +79,8 @@ def _clean(name: str, value):
 
 def field_permission(name: str) -> str:
     """The permission an editor needs to change a field."""
-    return "assets.edit_rights" if name in RIGHTS_FIELD_NAMES or name in RESTRICTION_FIELDS else "assets.edit_metadata"
+    rights = name in RIGHTS_FIELD_NAMES or name in RESTRICTION_FIELDS or name == "restricted_to_groups"
+    return "assets.edit_rights" if rights else "assets.edit_metadata"
 
 
 def _same(field_name: str, left, right) -> bool:

@@ -236,11 +236,9 @@ class AssetAdmin(admin.ModelAdmin):
             )
 
     def save_related(self, request, form, formsets, change):
-        if "restricted_to_groups" not in form.changed_data or not request.user.has_perm("assets.edit_rights"):
-            return  # inlines are read-only; groups are the only related data edited here
         asset = form.instance
         before = sorted(asset.restricted_to_groups.values_list("name", flat=True))
-        asset.restricted_to_groups.set(form.cleaned_data["restricted_to_groups"])
+        super().save_related(request, form, formsets, change)  # the groups; the inlines are read-only
         after = sorted(asset.restricted_to_groups.values_list("name", flat=True))
         if before != after:
             MetadataChange.objects.create(
