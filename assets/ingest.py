@@ -33,6 +33,7 @@ from assets.metadata.result import MetadataRead
 from assets.models import Asset, FileVersion, IngestRecord, OriginalName, asset_id_for
 from assets.storage import blob_save
 from assets.validation import IngestError, Inspection, inspect_file
+from assets.vocabulary import keywords_normalize
 
 logger = logging.getLogger(__name__)
 
@@ -302,12 +303,14 @@ def _create(item: _Staged) -> IngestResult:
     key = blob_save(item.path, item.sha256, item.media_format.extension)
     try:
         with transaction.atomic():
+            # The asset holds keywords as the vocabulary names them; the version keeps what the file says.
+            values = {**read.values, "keywords": keywords_normalize(read.values["keywords"])}
             asset = Asset(
                 id=asset_id_for(item.sha256),
                 kind=item.media_format.kind,
                 original_sha256=item.sha256,
                 warnings=warnings,
-                **read.values,
+                **values,
             )
             asset.save(force_insert=True)
             version = FileVersion.objects.create(

@@ -221,6 +221,16 @@ def keyword_key(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def keyword_key_sql(column: str) -> str:
+    """keyword_key in SQL, for queries that match keywords against terms' match_keys."""
+    return f"lower(regexp_replace(btrim({column}), '\\s+', ' ', 'g'))"
+
+
+def keyword_unmapped_sql(keyword: str) -> str:
+    """SQL that is true when no vocabulary term claims ``keyword`` (an SQL expression)."""
+    return f"NOT EXISTS (SELECT 1 FROM assets_term t WHERE {keyword_key_sql(keyword)} = ANY(t.match_keys))"
+
+
 class Term(models.Model):
     """A concept of the controlled vocabulary: one preferred label per language, its aliases,
     an optional broader term and an optional external URI (IPTC NewsCodes, Wikidata...)."""

@@ -1,12 +1,16 @@
 """The admin: where librarians, rights managers and viewers work (see assets/roles.py)."""
 
 from django.contrib import admin, messages
-from django.urls import reverse
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from assets.admin.asset import AssetAdmin
 from assets.editing import metadata_writeback_retry
 from assets.models import AccessProfile, Asset, IngestRecord, MetadataChange, Term
+from assets.vocabulary import terms_merge
+from assets.vocabulary_report import vocabulary_report
 
 admin.site.register(Asset, AssetAdmin)
 
@@ -83,7 +87,48 @@ class TermAdmin(admin.ModelAdmin):
     list_filter = ["language"]
     search_fields = ["preferred_label", "aliases", "uri"]
     autocomplete_fields = ["broader"]
+    actions = ["merge"]
+    change_list_template = "admin/assets/term/change_list.html"
 
     @admin.display(description="Aliases")
     def aliases_text(self, term):
         return ", ".join(term.aliases)
+
+    def get_urls(self):
+        report = path("report/", self.admin_site.admin_view(self.report_view), name="assets_term_report")
+        return [report, *super().get_urls()]
+
+    def report_view(self, request):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Vocabulary report",
+            "report": vocabulary_report(),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/assets/term/report.html", context)
+
+    @admin.action(description="Merge the selected terms into one of them", permissions=["delete"])
+    def merge(self, request, queryset):
+        terms = list(queryset.order_by("preferred_label"))
+        if len(terms) < 2:
+            self.message_user(request, "Select at least two terms to merge.", messages.WARNING)
+            return None
+        target_id = request.POST.get("target")
+        if "apply" in request.POST and target_id:
+            target = next(term for term in terms if str(term.pk) == target_id)
+            rewritten = 0
+            for source in terms:
+                if source.pk != target.pk:
+                    rewritten += terms_merge(source, Term.objects.get(pk=target.pk), request.user)
+            self.message_user(
+                request, f"Merged into {target}: {rewritten} asset(s) rewritten, each audited.", messages.SUCCESS
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge terms",
+            "terms": terms,
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/assets/term/merge.html", context)

@@ -24,17 +24,17 @@ from assets.admin.lists import (
     MissingAltTextFilter,
     MissingRightsFilter,
     TermFilter,
+    TextIsFilter,
     search_assets,
 )
 from assets.editing import RESTRICTION_FIELDS, asset_metadata_update, field_permission
 from assets.fields import FIELDS, Group
-from assets.models import Asset, FileVersion, MetadataChange, OriginalName, Term
+from assets.models import Asset, FileVersion, MetadataChange, OriginalName, Term, keyword_unmapped_sql
 from assets.selectors import asset_list_visible_to, user_sees_everything
 
 # Keywords no vocabulary term claims, counted in SQL so a list page costs one query.
 UNMAPPED_KEYWORDS = RawSQL(
-    "SELECT count(*) FROM unnest(assets_asset.keywords) AS k WHERE NOT EXISTS (SELECT 1 FROM assets_term t "
-    "WHERE lower(regexp_replace(btrim(k), '\\s+', ' ', 'g')) = ANY(t.match_keys))",
+    f"SELECT count(*) FROM unnest(assets_asset.keywords) AS k WHERE {keyword_unmapped_sql('k')}",
     [],
     output_field=IntegerField(),
 )
@@ -133,6 +133,7 @@ class AssetAdmin(admin.ModelAdmin):
         DateCreatedFilter,
         "created_at",
         "updated_at",
+        TextIsFilter,
     ]
     search_fields = ["title"]  # widened by get_search_results
     search_help_text = "Title, headline, description, keywords, creators, original file names, or an asset ID"

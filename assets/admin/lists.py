@@ -107,7 +107,13 @@ class TermFilter(admin.SimpleListFilter):
     title, parameter_name = "keyword / term", "term"
 
     def lookups(self, request, model_admin):
-        return [(term.preferred_label, term.preferred_label) for term in Term.objects.order_by("preferred_label")[:80]]
+        choices = [
+            (term.preferred_label, term.preferred_label) for term in Term.objects.order_by("preferred_label")[:80]
+        ]
+        # A keyword that is not a term (linked from the vocabulary report) still filters.
+        if self.value() and self.value() not in dict(choices):
+            choices.insert(0, (self.value(), f"{self.value()} (unmapped)"))
+        return choices
 
     def queryset(self, request, queryset):
         return queryset.filter(keywords__contains=[self.value()]) if self.value() else queryset
@@ -141,3 +147,18 @@ class DateCreatedFilter(admin.SimpleListFilter):
         if value == "unknown":
             return queryset.filter(date_created="")
         return queryset
+
+
+class TextIsFilter(admin.SimpleListFilter):
+    """Assets whose alt text or description is exactly this text (linked from the vocabulary
+    report; shown in the sidebar only while in use)."""
+
+    title, parameter_name = "text", "text_is"
+
+    def lookups(self, request, model_admin):
+        # Django drops filters without choices, so the one in use is offered as the only choice.
+        return [(self.value(), "this text")] if self.value() else []
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(Q(alt_text=value) | Q(description=value)) if value else queryset
