@@ -97,10 +97,20 @@ def _jsonable(value):
 
 
 def asset_metadata_update(
-    asset: Asset, changes: dict, user, source: str, note: str = "", check_permissions: bool = True
+    asset: Asset,
+    changes: dict,
+    user,
+    source: str,
+    note: str = "",
+    check_permissions: bool = True,
+    derived_from: str | None = None,
 ) -> MetadataChange | None:
     """Apply ``changes`` ({field: value}) to ``asset`` for ``user``; returns the audited change,
-    or None when nothing changed. Raises PermissionDenied or ValidationError (naming the field)."""
+    or None when nothing changed. Raises PermissionDenied or ValidationError (naming the field).
+
+    ``derived_from`` marks the values as suggested by dam (e.g. offline geocoding) rather than
+    typed or read: they are stored with that provenance and kept out of the file. A later edit by
+    hand of such a field makes it an ordinary value again."""
     if check_permissions:
         missing = sorted({field_permission(name) for name in changes if not user.has_perm(field_permission(name))})
         if missing:
@@ -124,8 +134,13 @@ def asset_metadata_update(
             return None
         for name in diff:
             setattr(locked, name, cleaned[name])
+            if derived_from:
+                who = getattr(user, "username", "") or "dam"
+                locked.derived_fields[name] = {"source": derived_from, "by": who, "at": timezone.now().isoformat()}
+            else:
+                locked.derived_fields.pop(name, None)
         locked.save()
-        in_file = set(diff) & writable_fields(locked)
+        in_file = (set(diff) & writable_fields(locked)) - set(locked.derived_fields)
         writes = in_file and settings.DAM_WRITEBACK == "embed"
         change = MetadataChange.objects.create(
             asset=locked,
@@ -160,7 +175,8 @@ def metadata_writeback(change_id: int) -> MetadataChange | None:
         asset = Asset.objects.select_for_update(of=("self",)).select_related("current_version").get(pk=change.asset_id)
         pending = MetadataChange.objects.filter(asset=asset, status=MetadataChange.Status.PENDING)
         version = asset.current_version
-        target = {name: getattr(asset, name) for name in writable_fields(asset)}
+        # Derived values (accepted suggestions) stay out of the file: the file keeps what it had.
+        target = {name: getattr(asset, name) for name in writable_fields(asset) if name not in asset.derived_fields}
         todo = {name: value for name, value in target.items() if not _same(name, value, version.metadata.get(name))}
         if todo:
             try:

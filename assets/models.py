@@ -52,6 +52,13 @@ class Asset(models.Model):
         related_name="restricted_assets",
         help_text="Only members of these groups see the asset; empty means every API user.",
     )
+    derived_fields = models.JSONField(
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Values suggested by dam and accepted by a librarian, not read from the file: "
+        "{field: {source, by, at}}. They stay out of the file until someone edits them by hand.",
+    )
     location_sensitive = models.BooleanField(
         default=False, help_text="Strip GPS from delivery copies (e.g. protected species, private homes)."
     )
@@ -300,3 +307,38 @@ class MetadataChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset_id}: {', '.join(self.changes)} ({self.get_status_display()})"
+
+
+class GeoSuggestion(models.Model):
+    """A place suggested from GPS coordinates, or coordinates suggested from a place name, from
+    GeoNames data shipped with dam (offline). A librarian accepts or rejects it."""
+
+    class Kind(models.TextChoices):
+        PLACE = "place", "Place names from GPS"
+        COORDINATES = "coordinates", "Coordinates from the place name"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="geo_suggestions")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    values = models.JSONField(help_text="The suggested canonical field values.")
+    source = models.CharField(max_length=200)
+    distance_km = models.FloatField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    decided_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["asset", "kind"], condition=Q(status="open"), name="geo_suggestion_one_open_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.asset_id}: {self.values}"

@@ -95,7 +95,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "dam" / "templates"],  # project-wide overrides (the admin index)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -8,7 +8,8 @@ from django.utils.html import format_html
 
 from assets.admin.asset import AssetAdmin
 from assets.editing import metadata_writeback_retry
-from assets.models import AccessProfile, Asset, IngestRecord, MetadataChange, Term
+from assets.geo_enrichment import geo_suggestion_accept, geo_suggestion_reject
+from assets.models import AccessProfile, Asset, GeoSuggestion, IngestRecord, MetadataChange, Term
 from assets.vocabulary import terms_merge
 from assets.vocabulary_report import vocabulary_report
 
@@ -132,3 +133,52 @@ class TermAdmin(admin.ModelAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/assets/term/merge.html", context)
+
+
+@admin.register(GeoSuggestion)
+class GeoSuggestionAdmin(ReadOnlyAdmin):
+    """Offline GEO suggestions, accepted one by one or in bulk (accepted values are marked derived)."""
+
+    list_display = ["created_at", "asset_link", "kind", "suggested", "current", "distance_km", "source", "status"]
+    list_filter = ["status", "kind"]
+    search_fields = ["asset__id", "asset__title", "asset__city"]
+    show_full_result_count = False
+    actions = ["accept", "reject"]
+    list_select_related = ["asset"]
+
+    @admin.display(description="Asset")
+    def asset_link(self, suggestion):
+        asset = suggestion.asset
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:assets_asset_change", args=[asset.pk]), asset.title or asset.pk
+        )
+
+    @admin.display(description="Suggested")
+    def suggested(self, suggestion):
+        return ", ".join(f"{name}: {value}" for name, value in suggestion.values.items())
+
+    @admin.display(description="Asset has")
+    def current(self, suggestion):
+        asset = suggestion.asset
+        return ", ".join(f"{name}: {getattr(asset, name) or '—'}" for name in suggestion.values)
+
+    def has_edit_metadata_permission(self, request):
+        return request.user.has_perm("assets.edit_metadata")
+
+    @admin.action(
+        description="Accept the selected suggestions (fills empty fields only)", permissions=["edit_metadata"]
+    )
+    def accept(self, request, queryset):
+        open_ones = list(queryset.filter(status=GeoSuggestion.Status.OPEN).select_related("asset"))
+        for suggestion in open_ones:
+            geo_suggestion_accept(suggestion, request.user)
+        self.message_user(
+            request, f"{len(open_ones)} suggestion(s) accepted; the values are marked as derived.", messages.SUCCESS
+        )
+
+    @admin.action(description="Reject the selected suggestions", permissions=["edit_metadata"])
+    def reject(self, request, queryset):
+        open_ones = list(queryset.filter(status=GeoSuggestion.Status.OPEN))
+        for suggestion in open_ones:
+            geo_suggestion_reject(suggestion, request.user)
+        self.message_user(request, f"{len(open_ones)} suggestion(s) rejected.", messages.SUCCESS)

@@ -142,7 +142,7 @@ class AssetAdmin(admin.ModelAdmin):
     list_per_page = 50
     list_select_related = ["current_version"]
     inlines = [FileVersionInline, MetadataChangeInline, OriginalNameInline]
-    actions = [bulk.keywords_edit, bulk.people_rights_set, bulk.location_set]
+    actions = [bulk.keywords_edit, bulk.people_rights_set, bulk.location_set, bulk.geo_suggest_action]
     save_on_top = True
 
     # --- who sees and edits what -------------------------------------------------------------
@@ -187,7 +187,7 @@ class AssetAdmin(admin.ModelAdmin):
         for group in groups:
             names = [f.name for f in FIELDS if f.group is group]
             if group is Group.LOCATION:
-                names.append("map_preview")
+                names += ["map_preview", "derived_values"]
             fieldsets.append(
                 (group.value, {"fields": names, "classes": ["collapse"] if group is Group.TECHNICAL else []})
             )
@@ -320,6 +320,17 @@ class AssetAdmin(admin.ModelAdmin):
         if not asset.warnings:
             return "none"
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}</li>", ((w,) for w in asset.warnings)))
+
+    @admin.display(description="Derived values")
+    def derived_values(self, asset):
+        """Values dam suggested and a librarian accepted: not read from the file, not written into it."""
+        if not asset.derived_fields:
+            return "none: every value here was read from the file or typed by a person"
+        rows = (
+            (name, info["source"], info["by"], info["at"][:16].replace("T", " "))
+            for name, info in sorted(asset.derived_fields.items())
+        )
+        return format_html("<ul>{}</ul>", format_html_join("", "<li><b>{}</b> from {} (accepted by {}, {})</li>", rows))
 
     @admin.display(description="Map")
     def map_preview(self, asset):

@@ -121,3 +121,11 @@ def people_rights_set(modeladmin, request, queryset):
 @admin.action(description="Set location", permissions=["edit_metadata"])
 def location_set(modeladmin, request, queryset):
     return _bulk(modeladmin, request, queryset, LocationBulkForm, "Set location", "bulk: location")
+
+
+@admin.action(description="Suggest missing GEO data (offline GeoNames)", permissions=["edit_metadata"])
+def geo_suggest_action(modeladmin, request, queryset):
+    from assets.geo_enrichment import geo_suggest
+
+    made = sum(1 for asset in queryset if geo_suggest(asset))
+    modeladmin.message_user(request, f"{made} suggestion(s) ready to review under GEO suggestions.", messages.SUCCESS)

@@ -126,7 +126,7 @@ def image_write_arguments(changes: dict, values: dict, state: IptcState, has_exi
         args += _field_args(FIELDS_BY_NAME[name], value, state.present, has_exif)
     if "date_created" in changes:
         args += _date_args(changes["date_created"] or "", state.present, has_exif)
-    if GPS_FIELDS & set(changes):
+    if GPS_FIELDS & set(changes) and "latitude" in values:  # (a derived position is not written)
         args += _gps_args(values.get("latitude"), values.get("longitude"), values.get("altitude"))
     if state.present and state.in_sync:
         args.append("-Photoshop:IPTCDigest=new")
