@@ -114,7 +114,7 @@ def test_admin_index_shows_geo_completeness_and_suggestions_are_accepted_in_bulk
     )
     client.force_login(librarian)
     index = client.get("/admin/").content.decode()
-    assert "GEO completeness" in index and "2 of 3" in index and "66 %" in index
+    assert "GEO completeness" in index and "2 of 3" in index and "67 %" in index
     ids = [r.asset_id for r in results]
     client.post("/admin/assets/asset/", {"action": "geo_suggest_action", "_selected_action": ids})
     open_ids = list(GeoSuggestion.objects.filter(status="open").values_list("pk", flat=True))
