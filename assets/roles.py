@@ -14,7 +14,17 @@ VIEWER, LIBRARIAN, RIGHTS_MANAGER = "viewer", "librarian", "rights manager"
 _READ = ["view_asset", "view_fileversion", "view_originalname", "view_ingestrecord", "view_term", "view_metadatachange"]
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     VIEWER: _READ,
-    LIBRARIAN: [*_READ, "view_all_assets", "change_asset", "edit_metadata", "add_term", "change_term", "delete_term"],
+    LIBRARIAN: [
+        *_READ,
+        "view_all_assets",
+        "change_asset",
+        "edit_metadata",
+        "add_term",
+        "change_term",
+        "delete_term",
+        "view_geosuggestion",
+        "change_geosuggestion",
+    ],
     RIGHTS_MANAGER: [
         *_READ,
         "view_all_assets",
