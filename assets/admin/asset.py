@@ -172,6 +172,7 @@ class AssetAdmin(admin.ModelAdmin):
             "kind",
             "preview_large",
             "map_preview",
+            "derived_values",
             "warnings_list",
             "original_sha256",
             "created_at",

@@ -32,6 +32,7 @@ from assets.ingest import IngestSource, ingest_sources, safe_name
 from assets.jsonld import asset_jsonld
 from assets.models import Asset, FileVersion, IngestRecord, MetadataChange
 from assets.selectors import asset_list_visible_to
+from assets.sidecar import sidecar_xmp
 from assets.thumbnails import thumbnail_render
 
 TERRITORY = OpenApiParameter(
@@ -174,6 +175,15 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         key = delivery_copy_key(asset)
         response = FileResponse(default_storage.open(key, "rb"), content_type=asset.current_version.mime_type)
         response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+    @extend_schema(responses={(200, "application/rdf+xml"): OpenApiTypes.BINARY}, filters=False)
+    @action(detail=True, methods=["get"], url_path="sidecar", url_name="sidecar")
+    def sidecar(self, request, pk=None):
+        """The asset's metadata as an XMP sidecar file (`<id>.xmp`), from dam's current values."""
+        asset = self.get_object()
+        response = HttpResponse(sidecar_xmp(asset), content_type="application/rdf+xml")
+        response["Content-Disposition"] = f'attachment; filename="{asset.pk}.xmp"'
         return response
 
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY}, filters=False)

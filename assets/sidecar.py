@@ -1,0 +1,45 @@
+"""XMP sidecars: an asset's metadata as a standalone .xmp file, from the database.
+
+For formats that cannot hold XMP (audio), and for libraries that never want originals touched
+(``DAM_WRITEBACK=sidecar``). Written by ExifTool with the same field table and the same
+arguments as embedded write-back, restricted to XMP.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+
+from assets.metadata.exiftool import exiftool_session
+from assets.metadata.image_write import image_write_arguments
+from assets.metadata.mwg import IptcState
+from assets.models import Asset
+
+EMPTY_PACKET = (
+    "<?xpacket begin='\ufeff' id='W5M0MpCehiHzreSzNTczkc9d'?>\n"
+    "<x:xmpmeta xmlns:x='adobe:ns:meta/'></x:xmpmeta>\n<?xpacket end='w'?>"
+)
+
+
+def sidecar_xmp(asset: Asset) -> bytes:
+    """The asset's canonical metadata as an XMP sidecar document."""
+    values = {field_name: getattr(asset, field_name) for field_name in _xmp_fields()}
+    arguments = image_write_arguments(values, values, IptcState(present=False, in_sync=True), has_exif=False)
+    xmp_only = [arg for arg in arguments if not arg.startswith("-") or arg.startswith(("-XMP", "-n"))]
+    staging = Path(settings.DAM_STAGING_DIR)
+    staging.mkdir(parents=True, exist_ok=True)
+    path = staging / f"{uuid.uuid4().hex}.xmp"
+    try:
+        path.write_text(EMPTY_PACKET, encoding="utf-8")
+        exiftool_session().write(path, [arg for arg in xmp_only if arg != "-charset" and arg != "iptc=UTF8"])
+        return path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _xmp_fields() -> list[str]:
+    from assets.fields import FIELDS
+
+    return [f.name for f in FIELDS if f.xmp] + ["date_created", "latitude", "longitude", "altitude"]
