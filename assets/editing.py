@@ -40,7 +40,14 @@ from assets.vocabulary import keywords_normalize
 logger = logging.getLogger(__name__)
 
 # Rights and restrictions kept in the database only (no standard tag holds them in every format).
-RESTRICTION_FIELDS = ("embargo_until", "expires_at", "allowed_territories", "location_sensitive", "withdrawn_at")
+RESTRICTION_FIELDS = (
+    "embargo_until",
+    "expires_at",
+    "allowed_territories",
+    "location_sensitive",
+    "consent_status",
+    "withdrawn_at",
+)
 
 
 class WritebackError(Exception):

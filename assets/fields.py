@@ -306,6 +306,14 @@ FIELDS: tuple[Field, ...] = (
         rights=True,
     ),
     Field(
+        "property_release_status",
+        "Property release status",
+        FieldType.TEXT,
+        Group.PEOPLE_RIGHTS,
+        xmp=("XMP-plus:PropertyReleaseStatus",),
+        rights=True,
+    ),
+    Field(
         "publisher",
         "Publisher / label",
         FieldType.TEXT,

@@ -59,6 +59,19 @@ class Asset(models.Model):
         help_text="Values suggested by dam and accepted by a librarian, not read from the file: "
         "{field: {source, by, at}}. They stay out of the file until someone edits them by hand.",
     )
+    consent_status = models.CharField(
+        max_length=12,
+        blank=True,
+        default="",
+        choices=[
+            ("", "Unknown"),
+            ("obtained", "Obtained"),
+            ("not_required", "Not required"),
+            ("refused", "Refused"),
+            ("withdrawn", "Withdrawn"),
+        ],
+        help_text="Consent of the people shown (kept in dam only: no standard tag holds it).",
+    )
     location_sensitive = models.BooleanField(
         default=False, help_text="Strip GPS from delivery copies (e.g. protected species, private homes)."
     )

@@ -1,7 +1,10 @@
 """The admin: where librarians, rights managers and viewers work (see assets/roles.py)."""
 
+import io
+
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -11,6 +14,7 @@ from assets.editing import metadata_writeback_retry
 from assets.geo_enrichment import geo_suggestion_accept, geo_suggestion_reject
 from assets.models import AccessProfile, Asset, GeoSuggestion, IngestRecord, MetadataChange, Term
 from assets.vocabulary import terms_merge
+from assets.vocabulary_io import vocabulary_export_csv, vocabulary_export_skos
 from assets.vocabulary_report import vocabulary_report
 
 admin.site.register(Asset, AssetAdmin)
@@ -96,8 +100,27 @@ class TermAdmin(admin.ModelAdmin):
         return ", ".join(term.aliases)
 
     def get_urls(self):
-        report = path("report/", self.admin_site.admin_view(self.report_view), name="assets_term_report")
-        return [report, *super().get_urls()]
+        view = self.admin_site.admin_view
+        return [
+            path("report/", view(self.report_view), name="assets_term_report"),
+            path("export/<str:format_name>/", view(self.export_view), name="assets_term_export"),
+            *super().get_urls(),
+        ]
+
+    def export_view(self, request, format_name: str):
+        """The whole vocabulary as CSV or SKOS (JSON-LD), for download."""
+        buffer = io.StringIO()
+        if format_name == "csv":
+            vocabulary_export_csv(buffer)
+            content_type, extension = "text/csv", "csv"
+        elif format_name == "skos":
+            vocabulary_export_skos(buffer)
+            content_type, extension = "application/ld+json", "jsonld"
+        else:
+            raise Http404("Export formats: csv, skos")
+        response = HttpResponse(buffer.getvalue(), content_type=f"{content_type}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="dam-vocabulary.{extension}"'
+        return response
 
     def report_view(self, request):
         context = {

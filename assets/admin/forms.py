@@ -81,6 +81,7 @@ class AssetForm(forms.ModelForm):
             "allowed_territories",
             "restricted_to_groups",
             "location_sensitive",
+            "consent_status",
             "withdrawn_at",
         ]
 

@@ -12,6 +12,7 @@ COMMON_ERRORS = {
     "403": "the credentials do not allow this",
     "404": "no such asset (or one the caller may not see), or no such file version",
     "406": "the requested media type is not offered here",
+    "415": "the request body's media type is not accepted (or the multipart body is malformed)",
 }
 
 

@@ -86,6 +86,9 @@ class AssetPatchSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField(allow_null=True, required=False)
     allowed_territories = serializers.ListField(child=serializers.CharField(max_length=2), required=False)
     location_sensitive = serializers.BooleanField(required=False)
+    consent_status = serializers.ChoiceField(
+        choices=["", "obtained", "not_required", "refused", "withdrawn"], required=False
+    )
     withdrawn_at = serializers.DateTimeField(allow_null=True, required=False)
 
 

@@ -43,6 +43,7 @@ EXPECTED = {
     "event": "Event Name (ref2023.2)",
     "genre": "Actuality",
     "model_release_status": "MR-NAP",
+    "property_release_status": "PR-NAP",
     "digital_source_type": "http://cv.iptc.org/newscodes/digitalsourcetype/softwareImage",
     "mime_type": "image/jpeg",
     "width": 2000,

@@ -143,3 +143,18 @@ def test_merging_from_the_admin(client, librarian, make_jpeg):
     client.post("/admin/assets/term/", {**selection, "apply": "1", "target": two.pk})
     assert list(Term.objects.values_list("preferred_label", flat=True)) == ["Gull"]
     assert Asset.objects.get().keywords == ["Gull"]
+
+
+def test_the_vocabulary_downloads_from_the_admin(client, librarian):
+    Term.objects.create(preferred_label="Harbours", aliases=["port"], uri="http://www.wikidata.org/entity/Q283202")
+    client.force_login(librarian)
+    assert "Export SKOS" in client.get("/admin/assets/term/").content.decode()
+    csv_text = client.get("/admin/assets/term/export/csv/").content.decode()
+    assert csv_text.splitlines()[:2] == [
+        "preferred_label,language,aliases,uri,broader",
+        "Harbours,en,port,http://www.wikidata.org/entity/Q283202,",
+    ]
+    skos = json.loads(client.get("/admin/assets/term/export/skos/").content)
+    concept = next(node for node in skos["@graph"] if node["@type"] == "skos:Concept")
+    assert concept["@id"] == "http://www.wikidata.org/entity/Q283202"
+    assert client.get("/admin/assets/term/export/pdf/").status_code == 404
