@@ -229,3 +229,14 @@ def test_invalid_values_are_refused_with_the_field_named(librarian):
         asset_metadata_update(asset, {"latitude": None}, librarian, "admin")
     with pytest.raises(ValidationError, match="not an editable field"):
         asset_metadata_update(asset, {"width": 10}, librarian, "admin")
+
+
+def test_a_value_the_file_cannot_hold_fails_verification_and_nothing_is_stored(librarian):
+    # ID3v2.3 has no multi-value frames: one keyword containing ";" comes back as two.
+    asset = ingest("audio/tone-id3v23.mp3")
+    with override_settings(DAM_ID3_VERSION=3):
+        change = asset_metadata_update(asset, {"keywords": ["rock; roll"]}, librarian, "admin")
+        change = metadata_writeback(change.pk)
+    assert change.status == "failed" and "does not read back as written" in change.error and "keywords" in change.error
+    assert FileVersion.objects.filter(asset=asset).count() == 1
+    assert Asset.objects.get(pk=asset.pk).current_version.number == 1
