@@ -82,3 +82,30 @@ def _database_create(database: EmbeddedDatabase) -> None:
         exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE_NAME]).fetchone()
         if not exists:
             connection.execute(f'CREATE DATABASE "{DATABASE_NAME}"')
+
+
+def celery_worker_command(
+    name: str, *, concurrency: int | None = None, pool: str | None = None, extra: tuple[str, ...] = ()
+) -> list[str]:
+    """The command line of a dam Celery worker consuming every queue dam routes tasks to."""
+    import sys
+
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "dam",
+        "worker",
+        "-Q",
+        "ingest,default",
+        "--loglevel",
+        "INFO",
+        "-n",
+        f"{name}@%h",
+    ]
+    if concurrency:
+        command += ["--concurrency", str(concurrency)]
+    if pool:
+        command += ["--pool", pool]
+    return [*command, *extra]

@@ -8,13 +8,14 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from django.conf import settings
+
+from dam.runtime import celery_worker_command
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 FIXTURES_DIR = PROJECT_DIR / "fixtures"
@@ -37,6 +38,42 @@ def media_copy(tmp_path):
         return target
 
     return copy
+
+
+@pytest.fixture
+def user_with_role(django_user_model):
+    """A user in one of dam's roles (assets/roles.py), fetched afresh so permissions are current."""
+
+    def make(role: str | None = None, username: str | None = None, staff: bool = False):
+        user = django_user_model.objects.create_user(
+            username=username or (role or "user").replace(" ", "-"), password="x", is_staff=staff
+        )
+        if role:
+            from django.contrib.auth.models import Group
+
+            user.groups.add(Group.objects.get(name=role))
+        return django_user_model.objects.get(pk=user.pk)
+
+    return make
+
+
+@pytest.fixture
+def librarian(user_with_role):
+    from assets.roles import LIBRARIAN
+
+    return user_with_role(LIBRARIAN, staff=True)
+
+
+@pytest.fixture
+def cms(django_user_model):
+    """An API client for a content management system: an ordinary user with a token."""
+    from rest_framework.test import APIClient
+
+    user = django_user_model.objects.create_user(username="cms", password="x")
+    client = APIClient()
+    client.force_authenticate(user)
+    client.user = user
+    return client
 
 
 @pytest.fixture
@@ -99,25 +136,11 @@ def worker_start(tmp_path: Path, name: str = "test") -> WorkerProcess:
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "dam",
-                "worker",
-                "-Q",
-                "ingest,default",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "INFO",
-                "-n",
-                f"{name}-{os.getpid()}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            celery_worker_command(
+                f"{name}-{os.getpid()}",
+                pool="solo",
+                extra=("--without-gossip", "--without-mingle", "--without-heartbeat"),
+            ),
             cwd=PROJECT_DIR,
             env=env,
             stdout=log,

@@ -58,11 +58,16 @@ def form_data(page: str) -> dict[str, list[str]]:
     return data
 
 
-def login(client, django_user_model, role: str):
-    user = django_user_model.objects.create_user(username=role.replace(" ", "-"), password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    client.force_login(user)
-    return user
+@pytest.fixture
+def login(client, user_with_role):
+    """Log the test client in as a staff user in ``role``."""
+
+    def make(role: str):
+        user = user_with_role(role, staff=True)
+        client.force_login(user)
+        return user
+
+    return make
 
 
 @pytest.fixture
@@ -71,9 +76,9 @@ def asset():
     return Asset.objects.get(pk=result.asset_id)
 
 
-def test_librarian_edits_through_the_form_and_the_change_is_audited(client, django_user_model, asset):
+def test_librarian_edits_through_the_form_and_the_change_is_audited(client, login, asset):
     Term.objects.create(preferred_label="Sailing boats", aliases=["sails"])
-    login(client, django_user_model, LIBRARIAN)
+    login(LIBRARIAN)
     url = f"/admin/assets/asset/{asset.pk}/change/"
     page = client.get(url).content.decode()
     assert 'class="dam-keywords"' in page  # vocabulary autocomplete
@@ -95,8 +100,8 @@ def test_librarian_edits_through_the_form_and_the_change_is_audited(client, djan
     assert "Audit trail" in page and "Edited in the admin" in page and "Writing into the file" in page
 
 
-def test_out_of_range_coordinates_are_refused_by_the_form(client, django_user_model, asset):
-    login(client, django_user_model, LIBRARIAN)
+def test_out_of_range_coordinates_are_refused_by_the_form(client, login, asset):
+    login(LIBRARIAN)
     url = f"/admin/assets/asset/{asset.pk}/change/"
     data = form_data(client.get(url).content.decode())
     data["latitude"], data["longitude"] = ["95"], ["10"]
@@ -105,8 +110,8 @@ def test_out_of_range_coordinates_are_refused_by_the_form(client, django_user_mo
     assert MetadataChange.objects.count() == 0
 
 
-def test_rights_manager_edits_restrictions_but_not_descriptions(client, django_user_model, asset):
-    login(client, django_user_model, RIGHTS_MANAGER)
+def test_rights_manager_edits_restrictions_but_not_descriptions(client, login, asset):
+    login(RIGHTS_MANAGER)
     url = f"/admin/assets/asset/{asset.pk}/change/"
     page = client.get(url).content.decode()
     assert 'name="title"' not in page and 'name="copyright_notice"' in page and 'name="embargo_until_0"' in page
@@ -122,19 +127,19 @@ def test_rights_manager_edits_restrictions_but_not_descriptions(client, django_u
     assert recorded == {"copyright_notice", "allowed_territories", "restricted_to_groups"}
 
 
-def test_viewers_see_only_what_their_rights_allow(client, django_user_model, make_jpeg):
+def test_viewers_see_only_what_their_rights_allow(client, login, make_jpeg):
     open_id, hidden_id = (
         r.asset_id for r in ingest_paths([make_jpeg("a.jpg", seed=1300), make_jpeg("b.jpg", seed=1301)])
     )
     Asset.objects.filter(pk=hidden_id).update(embargo_until=timezone.now() + timezone.timedelta(days=3))
-    login(client, django_user_model, VIEWER)
+    login(VIEWER)
     page = client.get("/admin/assets/asset/").content.decode()
     assert open_id in page and hidden_id not in page
     assert client.get(f"/admin/assets/asset/{hidden_id}/change/").status_code in (302, 404)
     assert 'name="title"' not in client.get(f"/admin/assets/asset/{open_id}/change/").content.decode()
 
 
-def test_bulk_keywords_make_one_audited_change_per_asset(client, django_user_model, make_jpeg):
+def test_bulk_keywords_make_one_audited_change_per_asset(client, login, make_jpeg):
     Term.objects.create(preferred_label="Harbours", aliases=["harbour"])
     ids = [
         r.asset_id
@@ -142,7 +147,7 @@ def test_bulk_keywords_make_one_audited_change_per_asset(client, django_user_mod
             [make_jpeg(f"bulk{i}.jpg", seed=1400 + i, tags={"IPTC:Keywords": ["old", "keep"]}) for i in range(3)]
         )
     ]
-    login(client, django_user_model, LIBRARIAN)
+    login(LIBRARIAN)
     selection = {"action": "keywords_edit", "_selected_action": ids}
     page = client.post("/admin/assets/asset/", selection).content.decode()
     assert "Add or remove keywords" in page and "Apply to 3 assets" in page
@@ -155,9 +160,9 @@ def test_bulk_keywords_make_one_audited_change_per_asset(client, django_user_mod
     assert all(c.note == "bulk: keywords" and c.status == "pending" for c in changes)
 
 
-def test_bulk_location_and_people(client, django_user_model, make_jpeg):
+def test_bulk_location_and_people(client, login, make_jpeg):
     ids = [r.asset_id for r in ingest_paths([make_jpeg(f"loc{i}.jpg", seed=1500 + i) for i in range(2)])]
-    login(client, django_user_model, LIBRARIAN)
+    login(LIBRARIAN)
     client.post(
         "/admin/assets/asset/",
         {
@@ -186,30 +191,30 @@ def test_bulk_location_and_people(client, django_user_model, make_jpeg):
         assert asset.creators == ["Kari Nordmann", "Ola Nordmann"] and asset.credit_line == "Example Agency"
 
 
-def test_keyword_autocomplete_offers_vocabulary_terms(client, django_user_model):
+def test_keyword_autocomplete_offers_vocabulary_terms(client, login):
     Term.objects.create(preferred_label="Harbours", aliases=["port"])
     Term.objects.create(preferred_label="Mountains")
-    login(client, django_user_model, LIBRARIAN)
+    login(LIBRARIAN)
     results = client.get("/admin/assets/asset/keywords-autocomplete/?term=por").json()["results"]
     assert results == [{"id": "Harbours", "text": "Harbours"}]
     assert len(client.get("/admin/assets/asset/keywords-autocomplete/?term=").json()["results"]) == 2
 
 
-def test_list_shows_vocabulary_and_geo_status(client, django_user_model):
+def test_list_shows_vocabulary_and_geo_status(client, login):
     Term.objects.create(preferred_label="harbour")
     list(ingest_paths([FIXTURES_DIR / "images" / "sample.jpg"]))  # keywords: harbour, Zürich-style café, sails
-    login(client, django_user_model, LIBRARIAN)
+    login(LIBRARIAN)
     page = client.get("/admin/assets/asset/").content.decode()
     assert "2 unmapped" in page and 'alt="True"' in page
 
 
-def test_the_list_of_100k_assets_costs_the_same_queries_as_a_short_one_and_no_full_count(client, django_user_model):
+def test_the_list_of_100k_assets_costs_the_same_queries_as_a_short_one_and_no_full_count(client, login):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from assets.synthetic import synthetic_assets_create
 
-    login(client, django_user_model, LIBRARIAN)
+    login(LIBRARIAN)
     synthetic_assets_create(60, prefix="short")
     with CaptureQueriesContext(connection) as short:
         assert client.get("/admin/assets/asset/").status_code == 200

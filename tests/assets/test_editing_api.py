@@ -1,7 +1,6 @@
 """PATCH /api/assets/{id}/: the same audited edit as the admin, written back by a real worker."""
 
 import pytest
-from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
 
 from assets.ingest import ingest_paths
@@ -10,12 +9,16 @@ from assets.roles import LIBRARIAN, RIGHTS_MANAGER, VIEWER
 from tests.conftest import FIXTURES_DIR, wait_for
 
 
-def client_for(django_user_model, role: str) -> APIClient:
-    user = django_user_model.objects.create_user(username=role.replace(" ", "-"), password="x")
-    user.groups.add(Group.objects.get(name=role))
-    client = APIClient()
-    client.force_authenticate(django_user_model.objects.get(pk=user.pk))
-    return client
+@pytest.fixture
+def client_for(user_with_role):
+    """An API client authenticated as a user in ``role``."""
+
+    def make(role: str) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user_with_role(role))
+        return client
+
+    return make
 
 
 @pytest.fixture
@@ -25,8 +28,8 @@ def asset():
 
 
 @pytest.mark.django_db
-def test_librarian_patches_metadata_and_gets_an_audited_change(django_user_model, asset):
-    client = client_for(django_user_model, LIBRARIAN)
+def test_librarian_patches_metadata_and_gets_an_audited_change(client_for, asset):
+    client = client_for(LIBRARIAN)
     response = client.patch(
         f"/api/assets/{asset.pk}/", {"metadata": {"title": "From the API", "keywords": ["api"]}}, format="json"
     )
@@ -51,8 +54,8 @@ def test_librarian_patches_metadata_and_gets_an_audited_change(django_user_model
         (LIBRARIAN, {"allowed_territories": ["Norway"]}, 400),
     ],
 )
-def test_roles_and_validation_through_the_api(django_user_model, asset, role, payload, status):
-    response = client_for(django_user_model, role).patch(f"/api/assets/{asset.pk}/", payload, format="json")
+def test_roles_and_validation_through_the_api(client_for, asset, role, payload, status):
+    response = client_for(role).patch(f"/api/assets/{asset.pk}/", payload, format="json")
     assert response.status_code == status, response.content
     if status != 200:
         assert "error" in response.json()
@@ -60,8 +63,8 @@ def test_roles_and_validation_through_the_api(django_user_model, asset, role, pa
 
 
 @pytest.mark.django_db
-def test_rights_manager_restrictions_are_normalised_and_recorded(django_user_model, asset):
-    client = client_for(django_user_model, RIGHTS_MANAGER)
+def test_rights_manager_restrictions_are_normalised_and_recorded(client_for, asset):
+    client = client_for(RIGHTS_MANAGER)
     client.patch(f"/api/assets/{asset.pk}/", {"allowed_territories": ["no", "SE", "NO"]}, format="json")
     asset.refresh_from_db()
     assert asset.allowed_territories == ["NO", "SE"]
@@ -69,18 +72,18 @@ def test_rights_manager_restrictions_are_normalised_and_recorded(django_user_mod
 
 
 @pytest.mark.django_db
-def test_patching_an_asset_the_caller_cannot_see_is_404(django_user_model, asset):
+def test_patching_an_asset_the_caller_cannot_see_is_404(client_for, asset):
     asset.withdrawn_at = asset.created_at
     asset.save()
-    viewer = client_for(django_user_model, VIEWER)
+    viewer = client_for(VIEWER)
     assert viewer.patch(f"/api/assets/{asset.pk}/", {"metadata": {"title": "x"}}, format="json").status_code == 404
 
 
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
-def test_an_api_edit_is_written_into_a_new_file_by_the_worker(celery_worker, django_user_model):
+def test_an_api_edit_is_written_into_a_new_file_by_the_worker(celery_worker, client_for):
     [result] = ingest_paths([FIXTURES_DIR / "audio" / "tone.flac"])
-    client = client_for(django_user_model, LIBRARIAN)
+    client = client_for(LIBRARIAN)
     response = client.patch(
         f"/api/assets/{result.asset_id}/", {"metadata": {"title": "Written by the worker"}}, format="json"
     )

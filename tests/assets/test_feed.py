@@ -20,15 +20,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cms(django_user_model):
-    user = django_user_model.objects.create_user(username="cms", password="x")
-    client = APIClient()
-    client.force_authenticate(user)
-    client.user = user
-    return client
-
-
-@pytest.fixture
 def library(make_jpeg):
     results = ingest_paths(
         [make_jpeg(f"feed-{i}.jpg", seed=1200 + i, tags={"XMP-dc:Title": f"Picture {i}"}) for i in range(7)]

@@ -1,22 +1,13 @@
 """Offline GEO suggestions: made, accepted into empty fields only, marked derived, kept out of files."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from assets.editing import asset_metadata_update, metadata_writeback
 from assets.geo_enrichment import geo_suggest, geo_suggestion_accept
 from assets.ingest import ingest_paths
 from assets.models import Asset, GeoSuggestion, MetadataChange
-from assets.roles import LIBRARIAN
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def librarian(django_user_model):
-    user = django_user_model.objects.create_user(username="librarian", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=LIBRARIAN))
-    return django_user_model.objects.get(pk=user.pk)
 
 
 def test_place_names_from_gps_fill_only_empty_fields_and_stay_out_of_the_file(make_jpeg, librarian):

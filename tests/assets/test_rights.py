@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from assets.ingest import ingest_paths
 from assets.models import AccessProfile, Asset
@@ -34,15 +33,6 @@ def assets(make_jpeg):
     Asset.objects.get(pk=ids["group"]).restricted_to_groups.add(Group.objects.create(name="press office"))
     Asset.objects.filter(pk=ids["withdrawn"]).update(withdrawn_at=now)
     return ids
-
-
-@pytest.fixture
-def cms(django_user_model):
-    user = django_user_model.objects.create_user(username="cms", password="x")
-    client = APIClient()
-    client.force_authenticate(user)
-    client.user = user
-    return client
 
 
 HIDDEN = ["embargoed", "expired", "territory", "group", "withdrawn"]

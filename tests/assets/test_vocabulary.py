@@ -3,23 +3,14 @@
 import json
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from assets.ingest import ingest_paths
 from assets.models import Asset, MetadataChange, Term
-from assets.roles import LIBRARIAN
 from assets.vocabulary import keywords_normalize, keywords_unmapped, terms_merge
 from assets.vocabulary_report import near_duplicate_key, vocabulary_report
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def librarian(django_user_model):
-    user = django_user_model.objects.create_user(username="librarian", password="x", is_staff=True)
-    user.groups.add(Group.objects.get(name=LIBRARIAN))
-    return django_user_model.objects.get(pk=user.pk)
 
 
 def test_keywords_become_preferred_labels_case_and_space_insensitively():

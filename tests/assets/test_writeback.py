@@ -8,7 +8,6 @@ import numpy
 import pytest
 import soundfile
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import override_settings
 from PIL import Image
@@ -30,17 +29,6 @@ BOOKKEEPING = {
     "IFD0:StripOffsets",
     "ExifTool:Warning",
 }
-
-
-def user_in(role: str, django_user_model, name: str | None = None):
-    user = django_user_model.objects.create_user(username=name or role.replace(" ", "-"), password="x")
-    user.groups.add(Group.objects.get(name=role))
-    return django_user_model.objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def librarian(django_user_model):
-    return user_in(LIBRARIAN, django_user_model)
 
 
 def ingest(relative: str) -> Asset:
@@ -206,11 +194,11 @@ def test_keywords_are_normalised_to_the_vocabulary(librarian):
     assert Asset.objects.get(pk=asset.pk).keywords == ["Harbours", "brand new word"]
 
 
-def test_roles_decide_which_fields_may_change(django_user_model):
+def test_roles_decide_which_fields_may_change(user_with_role):
     asset = ingest("images/sample.jpg")
-    librarian = user_in(LIBRARIAN, django_user_model)
-    rights_manager = user_in(RIGHTS_MANAGER, django_user_model)
-    viewer = user_in(VIEWER, django_user_model)
+    librarian = user_with_role(LIBRARIAN)
+    rights_manager = user_with_role(RIGHTS_MANAGER)
+    viewer = user_with_role(VIEWER)
     with pytest.raises(PermissionDenied):
         asset_metadata_update(asset, {"copyright_notice": "(c) me"}, librarian, "admin")
     with pytest.raises(PermissionDenied):

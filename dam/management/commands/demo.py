@@ -11,7 +11,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -98,22 +97,7 @@ class Command(BaseCommand):
             env.pop("DATABASE_URL")  # the worker finds the embedded server the same way we did
         with open(self._worker_log, "ab") as log:
             return subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "dam",
-                    "worker",
-                    "-Q",
-                    "ingest,default",
-                    "--concurrency",
-                    "2",
-                    "--loglevel",
-                    "INFO",
-                    "-n",
-                    f"demo-{os.getpid()}@%h",
-                ],
+                runtime.celery_worker_command(f"demo-{os.getpid()}", concurrency=2),
                 cwd=runtime.PROJECT_DIR,
                 env=env,
                 stdout=log,
