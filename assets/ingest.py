@@ -33,7 +33,7 @@ from assets.metadata.result import MetadataRead
 from assets.models import Asset, FileVersion, IngestRecord, OriginalName, asset_id_for
 from assets.storage import blob_save
 from assets.validation import IngestError, Inspection, inspect_file
-from assets.vocabulary import keywords_normalize
+from assets.vocabulary import keywords_normalize, terms_for
 
 logger = logging.getLogger(__name__)
 
@@ -160,9 +160,22 @@ def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
                 results[item.index] = _record_failure(item.source, str(error), item)
 
         _read_tags(inspected)
+        reads: dict[int, MetadataRead] = {}
         for item in inspected:
             try:
-                results[item.index] = _create(item)
+                reads[item.index] = _metadata(item)
+            except Exception as error:  # a reader tripping over a hostile file must not stop the batch
+                logger.exception("reading the metadata of %s failed", item.source.label)
+                results[item.index] = _record_failure(
+                    item.source, f"dam could not read the file's metadata ({type(error).__name__}: {error})", item
+                )
+        # One vocabulary lookup for the whole batch.
+        terms = terms_for([keyword for read in reads.values() for keyword in read.values["keywords"]])
+        for item in inspected:
+            if item.index not in reads:
+                continue
+            try:
+                results[item.index] = _create(item, reads[item.index], terms)
             except IngestError as error:
                 results[item.index] = _record_failure(item.source, str(error), item)
             except Exception as error:
@@ -297,14 +310,13 @@ def _metadata(item: _Staged) -> MetadataRead:
     return read
 
 
-def _create(item: _Staged) -> IngestResult:
-    read = _metadata(item)
+def _create(item: _Staged, read: MetadataRead, terms: dict) -> IngestResult:
     warnings = item.warnings + read.warnings
     key = blob_save(item.path, item.sha256, item.media_format.extension)
     try:
         with transaction.atomic():
             # The asset holds keywords as the vocabulary names them; the version keeps what the file says.
-            values = {**read.values, "keywords": keywords_normalize(read.values["keywords"])}
+            values = {**read.values, "keywords": keywords_normalize(read.values["keywords"], terms)}
             asset = Asset(
                 id=asset_id_for(item.sha256),
                 kind=item.media_format.kind,
