@@ -1,0 +1,49 @@
+"""python manage.py models list|register SPEC|verify"""
+
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from embeddings.models import ModelVersion, Role
+from embeddings.registry import RegistryError, model_version_register, model_version_verify
+
+
+class Command(BaseCommand):
+    help = "The embedding model registry: list versions, register one from a JSON spec, verify weights."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("list", help="every model version, its roles and status")
+        register = sub.add_parser("register", help="register a model version from a JSON spec file")
+        register.add_argument("spec", type=Path)
+        sub.add_parser("verify", help="check that every version's weights are present and unchanged")
+
+    def handle(self, *args, action: str, spec: Path | None = None, **options):
+        if action == "list":
+            roles = {}
+            for role in Role.objects.all():
+                roles.setdefault(role.model_version_id, []).append(role.name)
+            for version in ModelVersion.objects.all():
+                self.stdout.write(
+                    f"{version.pk:>4}  {version.status:<9} {version.family:<15} {version.name}  "
+                    f"dim={version.dimension} "
+                    f"weights={version.weights_sha256[:12]} preprocessor={version.preprocessor_sha256[:12]} "
+                    f"roles={','.join(roles.get(version.pk, [])) or '-'}"
+                )
+        elif action == "register":
+            try:
+                version, created = model_version_register(json.loads(spec.read_text()))
+            except (OSError, json.JSONDecodeError) as error:
+                raise CommandError(f"{spec}: cannot read the spec ({error})") from error
+            except RegistryError as error:
+                raise CommandError(f"{spec}: {error}") from error
+            self.stdout.write(f"{'registered' if created else 'already registered as'} version {version.pk}: {version}")
+        else:
+            failed = 0
+            for version in ModelVersion.objects.exclude(status=ModelVersion.Status.RETIRED):
+                problem = model_version_verify(version)
+                self.stdout.write(f"{version.pk:>4} {version}: {problem or 'ok'}")
+                failed += bool(problem)
+            if failed:
+                raise CommandError(f"{failed} model version(s) cannot be loaded as registered")

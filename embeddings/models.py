@@ -1,0 +1,117 @@
+"""The model registry and the vectors.
+
+A model version is pinned and immutable once it has vectors: family, name, where its weights
+come from (hub repo and pinned revision, a local directory, or a Python package that ships
+them), the SHA-256 of the weights actually loaded, output dimension, metric, modalities, the
+full preprocessing spec and its hash, the prompt template and the library versions. Two
+sources that load the same weights with the same preprocessing are the same version.
+
+Roles (``image``, ``audio``, ``asset_text``, ``transcript``) name what search uses; each points
+at one active version, and switching a role is one transaction.
+
+Vectors live in one table with an untyped pgvector column; each model version gets its own
+partial HNSW index over ``embedding::vector(D)`` (see ``embeddings.storage``).
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from pgvector.django import VectorField
+
+from assets.models import Asset, FileVersion
+
+
+class ModelVersion(models.Model):
+    class Family(models.TextChoices):
+        OPEN_CLIP = "open_clip", "OpenCLIP (image + text)"
+        CLAP = "clap", "CLAP (audio + text)"
+        WHISPER_ENCODER = "whisper_encoder", "Whisper encoder (audio)"
+        IMAGEBIND = "imagebind", "ImageBind (image + audio + text; non-commercial licence)"
+        TEXT = "text", "Sentence embeddings (text)"
+
+    class SourceKind(models.TextChoices):
+        HUB = "hub", "Hub repository at a pinned revision"
+        DIRECTORY = "directory", "Local directory"
+        PACKAGE = "package", "Python package that ships the weights"
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate", "Candidate"
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Retired"
+
+    family = models.CharField(max_length=20, choices=Family.choices)
+    name = models.CharField(max_length=200, help_text="e.g. ViT-B-32, laion/clap-htsat-unfused, all-MiniLM-L6-v2")
+    source_kind = models.CharField(max_length=10, choices=SourceKind.choices)
+    source = models.CharField(max_length=500, help_text="Repository ID, directory path, or package name")
+    revision = models.CharField(max_length=100, blank=True, default="", help_text="Pinned hub revision (commit)")
+    weights_sha256 = models.CharField(max_length=64, help_text="SHA-256 over the weight files actually loaded")
+    dimension = models.PositiveIntegerField()
+    metric = models.CharField(max_length=10, default="cosine", choices=[("cosine", "Cosine")])
+    modalities = ArrayField(models.CharField(max_length=10), help_text="What it embeds: image, audio, text")
+    preprocessing = models.JSONField(help_text="The full, deterministic preprocessing spec")
+    preprocessor_sha256 = models.CharField(max_length=64)
+    prompt_template = models.CharField(max_length=200, blank=True, default="", help_text="e.g. 'a photo of {}'")
+    library_versions = models.JSONField(default=dict)
+    licence = models.CharField(max_length=200, blank=True, default="")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
+    deprecation_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["family", "name", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["weights_sha256", "preprocessor_sha256"], name="model_version_identity_unique"
+            ),
+            models.CheckConstraint(condition=Q(dimension__gt=0), name="model_version_dimension_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family}:{self.name} ({self.weights_sha256[:8]}/{self.preprocessor_sha256[:8]})"
+
+    @property
+    def index_name(self) -> str:
+        return f"embedding_hnsw_v{self.pk}"
+
+
+class Role(models.Model):
+    """What search uses for one purpose; points at the active model version."""
+
+    name = models.CharField(max_length=30, unique=True)
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="roles")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.model_version}"
+
+
+class Embedding(models.Model):
+    """One vector of one asset (or one segment of it) by one model version."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="embeddings")
+    file_version = models.ForeignKey(FileVersion, on_delete=models.CASCADE, related_name="embeddings")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="embeddings")
+    segment_start_ms = models.PositiveIntegerField(default=0)
+    segment_end_ms = models.PositiveIntegerField(null=True, blank=True)
+    text = models.TextField(blank=True, default="", help_text="The text embedded, for transcript segments")
+    # Untyped: one table serves every dimension; each version's HNSW index casts to its own.
+    embedding = VectorField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # The upsert key: a retried or duplicated task never creates a second vector.
+            models.UniqueConstraint(
+                fields=["asset", "model_version", "segment_start_ms"], name="embedding_segment_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(segment_end_ms__isnull=True) | Q(segment_end_ms__gte=models.F("segment_start_ms")),
+                name="embedding_segment_ordered",
+            ),
+        ]
+        indexes = [models.Index(fields=["model_version", "asset"], name="embedding_version_asset")]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} @{self.segment_start_ms} ms by {self.model_version_id}"

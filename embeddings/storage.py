@@ -1,0 +1,115 @@
+"""Vectors in PostgreSQL with pgvector: idempotent upserts, one HNSW index per model version, and
+nearest-neighbour queries that repeat the index's cast and predicate so the planner uses it.
+
+Filtered queries use pgvector 0.8's iterative index scans (``hnsw.iterative_scan =
+relaxed_order``), so a filter that keeps 1% of rows still returns the full k.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+
+EF_SEARCH = 100
+
+
+class VectorError(ValueError):
+    """A vector dam refuses to store (wrong dimension, NaN, zero)."""
+
+
+@dataclass(frozen=True)
+class VectorRow:
+    asset_id: str
+    file_version_id: int
+    vector: list[float]
+    segment_start_ms: int = 0
+    segment_end_ms: int | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    asset_id: str
+    segment_start_ms: int
+    segment_end_ms: int | None
+    text: str
+    distance: float
+
+    @property
+    def score(self) -> float:
+        return 1.0 - self.distance  # cosine similarity
+
+
+def hnsw_index_create(version) -> None:
+    """The version's partial expression index (idempotent)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE INDEX IF NOT EXISTS {version.index_name} ON embeddings_embedding USING hnsw "
+            f"((embedding::vector({int(version.dimension)})) vector_cosine_ops) "
+            f"WHERE model_version_id = {int(version.pk)}"
+        )
+
+
+def _checked(vector, dimension: int) -> str:
+    values = [float(value) for value in vector]
+    if len(values) != dimension:
+        raise VectorError(f"a {len(values)}-dimensional vector for a {dimension}-dimensional model version")
+    if not all(math.isfinite(value) for value in values):
+        raise VectorError("the vector holds NaN or infinite values")
+    if not any(values):
+        raise VectorError("the vector is all zeros")
+    return "[" + ",".join(repr(value) for value in values) + "]"
+
+
+def vectors_upsert(version, rows: list[VectorRow]) -> int:
+    """Insert or replace vectors keyed by (asset, version, segment start): retries never duplicate."""
+    if not rows:
+        return 0
+    params = [
+        (
+            row.asset_id,
+            row.file_version_id,
+            version.pk,
+            row.segment_start_ms,
+            row.segment_end_ms,
+            row.text,
+            _checked(row.vector, version.dimension),
+        )
+        for row in rows
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO embeddings_embedding (asset_id, file_version_id, model_version_id, segment_start_ms, "
+            "segment_end_ms, text, embedding, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s::vector, now()) "
+            "ON CONFLICT (asset_id, model_version_id, segment_start_ms) DO UPDATE SET "
+            "embedding = EXCLUDED.embedding, file_version_id = EXCLUDED.file_version_id, "
+            "segment_end_ms = EXCLUDED.segment_end_ms, text = EXCLUDED.text",
+            params,
+        )
+    return len(params)
+
+
+def nearest(version, vector, k: int, assets=None, ef_search: int = EF_SEARCH) -> list[Neighbour]:
+    """The ``k`` nearest segments by ``version``, among ``assets`` (a queryset) when given."""
+    dimension = int(version.dimension)
+    literal = _checked(vector, dimension)
+    where, params = "", []
+    if assets is not None:
+        sql, asset_params = assets.values("id").query.sql_with_params()
+        where, params = f" AND e.asset_id IN ({sql})", list(asset_params)
+    query = (
+        f"SELECT e.asset_id, e.segment_start_ms, e.segment_end_ms, e.text, "
+        f"(e.embedding::vector({dimension})) <=> %s::vector({dimension}) AS distance "
+        f"FROM embeddings_embedding e WHERE e.model_version_id = {int(version.pk)}{where} "
+        f"ORDER BY (e.embedding::vector({dimension})) <=> %s::vector({dimension}) LIMIT %s"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        # SET LOCAL inside the transaction: prepared-plan caching can never carry these over.
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        cursor.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
+        cursor.execute(query, [literal, *params, literal, int(k)])
+        rows = cursor.fetchall()
+    # relaxed_order may return near-ties slightly out of order: sort what came back.
+    return sorted((Neighbour(*row) for row in rows), key=lambda n: n.distance)

@@ -1,0 +1,113 @@
+"""Vectors in pgvector: idempotent upserts, HNSW per version, filtered search that returns full k."""
+
+import json
+
+import numpy
+import pytest
+from django.db import connection, transaction
+
+from assets.models import Asset, FileVersion
+from assets.synthetic import synthetic_assets_create
+from embeddings.models import Embedding
+from embeddings.registry import model_version_register
+from embeddings.storage import VectorError, VectorRow, nearest, vectors_upsert
+
+pytestmark = pytest.mark.django_db
+DIMENSION = 32
+
+
+@pytest.fixture
+def version(tmp_path):
+    (tmp_path / "model.safetensors").write_bytes(b"weights for storage tests")
+    return model_version_register(
+        {
+            "family": "text",
+            "name": "tiny-text",
+            "source_kind": "directory",
+            "source": str(tmp_path),
+            "dimension": DIMENSION,
+            "modalities": ["text"],
+            "preprocessing": {"max_tokens": 128},
+        }
+    )[0]
+
+
+CENTRES = numpy.random.default_rng(3).normal(size=(20, DIMENSION))
+
+
+def clustered(count: int, seed: int = 3) -> numpy.ndarray:
+    """Vectors around 20 fixed centres, like real embeddings (uniform random ones are a worst case for
+    HNSW); queries come from the same distribution as the library, as real queries do."""
+    generator = numpy.random.default_rng(seed)
+    points = CENTRES[generator.integers(0, 20, count)] + 0.15 * generator.normal(size=(count, DIMENSION))
+    return points / numpy.linalg.norm(points, axis=1, keepdims=True)
+
+
+@pytest.fixture
+def library(version):
+    synthetic_assets_create(3000, prefix="vectors")
+    pairs = list(FileVersion.objects.order_by("asset_id").values_list("asset_id", "id"))
+    vectors = clustered(len(pairs))
+    vectors_upsert(
+        version,
+        [
+            VectorRow(asset_id, version_id, vector.tolist())
+            for (asset_id, version_id), vector in zip(pairs, vectors, strict=True)
+        ],
+    )
+    return {asset_id: vector for (asset_id, _), vector in zip(pairs, vectors, strict=True)}
+
+
+def exact(library: dict, query, ids) -> list[str]:
+    return sorted(ids, key=lambda asset_id: 1 - float(numpy.dot(library[asset_id], query)))
+
+
+def test_upserts_never_duplicate(version, library):
+    asset_id = next(iter(library))
+    version_id = FileVersion.objects.get(asset_id=asset_id).pk
+    for _ in range(3):
+        vectors_upsert(version, [VectorRow(asset_id, version_id, [1.0] + [0.0] * (DIMENSION - 1))])
+    assert Embedding.objects.filter(asset_id=asset_id).count() == 1
+    assert list(Embedding.objects.get(asset_id=asset_id).embedding)[0] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("vector", "message"),
+    [
+        ([0.1] * 3, "3-dimensional vector for a 32"),
+        ([float("nan")] * DIMENSION, "NaN"),
+        ([0.0] * DIMENSION, "all zeros"),
+    ],
+)
+def test_broken_vectors_are_refused(version, vector, message):
+    synthetic_assets_create(1, prefix="broken")
+    asset = Asset.objects.get()
+    with pytest.raises(VectorError, match=message):
+        vectors_upsert(version, [VectorRow(asset.pk, asset.current_version_id, vector)])
+
+
+def test_search_uses_the_versions_hnsw_index_and_finds_the_true_neighbours(version, library):
+    query = clustered(1, seed=99)[0]
+    found = [n.asset_id for n in nearest(version, query.tolist(), 10)]
+    truth = exact(library, query, list(library))[:10]
+    assert len(set(found) & set(truth)) >= 9  # recall@10
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        literal = "[" + ",".join(map(str, query)) + "]"
+        cursor.execute(
+            f"EXPLAIN (FORMAT JSON) SELECT asset_id FROM embeddings_embedding WHERE model_version_id = {version.pk} "
+            f"ORDER BY (embedding::vector({DIMENSION})) <=> %s::vector({DIMENSION}) LIMIT 10",
+            [literal],
+        )
+        plan = json.dumps(cursor.fetchone()[0])
+    assert version.index_name in plan
+
+
+def test_a_filter_keeping_one_percent_still_returns_the_full_k(version, library):
+    kept = sorted(library)[::100]  # 1% of the assets
+    query = clustered(1, seed=7)[0]
+    found = nearest(version, query.tolist(), 10, assets=Asset.objects.filter(pk__in=kept))
+    assert len(found) == 10 and {n.asset_id for n in found} <= set(kept)
+    truth = exact(library, query, kept)[:10]
+    assert len({n.asset_id for n in found} & set(truth)) >= 9
+    assert [n.distance for n in found] == sorted(n.distance for n in found)
