@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from assets import signals
 from assets.fields import FIELDS_BY_NAME, RIGHTS_FIELD_NAMES, FieldType, coerce
 from assets.metadata.audio import audio_metadata
 from assets.metadata.audio_write import AudioWriteError, audio_format_writable_fields, audio_tags_write
@@ -159,6 +160,7 @@ def asset_metadata_update(
         )
         if writes:
             transaction.on_commit(lambda: _writeback_enqueue(change.pk))
+        transaction.on_commit(lambda: signals.asset_metadata_changed.send(sender=Asset, asset_id=locked.pk))
     for name in diff:
         setattr(asset, name, cleaned[name])
     return change

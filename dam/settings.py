@@ -158,6 +158,9 @@ DAM_STAGING_DIR.mkdir(parents=True, exist_ok=True)
 DAM_WRITEBACK = os.environ.get("DAM_WRITEBACK", "embed")
 DAM_ID3_VERSION = env_int("DAM_ID3_VERSION", 4)  # 3 for old players
 
+# --- embeddings -------------------------------------------------------------------------------
+DAM_EMBED_BATCH_SIZE = env_int("DAM_EMBED_BATCH_SIZE", 32)
+
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -251,7 +254,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"assets.tasks.*": {"queue": "ingest"}}
+CELERY_TASK_ROUTES = {"assets.tasks.*": {"queue": "ingest"}, "embeddings.tasks.*": {"queue": "ingest"}}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 LOGGING = {

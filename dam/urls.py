@@ -3,12 +3,15 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from embeddings.api import SearchView
+
 admin.site.site_header = "dam"
 admin.site.site_title = "dam"
 admin.site.index_title = "Digital asset management"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/search/", SearchView.as_view(), name="search"),
     path("api/", include("assets.api.urls")),
     path("api/token/", obtain_auth_token, name="api-token"),
     path("api/auth/", include("rest_framework.urls")),

@@ -7,4 +7,4 @@ class EmbeddingsConfig(AppConfig):
     name = "embeddings"
 
     def ready(self) -> None:
-        from embeddings import checks  # noqa: F401  (registers the system checks)
+        from embeddings import checks, receivers  # noqa: F401  (registers checks and signal receivers)

@@ -63,6 +63,11 @@ wanted="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
   log "installing dam and its Python dependencies into $VENV…"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+  # torch first, in a step of its own, from the releases this machine kind keeps on disk, so that no
+  # later requirement pulls in another build (DESIGN: torch 2.14.1 with torchvision 0.29.1).
+  if ! "$VENV/bin/python" -c "import torch, torchvision" >/dev/null 2>&1; then
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "torch==2.14.1" "torchvision==0.29.1"
+  fi
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[dev,ml]"
   echo "$wanted" > "$stamp"
 fi

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from embeddings.defaults import default_models_register
 from embeddings.models import ModelVersion, Role
 from embeddings.registry import RegistryError, model_version_register, model_version_verify
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         register = sub.add_parser("register", help="register a model version from a JSON spec file")
         register.add_argument("spec", type=Path)
         sub.add_parser("verify", help="check that every version's weights are present and unchanged")
+        sub.add_parser("setup", help="register and activate the default models whose weights are installed")
 
     def handle(self, *args, action: str, spec: Path | None = None, **options):
         if action == "list":
@@ -39,6 +41,9 @@ class Command(BaseCommand):
             except RegistryError as error:
                 raise CommandError(f"{spec}: {error}") from error
             self.stdout.write(f"{'registered' if created else 'already registered as'} version {version.pk}: {version}")
+        elif action == "setup":
+            roles = default_models_register()
+            self.stdout.write(f"active roles: {', '.join(roles) or 'none (install the ml extra)'}")
         else:
             failed = 0
             for version in ModelVersion.objects.exclude(status=ModelVersion.Status.RETIRED):

@@ -1,0 +1,39 @@
+"""Encoders, loaded once per process and version, after their weights are verified."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+# Hubs are never asked for anything at run time; set before transformers is first imported.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from embeddings.encoders.base import Encoder, EncoderError  # noqa: E402
+
+_loaded: dict[int, Encoder] = {}
+_lock = threading.Lock()
+
+
+def encoder_for(version) -> Encoder:
+    """The process's encoder for ``version``; refuses weights that do not match the registry."""
+    from embeddings.registry import model_version_verify, weights_directory
+
+    with _lock:
+        if version.pk in _loaded:
+            return _loaded[version.pk]
+        problem = model_version_verify(version)
+        if problem:
+            raise EncoderError(f"model version {version}: {problem}")
+        family = version.family
+        if family == "text":
+            from embeddings.encoders.text import TextEncoder
+
+            encoder = TextEncoder(version, weights_directory(version))
+        else:
+            raise EncoderError(f"no encoder for the {family} family is installed in this version of dam")
+        _loaded[version.pk] = encoder
+        return encoder
+
+
+__all__ = ["Encoder", "EncoderError", "encoder_for"]

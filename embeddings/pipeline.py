@@ -1,0 +1,65 @@
+"""Embedding assets for a role: batched, idempotent (an upsert per asset and segment)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+
+from assets.models import Asset
+from embeddings.encoders import encoder_for
+from embeddings.models import Embedding, Role
+from embeddings.storage import VectorRow, vectors_upsert
+from embeddings.texts import asset_text
+
+logger = logging.getLogger(__name__)
+
+# Which roles each asset kind takes part in (more arrive with the image and audio encoders).
+ROLES_FOR_KIND = {"image": ("asset_text",), "audio": ("asset_text",)}
+
+
+def roles_for(kind: str) -> list[Role]:
+    return list(Role.objects.filter(name__in=ROLES_FOR_KIND.get(kind, ())).select_related("model_version"))
+
+
+def embed_assets(role_name: str, asset_ids: list[str]) -> int:
+    """Embed the assets for the role's active version; returns the number of vectors written."""
+    role = Role.objects.select_related("model_version").filter(name=role_name).first()
+    if role is None:
+        return 0
+    version = role.model_version
+    assets = list(Asset.objects.filter(pk__in=asset_ids).select_related("current_version").order_by("pk"))
+    if role_name != "asset_text":
+        raise ValueError(f"no pipeline for the role {role_name!r} yet")
+    texts = {asset.pk: asset_text(asset) for asset in assets}
+    empty = [asset_id for asset_id, text in texts.items() if not text]
+    if empty:  # an asset whose metadata was cleared has nothing to be found by
+        Embedding.objects.filter(model_version=version, asset_id__in=empty).delete()
+    todo = [asset for asset in assets if texts[asset.pk]]
+    if not todo:
+        return 0
+    encoder = encoder_for(version)
+    written = 0
+    batch = settings.DAM_EMBED_BATCH_SIZE
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
+        vectors = encoder.embed_texts([texts[asset.pk] for asset in chunk])
+        rows = [
+            VectorRow(asset.pk, asset.current_version_id, vector.tolist(), text=texts[asset.pk])
+            for asset, vector in zip(chunk, vectors, strict=True)
+        ]
+        written += vectors_upsert(version, rows)
+    return written
+
+
+def embed_enqueue(asset_ids: list[str], kind: str | None = None) -> None:
+    """Ask the workers to embed assets for every active role that fits them."""
+    from embeddings.tasks import embed_task
+
+    kinds = {kind} if kind else set(Asset.objects.filter(pk__in=asset_ids).values_list("kind", flat=True))
+    for role in {role.name for each in kinds for role in roles_for(each)}:
+        for start in range(0, len(asset_ids), settings.DAM_EMBED_BATCH_SIZE):
+            try:
+                embed_task.delay(role, asset_ids[start : start + settings.DAM_EMBED_BATCH_SIZE])
+            except Exception:  # a broker outage must not undo an ingest; `manage.py embed --missing-only` catches up
+                logger.exception("could not enqueue embedding for %s", role)
