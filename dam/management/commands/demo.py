@@ -51,6 +51,10 @@ class Command(BaseCommand):
         self.stderr.write("applying database migrations…")
         call_command("migrate", interactive=False, verbosity=0)
         password = self._demo_login()
+        from embeddings.defaults import default_models_register
+
+        roles = default_models_register()
+        self.stderr.write(f"embedding models active for: {', '.join(roles) or 'none (the ml extra is not installed)'}")
         worker = self._worker_start()
         try:
             self._worker_wait(worker)
@@ -67,6 +71,8 @@ class Command(BaseCommand):
                 f"  log in as           {DEMO_USER} / {password}\n"
                 f"  REST API            http://127.0.0.1:{port}/api/assets/\n"
                 f"  API token           curl -H 'Authorization: Token {token}' http://127.0.0.1:{port}/api/assets/\n"
+                f"  semantic search     curl -H 'Authorization: Token {token}' -H 'Content-Type: application/json' "
+                f"-d '{{\"text\": \"boats in a harbour\"}}' http://127.0.0.1:{port}/api/search/\n"
                 f"  worker log          {self._worker_log}\n"
                 "  stop with Ctrl-C\n"
             )
