@@ -15,7 +15,7 @@ from embeddings.texts import asset_text
 logger = logging.getLogger(__name__)
 
 # Which roles each asset kind takes part in (more arrive with the image and audio encoders).
-ROLES_FOR_KIND = {"image": ("asset_text",), "audio": ("asset_text",)}
+ROLES_FOR_KIND = {"image": ("asset_text", "image"), "audio": ("asset_text",)}
 
 
 def roles_for(kind: str) -> list[Role]:
@@ -29,6 +29,8 @@ def embed_assets(role_name: str, asset_ids: list[str]) -> int:
         return 0
     version = role.model_version
     assets = list(Asset.objects.filter(pk__in=asset_ids).select_related("current_version").order_by("pk"))
+    if role_name == "image":
+        return _embed_images(version, [asset for asset in assets if asset.kind == "image"])
     if role_name != "asset_text":
         raise ValueError(f"no pipeline for the role {role_name!r} yet")
     texts = {asset.pk: asset_text(asset) for asset in assets}
@@ -52,14 +54,42 @@ def embed_assets(role_name: str, asset_ids: list[str]) -> int:
     return written
 
 
-def embed_enqueue(asset_ids: list[str], kind: str | None = None) -> None:
-    """Ask the workers to embed assets for every active role that fits them."""
+def embed_enqueue(asset_ids: list[str], kind: str | None = None, roles: tuple[str, ...] | None = None) -> None:
+    """Ask the workers to embed assets for every active role that fits them (or only ``roles``)."""
     from embeddings.tasks import embed_task
 
     kinds = {kind} if kind else set(Asset.objects.filter(pk__in=asset_ids).values_list("kind", flat=True))
-    for role in {role.name for each in kinds for role in roles_for(each)}:
+    fitting = {role.name for each in kinds for role in roles_for(each)}
+    for role in sorted(fitting & set(roles) if roles else fitting):
         for start in range(0, len(asset_ids), settings.DAM_EMBED_BATCH_SIZE):
             try:
                 embed_task.delay(role, asset_ids[start : start + settings.DAM_EMBED_BATCH_SIZE])
             except Exception:  # a broker outage must not undo an ingest; `manage.py embed --missing-only` catches up
                 logger.exception("could not enqueue embedding for %s", role)
+
+
+def _embed_images(version, assets: list[Asset]) -> int:
+    """Pixels only: decoded from the stored current version, never from metadata."""
+    from PIL import Image
+
+    from assets.storage import blob_open
+
+    if not assets:
+        return 0
+    encoder = encoder_for(version)
+    written = 0
+    batch = settings.DAM_EMBED_BATCH_SIZE
+    for start in range(0, len(assets), batch):
+        chunk = assets[start : start + batch]
+        images = []
+        for asset in chunk:
+            with blob_open(asset.current_version.storage_name) as handle, Image.open(handle) as image:
+                image.load()
+                images.append(image.copy())
+        vectors = encoder.embed_images(images)
+        rows = [
+            VectorRow(asset.pk, asset.current_version_id, vector.tolist())
+            for asset, vector in zip(chunk, vectors, strict=True)
+        ]
+        written += vectors_upsert(version, rows)
+    return written

@@ -19,4 +19,4 @@ def embed_new_version(sender, file_version_id: int, **kwargs) -> None:
 def embed_changed_metadata(sender, asset_id: str, **kwargs) -> None:
     from embeddings.pipeline import embed_enqueue
 
-    embed_enqueue([asset_id])
+    embed_enqueue([asset_id], roles=("asset_text",))  # pixels and sound did not change

@@ -1,15 +1,42 @@
-"""Semantic search: a query becomes a vector of the role's active version; the nearest assets the
-caller may see come back, best first, with their matching segments."""
+"""Semantic search: a text query is embedded by every active role that fits (the metadata text
+model, and CLIP for images), each returns its nearest assets the caller may see, and the rank
+lists are fused with a metadata match list (title and keywords) by reciprocal rank fusion."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Func, Q, TextField, Value
 
 from assets.models import Asset
 from assets.selectors import asset_list_visible_to
 from embeddings.encoders import encoder_for
 from embeddings.models import Role
 from embeddings.storage import nearest
+
+RRF_K = 60  # the usual constant of reciprocal rank fusion
+STOPWORDS = {
+    "with",
+    "from",
+    "that",
+    "this",
+    "there",
+    "their",
+    "have",
+    "about",
+    "into",
+    "over",
+    "under",
+    "below",
+    "above",
+    "photo",
+    "picture",
+    "image",
+    "some",
+    "very",
+}
 
 
 class SearchError(ValueError):
@@ -34,35 +61,71 @@ class SearchResult:
         }
 
 
+def _roles_for(kind: str | None) -> list[Role]:
+    names = ["asset_text"] + (["image"] if kind in (None, "image") else [])
+    return list(Role.objects.filter(name__in=names).select_related("model_version").order_by("name"))
+
+
+def _metadata_ranking(assets, text: str, limit: int) -> list[str]:
+    """Assets whose title or keywords contain the query's words, most words first."""
+    words = [w for w in re.findall(r"\w+", text.casefold()) if len(w) >= 4 and w not in STOPWORDS]
+    if not words:
+        return []
+    haystack = Func("keywords", Value(" "), function="array_to_string", output_field=TextField())
+    matches = assets.alias(_keywords=haystack)
+    condition = Q()
+    for word in words:
+        condition |= Q(title__icontains=word) | Q(_keywords__icontains=word)
+    candidates = matches.filter(condition).values_list("id", "title", "keywords")[: limit * 5]
+    scored = []
+    for asset_id, title, keywords in candidates:
+        blob = f"{title} {' '.join(keywords)}".casefold()
+        scored.append((sum(word in blob for word in words), asset_id))
+    return [asset_id for _, asset_id in sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:limit]]
+
+
 def search_text(
-    user, text: str, k: int = 10, kind: str | None = None, territory: str | None = None, role_name: str = "asset_text"
+    user, text: str, k: int = 10, kind: str | None = None, territory: str | None = None
 ) -> list[SearchResult]:
     if not text.strip():
         raise SearchError("the query text is empty")
-    role = Role.objects.select_related("model_version").filter(name=role_name).first()
-    if role is None:
-        raise SearchError(f"no model is active for the {role_name!r} role: run `python manage.py models setup`")
-    vector = encoder_for(role.model_version).embed_texts([text])[0]
+    roles = _roles_for(kind)
+    if not roles:
+        raise SearchError("no embedding model is active: run `python manage.py models setup`")
     assets = asset_list_visible_to(user, territory=territory)
     if kind:
         assets = assets.filter(kind=kind)
-    # Several segments of one asset may match: fetch more, then keep each asset's best segments.
-    neighbours = nearest(role.model_version, vector.tolist(), k * 3, assets=assets)
-    by_asset: dict[str, list] = {}
-    for neighbour in neighbours:
-        by_asset.setdefault(neighbour.asset_id, []).append(neighbour)
-    chosen = list(by_asset)[:k]
+    fused: dict[str, float] = {}
+    segments: dict[str, list[dict]] = {}
+    for role in roles:
+        vector = encoder_for(role.model_version).embed_texts([text])[0]
+        ranked: list[str] = []
+        for neighbour in nearest(role.model_version, vector.tolist(), k * 3, assets=assets):
+            if neighbour.asset_id not in ranked:
+                ranked.append(neighbour.asset_id)
+            segments.setdefault(neighbour.asset_id, []).append(
+                {
+                    "start_ms": neighbour.segment_start_ms,
+                    "end_ms": neighbour.segment_end_ms,
+                    "score": round(neighbour.score, 6),
+                    "text": neighbour.text,
+                }
+            )
+        for rank, asset_id in enumerate(ranked, 1):
+            fused[asset_id] = fused.get(asset_id, 0.0) + 1.0 / (RRF_K + rank)
+    weight = settings.DAM_SEARCH_METADATA_WEIGHT
+    if weight > 0:
+        for rank, asset_id in enumerate(_metadata_ranking(assets, text, k * 3), 1):
+            fused[asset_id] = fused.get(asset_id, 0.0) + weight / (RRF_K + rank)
+    chosen = sorted(fused, key=lambda asset_id: (-fused[asset_id], asset_id))[:k]
     details = {a.pk: a for a in Asset.objects.filter(pk__in=chosen).only("id", "kind", "title")}
     return [
         SearchResult(
             asset_id=asset_id,
-            score=by_asset[asset_id][0].score,
+            score=fused[asset_id],
             kind=details[asset_id].kind,
             title=details[asset_id].title,
-            segments=[
-                {"start_ms": n.segment_start_ms, "end_ms": n.segment_end_ms, "score": round(n.score, 6), "text": n.text}
-                for n in by_asset[asset_id]
-            ],
+            segments=sorted(segments.get(asset_id, []), key=lambda s: -s["score"]),
         )
         for asset_id in chosen
     ]

@@ -30,6 +30,10 @@ def encoder_for(version) -> Encoder:
             from embeddings.encoders.text import TextEncoder
 
             encoder = TextEncoder(version, weights_directory(version))
+        elif family == "open_clip":
+            from embeddings.encoders.open_clip import OpenClipEncoder
+
+            encoder = OpenClipEncoder(version, weights_directory(version))
         else:
             raise EncoderError(f"no encoder for the {family} family is installed in this version of dam")
         _loaded[version.pk] = encoder
