@@ -160,6 +160,7 @@ DAM_ID3_VERSION = env_int("DAM_ID3_VERSION", 4)  # 3 for old players
 
 # --- embeddings -------------------------------------------------------------------------------
 DAM_EMBED_BATCH_SIZE = env_int("DAM_EMBED_BATCH_SIZE", 32)
+DAM_ASR_THREADS = env_int("DAM_ASR_THREADS", 2)
 # Weight of the metadata match list (title, keywords) against each vector list in the fusion.
 DAM_SEARCH_METADATA_WEIGHT = float(os.environ.get("DAM_SEARCH_METADATA_WEIGHT", "0.5"))
 

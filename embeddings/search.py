@@ -63,6 +63,7 @@ class SearchResult:
 
 def _roles_for(kind: str | None) -> list[Role]:
     names = ["asset_text"] + (["image"] if kind in (None, "image") else [])
+    names += ["transcript"] if kind in (None, "audio") else []
     return list(Role.objects.filter(name__in=names).select_related("model_version").order_by("name"))
 
 

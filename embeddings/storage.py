@@ -43,7 +43,9 @@ class Neighbour:
 
 
 def hnsw_index_create(version) -> None:
-    """The version's partial expression index (idempotent)."""
+    """The version's partial expression index (idempotent); none for models that make no vectors."""
+    if not version.dimension:
+        return
     with connection.cursor() as cursor:
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS {version.index_name} ON embeddings_embedding USING hnsw "

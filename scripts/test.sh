@@ -3,7 +3,8 @@
 # (embedded PostgreSQL with pgvector, ExifTool, a real Celery worker).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-# The browser test drives Debian's Chromium (never a browser downloaded by Playwright).
-DAM_SYSTEM_PACKAGES="${DAM_SYSTEM_PACKAGES:-chromium}" bash scripts/setup.sh
+# The browser test drives Debian's Chromium (never a browser downloaded by Playwright); the
+# transcript test speaks with espeak-ng.
+DAM_SYSTEM_PACKAGES="${DAM_SYSTEM_PACKAGES:-chromium espeak-ng}" bash scripts/setup.sh
 "${DAM_VENV:-.venv}/bin/ruff" check --quiet dam assets embeddings tests
 exec "${DAM_VENV:-.venv}/bin/python" -m pytest "$@"

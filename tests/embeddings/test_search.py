@@ -24,14 +24,15 @@ def ingest(*names: str) -> list[str]:
 
 @pytest.fixture
 def asset_text_role():
-    assert default_models_register() == ["asset_text"]
+    assert "asset_text" in default_models_register()
     return Role.objects.get(name="asset_text")
 
 
 def test_the_default_text_model_is_registered_from_its_package(asset_text_role):
     version = asset_text_role.model_version
     assert (version.family, version.dimension, version.source_kind) == ("text", 384, "package")
-    assert default_models_register() == ["asset_text"] and ModelVersion.objects.count() == 1  # idempotent
+    versions = ModelVersion.objects.count()
+    assert "asset_text" in default_models_register() and ModelVersion.objects.count() == versions  # idempotent
 
 
 def test_a_text_query_finds_the_asset_whose_metadata_means_it(asset_text_role, api_client):

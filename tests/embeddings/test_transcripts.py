@@ -1,0 +1,70 @@
+"""What was said is searchable, with its timestamps (real Whisper tiny.en weights from a package)."""
+
+import shutil
+import subprocess
+
+import numpy
+import pytest
+import soundfile
+
+from assets.ingest import ingest_paths
+from embeddings.defaults import default_models_register
+from embeddings.models import Embedding, TranscriptSegment
+from embeddings.pipeline import embed_assets
+
+pytest.importorskip("faster_whisper", reason="the ml extra is not installed")
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed"),
+]
+
+HARBOUR = "The harbour was full of fishing boats this morning. Sailors unloaded crates of cod onto the quay."
+MOUNTAIN = "Later we climbed the mountain. Snow covered the summit and the wind was freezing cold."
+
+
+def speech(text: str, path) -> tuple[numpy.ndarray, int]:
+    subprocess.run(["espeak-ng", "-w", str(path), text], check=True, capture_output=True)
+    return soundfile.read(path, dtype="int16")
+
+
+@pytest.fixture
+def two_topics(tmp_path):
+    """One recording: the harbour, a second of silence, then the mountain."""
+    first, rate = speech(HARBOUR, tmp_path / "one.wav")
+    second, _ = speech(MOUNTAIN, tmp_path / "two.wav")
+    silence = numpy.zeros(rate, dtype="int16")
+    path = tmp_path / "walk.wav"
+    soundfile.write(path, numpy.concatenate([first, silence, second]), rate)
+    second_starts_ms = int((len(first) + len(silence)) / rate * 1000)
+    return path, second_starts_ms
+
+
+def test_a_query_about_the_second_topic_returns_a_timestamp_inside_it(two_topics, api_client):
+    path, second_starts_ms = two_topics
+    assert default_models_register() == ["asset_text", "asr", "transcript"]
+    [result] = ingest_paths([path])
+    assert embed_assets("transcript", [result.asset_id]) >= 2
+    segments = list(TranscriptSegment.objects.filter(asset_id=result.asset_id).order_by("start_ms"))
+    assert "mountain" in " ".join(s.text for s in segments).lower()
+    response = api_client.post("/api/search/", {"text": "snow on the summit", "kind": "audio", "k": 3}, format="json")
+    [hit] = [r for r in response.json()["results"] if r["asset_id"] == result.asset_id]
+    best = hit["segments"][0]
+    assert best["start_ms"] >= second_starts_ms - 500, (best, second_starts_ms)
+    assert "snow" in best["text"].lower() or "summit" in best["text"].lower()
+    fishing = api_client.post("/api/search/", {"text": "fishing boats", "kind": "audio"}, format="json").json()
+    [hit] = [r for r in fishing["results"] if r["asset_id"] == result.asset_id]
+    assert hit["segments"][0]["end_ms"] <= second_starts_ms + 500
+
+
+def test_transcribing_again_duplicates_nothing(two_topics):
+    path, _ = two_topics
+    default_models_register()
+    [result] = ingest_paths([path])
+    first = embed_assets("transcript", [result.asset_id])
+    assert embed_assets("transcript", [result.asset_id]) == first
+    assert (
+        Embedding.objects.filter(
+            asset_id=result.asset_id, model_version__name__contains="MiniLM", segment_end_ms__isnull=False
+        ).count()
+        == first
+    )
