@@ -1,19 +1,36 @@
 """POST /api/search/: semantic search over what the caller may see."""
 
 from drf_spectacular.utils import extend_schema
+from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from embeddings.encoders import EncoderError
-from embeddings.search import SearchError, search_text
+from embeddings.search import SearchError, search_image, search_similar, search_text
 
 
 class SearchRequestSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=2000)
+    text = serializers.CharField(max_length=2000, required=False)
+    asset_id = serializers.CharField(max_length=32, required=False, help_text="more like this asset")
+    file = serializers.ImageField(required=False, help_text="an image to find similar images to (multipart)")
     kind = serializers.ChoiceField(choices=["image", "audio"], required=False, allow_null=True)
     k = serializers.IntegerField(min_value=1, max_value=100, default=10)
     territory = serializers.CharField(max_length=2, required=False)
+    filters = serializers.JSONField(
+        required=False,
+        help_text="keywords (list), created_after/created_before (YYYY-MM-DD), country, licence, "
+        'near {"lat", "lon", "km"}, bbox [south, west, north, east]',
+    )
+
+    def validate(self, data):
+        given = [name for name in ("text", "asset_id", "file") if data.get(name)]
+        if len(given) != 1:
+            raise serializers.ValidationError("give exactly one of text, asset_id or file")
+        if data.get("filters") is not None and not isinstance(data["filters"], dict):
+            raise serializers.ValidationError({"filters": "must be an object"})
+        return data
 
 
 class SegmentSerializer(serializers.Serializer):
@@ -36,17 +53,34 @@ class SearchResponseSerializer(serializers.Serializer):
 
 
 class SearchView(APIView):
-    """Assets nearest in meaning to a text query, best first (rights-filtered)."""
+    """Assets nearest in meaning to a text, an asset ("more like this") or an uploaded image, best
+    first, among those the caller may see; audio hits carry the time span that matched."""
 
-    @extend_schema(request=SearchRequestSerializer, responses={200: SearchResponseSerializer})
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(
+        request={"application/json": SearchRequestSerializer, "multipart/form-data": SearchRequestSerializer},
+        responses={200: SearchResponseSerializer},
+    )
     def post(self, request):
         query = SearchRequestSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         data = query.validated_data
+        common = {"k": data["k"], "territory": data.get("territory"), "filters": data.get("filters") or {}}
         try:
-            results = search_text(
-                request.user, data["text"], k=data["k"], kind=data.get("kind"), territory=data.get("territory")
-            )
-        except (SearchError, EncoderError) as error:
-            return Response({"error": str(error)}, status=503 if isinstance(error, EncoderError) else 400)
+            if data.get("text"):
+                results = search_text(request.user, data["text"], kind=data.get("kind"), **common)
+            elif data.get("asset_id"):
+                results = search_similar(request.user, data["asset_id"], kind=data.get("kind"), **common)
+            else:
+                try:
+                    with Image.open(data["file"]) as image:
+                        image.load()
+                        results = search_image(request.user, image.copy(), **common)
+                except (UnidentifiedImageError, OSError) as error:
+                    return Response({"error": f"the uploaded file is not a readable image ({error})"}, status=400)
+        except EncoderError as error:
+            return Response({"error": str(error)}, status=503)
+        except SearchError as error:
+            return Response({"error": str(error)}, status=400)
         return Response({"results": [result.as_json() for result in results]})

@@ -85,23 +85,28 @@ def _metadata_ranking(assets, text: str, limit: int) -> list[str]:
     return [asset_id for _, asset_id in sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:limit]]
 
 
-def search_text(
-    user, text: str, k: int = 10, kind: str | None = None, territory: str | None = None
-) -> list[SearchResult]:
-    if not text.strip():
-        raise SearchError("the query text is empty")
-    roles = _roles_for(kind)
-    if not roles:
-        raise SearchError("no embedding model is active: run `python manage.py models setup`")
+def _candidates(user, kind, territory, filters, exclude: str | None = None):
+    from embeddings.filters import FilterError, filters_apply
+
     assets = asset_list_visible_to(user, territory=territory)
     if kind:
         assets = assets.filter(kind=kind)
+    if exclude:
+        assets = assets.exclude(pk=exclude)
+    try:
+        return filters_apply(assets, filters or {})
+    except FilterError as error:
+        raise SearchError(str(error)) from error
+
+
+def _fuse(queries, assets, k: int, metadata_text: str | None = None) -> list[SearchResult]:
+    """Reciprocal rank fusion of each (model version, query vector)'s nearest assets, and of a
+    metadata match list for text queries."""
     fused: dict[str, float] = {}
     segments: dict[str, list[dict]] = {}
-    for role in roles:
-        vector = encoder_for(role.model_version).embed_texts([text])[0]
+    for version, vector in queries:
         ranked: list[str] = []
-        for neighbour in nearest(role.model_version, vector.tolist(), k * 3, assets=assets):
+        for neighbour in nearest(version, list(vector), k * 3, assets=assets):
             if neighbour.asset_id not in ranked:
                 ranked.append(neighbour.asset_id)
             segments.setdefault(neighbour.asset_id, []).append(
@@ -115,8 +120,8 @@ def search_text(
         for rank, asset_id in enumerate(ranked, 1):
             fused[asset_id] = fused.get(asset_id, 0.0) + 1.0 / (RRF_K + rank)
     weight = settings.DAM_SEARCH_METADATA_WEIGHT
-    if weight > 0:
-        for rank, asset_id in enumerate(_metadata_ranking(assets, text, k * 3), 1):
+    if metadata_text and weight > 0:
+        for rank, asset_id in enumerate(_metadata_ranking(assets, metadata_text, k * 3), 1):
             fused[asset_id] = fused.get(asset_id, 0.0) + weight / (RRF_K + rank)
     chosen = sorted(fused, key=lambda asset_id: (-fused[asset_id], asset_id))[:k]
     details = {a.pk: a for a in Asset.objects.filter(pk__in=chosen).only("id", "kind", "title")}
@@ -130,3 +135,47 @@ def search_text(
         )
         for asset_id in chosen
     ]
+
+
+def search_text(
+    user, text: str, k: int = 10, kind: str | None = None, territory: str | None = None, filters: dict | None = None
+) -> list[SearchResult]:
+    if not text.strip():
+        raise SearchError("the query text is empty")
+    roles = _roles_for(kind)
+    if not roles:
+        raise SearchError("no embedding model is active: run `python manage.py models setup`")
+    assets = _candidates(user, kind, territory, filters)
+    queries = [(role.model_version, encoder_for(role.model_version).embed_texts([text])[0].tolist()) for role in roles]
+    return _fuse(queries, assets, k, metadata_text=text)
+
+
+def search_similar(
+    user, asset_id: str, k: int = 10, kind: str | None = None, territory: str | None = None, filters: dict | None = None
+) -> list[SearchResult]:
+    """More like this: the asset's own vectors (metadata text, pixels) as queries."""
+    if not asset_list_visible_to(user, territory=territory).filter(pk=asset_id).exists():
+        raise SearchError(f"no asset {asset_id} that you may see")
+    from embeddings.models import Embedding
+
+    queries = []
+    for role in _roles_for(kind):
+        own = (
+            Embedding.objects.filter(asset_id=asset_id, model_version=role.model_version)
+            .order_by("segment_start_ms")
+            .first()
+        )
+        if own is not None:
+            queries.append((role.model_version, list(own.embedding)))
+    if not queries:
+        raise SearchError(f"asset {asset_id} has no vectors yet: try again when the workers have embedded it")
+    return _fuse(queries, _candidates(user, kind, territory, filters, exclude=asset_id), k)
+
+
+def search_image(user, image, k: int = 10, territory: str | None = None, filters: dict | None = None):
+    """Images that look like an uploaded picture (the ``image`` role)."""
+    role = Role.objects.select_related("model_version").filter(name="image").first()
+    if role is None:
+        raise SearchError("no image model is active: register one (see `python manage.py models`)")
+    vector = encoder_for(role.model_version).embed_images([image])[0].tolist()
+    return _fuse([(role.model_version, vector)], _candidates(user, "image", territory, filters), k)

@@ -47,6 +47,8 @@ def hnsw_index_create(version) -> None:
     if not version.dimension:
         return
     with connection.cursor() as cursor:
+        # Deferred foreign-key checks of the surrounding transaction must run before an index build.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             f"CREATE INDEX IF NOT EXISTS {version.index_name} ON embeddings_embedding USING hnsw "
             f"((embedding::vector({int(version.dimension)})) vector_cosine_ops) "

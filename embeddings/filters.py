@@ -1,0 +1,89 @@
+"""Search filters: metadata conditions applied to the assets a search may return (before the
+vector search, which keeps returning the full k thanks to iterative index scans)."""
+
+from __future__ import annotations
+
+import math
+
+from django.db.models import BooleanField, F, FloatField, Q
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import ASin, Cos, Left, Power, Radians, Sin, Sqrt
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+class FilterError(ValueError):
+    """A filter dam cannot apply; the message names it."""
+
+
+def _number(filters: dict, key: str, low: float, high: float) -> float:
+    try:
+        value = float(filters[key])
+    except (TypeError, ValueError):
+        raise FilterError(f"{key} must be a number") from None
+    if not low <= value <= high:
+        raise FilterError(f"{key} must be between {low} and {high}")
+    return value
+
+
+def filters_apply(assets, filters: dict):
+    """Narrow ``assets`` by the search filters (see the API docs); unknown filters are an error."""
+    known = {"keywords", "created_after", "created_before", "country", "licence", "near", "bbox"}
+    unknown = set(filters) - known
+    if unknown:
+        raise FilterError(f"unknown filters: {', '.join(sorted(unknown))} (use {', '.join(sorted(known))})")
+    for keyword in filters.get("keywords") or []:
+        match = RawSQL(
+            "EXISTS (SELECT 1 FROM unnest(assets_asset.keywords) k WHERE lower(k) = lower(%s))",
+            [keyword],
+            output_field=BooleanField(),
+        )
+        assets = assets.alias(**{f"_kw_{abs(hash(keyword))}": match}).filter(**{f"_kw_{abs(hash(keyword))}": True})
+    if filters.get("created_after"):
+        assets = assets.alias(_day=Left("date_created", 10)).filter(_day__gte=str(filters["created_after"])[:10])
+        assets = assets.exclude(date_created="")
+    if filters.get("created_before"):
+        assets = assets.alias(_day=Left("date_created", 10)).filter(_day__lte=str(filters["created_before"])[:10])
+        assets = assets.exclude(date_created="")
+    if filters.get("country"):
+        assets = assets.filter(Q(country__iexact=filters["country"]) | Q(country_code__iexact=filters["country"]))
+    if filters.get("licence"):
+        assets = assets.filter(web_statement_url=filters["licence"])
+    if filters.get("bbox"):
+        try:
+            south, west, north, east = (float(value) for value in filters["bbox"])
+        except (TypeError, ValueError):
+            raise FilterError("bbox must be [south, west, north, east] in degrees") from None
+        assets = assets.filter(latitude__gte=south, latitude__lte=north)
+        assets = (
+            assets.filter(longitude__gte=west, longitude__lte=east)
+            if west <= east
+            else assets.filter(Q(longitude__gte=west) | Q(longitude__lte=east))
+        )  # a box across the 180° meridian
+    if filters.get("near"):
+        near = filters["near"]
+        if not isinstance(near, dict):
+            raise FilterError('near must be {"lat": ..., "lon": ..., "km": ...}')
+        latitude = _number(near, "lat", -90, 90)
+        longitude = _number(near, "lon", -180, 180)
+        radius = _number(near, "km", 0, 20_000)
+        # A box first (index-friendly), then the exact great-circle distance.
+        degrees = radius / 111.0
+        assets = assets.filter(latitude__gte=latitude - degrees, latitude__lte=latitude + degrees)
+        if abs(latitude) + degrees < 89:
+            span = degrees / max(math.cos(math.radians(abs(latitude) + degrees)), 1e-6)
+            if span < 180:
+                assets = (
+                    assets.filter(longitude__gte=longitude - span, longitude__lte=longitude + span)
+                    if (-180 <= longitude - span and longitude + span <= 180)
+                    else assets
+                )
+        half_chord = Sqrt(
+            Power(Sin((Radians(F("latitude")) - math.radians(latitude)) / 2), 2)
+            + math.cos(math.radians(latitude))
+            * Cos(Radians(F("latitude")))
+            * Power(Sin((Radians(F("longitude")) - math.radians(longitude)) / 2), 2),
+            output_field=FloatField(),
+        )
+        assets = assets.alias(_distance_km=2 * EARTH_RADIUS_KM * ASin(half_chord)).filter(_distance_km__lte=radius)
+    return assets
