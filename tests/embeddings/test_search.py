@@ -112,3 +112,13 @@ def test_ingest_is_embedded_by_the_worker_and_then_found(celery_worker, api_clie
     )
     results = api_client.post("/api/search/", {"text": "sailing boats", "k": 1}, format="json").json()["results"]
     assert results[0]["asset_id"] == asset_id
+
+
+def test_the_admin_search_box_shows_results_with_previews(asset_text_role, client, django_user_model):
+    harbour, _ = ingest("images/sample.jpg", "audio/speech.ogg")
+    embed_assets("asset_text", list(Asset.objects.values_list("pk", flat=True)))
+    client.force_login(django_user_model.objects.create_superuser("boss", "b@example.org", "x"))
+    assert "Semantic search" in client.get("/admin/").content.decode()
+    page = client.get("/admin/embeddings/modelversion/search/?q=boats+in+a+harbour").content.decode()
+    assert "Sails at Bennelong Point" in page and f"/api/assets/{harbour}/thumbnail/" in page
+    assert "<audio controls" in page  # the recording is among the results, with a player
