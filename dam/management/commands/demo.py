@@ -60,6 +60,8 @@ class Command(BaseCommand):
             self._worker_wait(worker)
             self.stderr.write(f"ingesting {', '.join(str(path) for path in fixtures)}…")
             call_command("ingest", *[str(path) for path in fixtures], stdout=self.stderr, stderr=self.stderr)
+            for role in [name for name in roles if name != "asr"]:  # anything not yet embedded, by the worker
+                call_command("embed", "--role", role, "--missing-only", stdout=self.stderr, stderr=self.stderr)
             if no_serve:
                 self._thumbnails_wait()
                 return
