@@ -8,13 +8,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from embeddings.encoders import EncoderError
-from embeddings.search import SearchError, search_image, search_similar, search_text
+from embeddings.search import SearchError, search_audio, search_image, search_similar, search_text
 
 
 class SearchRequestSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=2000, required=False)
     asset_id = serializers.CharField(max_length=32, required=False, help_text="more like this asset")
-    file = serializers.ImageField(required=False, help_text="an image to find similar images to (multipart)")
+    file = serializers.FileField(
+        required=False, help_text="an image or audio clip to find similar assets to (multipart)"
+    )
     kind = serializers.ChoiceField(choices=["image", "audio"], required=False, allow_null=True)
     k = serializers.IntegerField(min_value=1, max_value=100, default=10)
     territory = serializers.CharField(max_length=2, required=False)
@@ -52,6 +54,31 @@ class SearchResponseSerializer(serializers.Serializer):
     results = SearchResultSerializer(many=True)
 
 
+def _search_by_file(user, upload, common: dict):
+    """An uploaded picture or audio clip as the query, told apart by its content."""
+    import tempfile
+
+    from assets.detection import HEAD_BYTES, detect_format
+
+    head = upload.read(HEAD_BYTES)
+    upload.seek(0)
+    media_format = detect_format(head)
+    if media_format is None:
+        raise SearchError("the uploaded file is neither a supported image nor a supported audio file")
+    if media_format.kind == "image":
+        try:
+            with Image.open(upload) as image:
+                image.load()
+                return search_image(user, image.copy(), **common)
+        except (UnidentifiedImageError, OSError) as error:
+            raise SearchError(f"the uploaded image cannot be decoded ({error})") from error
+    with tempfile.NamedTemporaryFile(suffix=f".{media_format.extension}") as clip:
+        for chunk in upload.chunks():
+            clip.write(chunk)
+        clip.flush()
+        return search_audio(user, clip.name, **common)
+
+
 class SearchView(APIView):
     """Assets nearest in meaning to a text, an asset ("more like this") or an uploaded image, best
     first, among those the caller may see; audio hits carry the time span that matched."""
@@ -73,12 +100,7 @@ class SearchView(APIView):
             elif data.get("asset_id"):
                 results = search_similar(request.user, data["asset_id"], kind=data.get("kind"), **common)
             else:
-                try:
-                    with Image.open(data["file"]) as image:
-                        image.load()
-                        results = search_image(request.user, image.copy(), **common)
-                except (UnidentifiedImageError, OSError) as error:
-                    return Response({"error": f"the uploaded file is not a readable image ({error})"}, status=400)
+                results = _search_by_file(request.user, data["file"], common)
         except EncoderError as error:
             return Response({"error": str(error)}, status=503)
         except SearchError as error:

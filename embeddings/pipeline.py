@@ -15,7 +15,7 @@ from embeddings.texts import asset_text
 logger = logging.getLogger(__name__)
 
 # Which roles each asset kind takes part in (more arrive with the image and audio encoders).
-ROLES_FOR_KIND = {"image": ("asset_text", "image"), "audio": ("asset_text", "transcript")}
+ROLES_FOR_KIND = {"image": ("asset_text", "image"), "audio": ("asset_text", "transcript", "audio")}
 
 
 def roles_for(kind: str) -> list[Role]:
@@ -31,6 +31,8 @@ def embed_assets(role_name: str, asset_ids: list[str]) -> int:
     assets = list(Asset.objects.filter(pk__in=asset_ids).select_related("current_version").order_by("pk"))
     if role_name == "image":
         return _embed_images(version, [asset for asset in assets if asset.kind == "image"])
+    if role_name == "audio":
+        return _embed_audio(version, [asset for asset in assets if asset.kind == "audio"])
     if role_name == "transcript":
         return _embed_transcripts(version, [asset for asset in assets if asset.kind == "audio"])
     if role_name != "asset_text":
@@ -117,4 +119,36 @@ def _embed_transcripts(version, assets: list[Asset]) -> int:
             for segment, vector in zip(segments, vectors, strict=True)
         ]
         written += vectors_upsert(version, rows)
+    return written
+
+
+def _embed_audio(version, assets: list[Asset]) -> int:
+    """One vector per window, keyed by its start; windows of an earlier file version go."""
+    import shutil
+    import uuid
+    from pathlib import Path
+
+    from assets.storage import blob_open
+
+    encoder = encoder_for(version) if assets else None
+    written = 0
+    staging = Path(settings.DAM_STAGING_DIR)
+    staging.mkdir(parents=True, exist_ok=True)
+    for asset in assets:
+        work = staging / f"{uuid.uuid4().hex}.{asset.current_version.storage_name.rsplit('.', 1)[-1]}"
+        try:
+            with blob_open(asset.current_version.storage_name) as source, work.open("wb") as copy:
+                shutil.copyfileobj(source, copy, 1 << 20)
+            windows = encoder.embed_audio(work)
+        finally:
+            work.unlink(missing_ok=True)
+        starts = [start for start, _, _ in windows]
+        Embedding.objects.filter(asset=asset, model_version=version).exclude(segment_start_ms__in=starts).delete()
+        written += vectors_upsert(
+            version,
+            [
+                VectorRow(asset.pk, asset.current_version_id, vector.tolist(), start, end)
+                for start, end, vector in windows
+            ],
+        )
     return written

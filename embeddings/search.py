@@ -63,7 +63,7 @@ class SearchResult:
 
 def _roles_for(kind: str | None) -> list[Role]:
     names = ["asset_text"] + (["image"] if kind in (None, "image") else [])
-    names += ["transcript"] if kind in (None, "audio") else []
+    names += ["transcript", "audio"] if kind in (None, "audio") else []
     return list(Role.objects.filter(name__in=names).select_related("model_version").order_by("name"))
 
 
@@ -179,3 +179,17 @@ def search_image(user, image, k: int = 10, territory: str | None = None, filters
         raise SearchError("no image model is active: register one (see `python manage.py models`)")
     vector = encoder_for(role.model_version).embed_images([image])[0].tolist()
     return _fuse([(role.model_version, vector)], _candidates(user, "image", territory, filters), k)
+
+
+def search_audio(user, path, k: int = 10, territory: str | None = None, filters: dict | None = None):
+    """Recordings that sound like an uploaded clip (the ``audio`` role); the clip's windows are
+    averaged into one query, and hits carry the window that matched."""
+    import numpy
+
+    role = Role.objects.select_related("model_version").filter(name="audio").first()
+    if role is None:
+        raise SearchError("no audio model is active: register one (see `python manage.py models`)")
+    windows = encoder_for(role.model_version).embed_audio(path)
+    query = numpy.mean([vector for _, _, vector in windows], axis=0)
+    query = (query / numpy.linalg.norm(query)).tolist()
+    return _fuse([(role.model_version, query)], _candidates(user, "audio", territory, filters), k)

@@ -30,6 +30,10 @@ def encoder_for(version) -> Encoder:
             from embeddings.encoders.text import TextEncoder
 
             encoder = TextEncoder(version, weights_directory(version))
+        elif family == "clap":
+            from embeddings.encoders.clap import ClapEncoder
+
+            encoder = ClapEncoder(version, weights_directory(version))
         elif family == "open_clip":
             from embeddings.encoders.open_clip import OpenClipEncoder
 

@@ -49,3 +49,71 @@ def image_role(tiny_clip_directory):
         }
     )
     return role_activate("image", version)
+
+
+@pytest.fixture(scope="session")
+def tiny_clap_directory(tmp_path_factory):
+    """A tiny CLAP (random weights) with a byte-level BPE tokenizer trained here, saved like any
+    local transformers model."""
+    pytest.importorskip("transformers")
+    torch = pytest.importorskip("torch")
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import ClapConfig, ClapFeatureExtractor, ClapModel, ClapProcessor, RobertaTokenizerFast
+
+    folder = tmp_path_factory.mktemp("tiny-clap")
+    trainer = ByteLevelBPETokenizer()
+    corpus = ["a dog barking in the park", "rain on a tin roof", "a violin playing a melody", "waves on the shore"]
+    trainer.train_from_iterator(
+        corpus * 50, vocab_size=300, min_frequency=1, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    )
+    trainer.save_model(str(folder))
+    tokenizer = RobertaTokenizerFast.from_pretrained(str(folder))
+    config = ClapConfig(
+        text_config={
+            "vocab_size": len(tokenizer),
+            "hidden_size": 32,
+            "num_hidden_layers": 1,
+            "num_attention_heads": 2,
+            "intermediate_size": 64,
+            "max_position_embeddings": 80,
+            "projection_dim": 32,
+        },
+        audio_config={
+            "depths": [1, 1, 1, 1],
+            "num_attention_heads": [1, 1, 1, 1],
+            "patch_embeds_hidden_size": 16,
+            "hidden_size": 128,
+            "projection_dim": 32,
+            "enable_fusion": False,
+        },
+        projection_dim=32,
+    )
+    torch.manual_seed(0)
+    ClapModel(config).save_pretrained(folder)
+    # rand_trunc never truncates windows of at most 10 s; "fusion" would need a fused model.
+    extractor = ClapFeatureExtractor(truncation="rand_trunc", padding="repeatpad")
+    ClapProcessor(feature_extractor=extractor, tokenizer=tokenizer).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture
+def audio_role(tiny_clap_directory):
+    version, _ = model_version_register(
+        {
+            "family": "clap",
+            "name": "dam-tiny-clap",
+            "source_kind": "directory",
+            "source": str(tiny_clap_directory),
+            "dimension": 32,
+            "modalities": ["audio", "text"],
+            "prompt_template": "the sound of {}",
+            "preprocessing": {
+                "sample_rate": 48000,
+                "window_s": 10,
+                "hop_s": 5,
+                "resample": "polyphase",
+                "features": "ClapFeatureExtractor rand_trunc/repeatpad",
+            },
+        }
+    )
+    return role_activate("audio", version)

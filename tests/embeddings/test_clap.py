@@ -1,0 +1,71 @@
+"""CLAP through the real loading path (tiny random-weight model on disk): windows with timestamps."""
+
+import io
+
+import numpy
+import pytest
+import soundfile
+
+from assets.ingest import ingest_paths
+from embeddings.audio import audio_windows
+from embeddings.models import Embedding
+from embeddings.pipeline import embed_assets
+from tests.conftest import FIXTURES_DIR
+
+pytest.importorskip("transformers", reason="the ml extra is not installed")
+pytestmark = pytest.mark.django_db
+
+
+def test_windows_cover_the_audio_with_a_hop():
+    rate = 1000
+    windows = audio_windows(numpy.zeros(23 * rate, dtype="float32"), rate, 10, 5)
+    assert [(start, end) for start, end, _ in windows] == [(0, 10000), (5000, 15000), (10000, 20000), (15000, 23000)]
+    short = audio_windows(numpy.zeros(3 * rate, dtype="float32"), rate, 10, 5)
+    assert [(start, end) for start, end, _ in short] == [(0, 3000)]
+
+
+@pytest.fixture
+def long_recording(tmp_path):
+    rate = 22050
+    time = numpy.arange(23 * rate) / rate
+    tone = (0.3 * numpy.sin(2 * numpy.pi * 330 * time) * (1 + numpy.sin(time))).astype("float32")
+    path = tmp_path / "field-recording.flac"
+    soundfile.write(path, tone, rate)
+    return path
+
+
+def test_audio_is_embedded_per_window_with_its_start_and_end(audio_role, long_recording):
+    [result] = ingest_paths([long_recording])
+    assert embed_assets("audio", [result.asset_id]) == 4
+    spans = list(
+        Embedding.objects.filter(asset_id=result.asset_id, model_version=audio_role.model_version)
+        .order_by("segment_start_ms")
+        .values_list("segment_start_ms", "segment_end_ms")
+    )
+    assert spans == [(0, 10000), (5000, 15000), (10000, 20000), (15000, 23000)]
+    assert embed_assets("audio", [result.asset_id]) == 4  # again: replaced, not duplicated
+    assert Embedding.objects.filter(asset_id=result.asset_id, model_version=audio_role.model_version).count() == 4
+
+
+def test_every_audio_format_decodes_for_the_encoder(audio_role):
+    names = ["audio/tone.m4a", "audio/tone.opus", "audio/tone-id3v23.mp3", "audio/tone.aiff"]
+    ids = [r.asset_id for r in ingest_paths([FIXTURES_DIR / name for name in names])]
+    assert embed_assets("audio", ids) == 4  # one short window each
+
+
+def test_search_by_an_audio_clip_and_by_text(audio_role, long_recording, api_client):
+    [recording] = ingest_paths([long_recording])
+    [other] = ingest_paths([FIXTURES_DIR / "audio" / "speech.ogg"])
+    embed_assets("audio", [recording.asset_id, other.asset_id])
+    samples, rate = soundfile.read(long_recording, dtype="float32")
+    clip = io.BytesIO()
+    soundfile.write(clip, samples[12 * rate : 16 * rate], rate, format="WAV")
+    clip.seek(0)
+    clip.name = "clip.wav"
+    response = api_client.post("/api/search/", {"file": clip, "k": 2}, format="multipart")
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert results[0]["asset_id"] == recording.asset_id
+    assert all(segment["end_ms"] is not None for segment in results[0]["segments"])
+    by_text = api_client.post("/api/search/", {"text": "a violin", "kind": "audio"}, format="json").json()
+    assert {r["asset_id"] for r in by_text["results"]} >= {recording.asset_id, other.asset_id}
