@@ -146,6 +146,8 @@ def search_text(
     if not roles:
         raise SearchError("no embedding model is active: run `python manage.py models setup`")
     assets = _candidates(user, kind, territory, filters)
+    # Only versions that embed text can answer a text query (Whisper's encoder embeds audio only).
+    roles = [role for role in roles if "text" in role.model_version.modalities]
     queries = [(role.model_version, encoder_for(role.model_version).embed_texts([text])[0].tolist()) for role in roles]
     return _fuse(queries, assets, k, metadata_text=text)
 

@@ -34,6 +34,10 @@ def encoder_for(version) -> Encoder:
             from embeddings.encoders.clap import ClapEncoder
 
             encoder = ClapEncoder(version, weights_directory(version))
+        elif family == "whisper_encoder":
+            from embeddings.encoders.whisper import WhisperEncoder
+
+            encoder = WhisperEncoder(version, weights_directory(version))
         elif family == "open_clip":
             from embeddings.encoders.open_clip import OpenClipEncoder
 

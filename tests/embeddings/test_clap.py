@@ -69,3 +69,65 @@ def test_search_by_an_audio_clip_and_by_text(audio_role, long_recording, api_cli
     assert all(segment["end_ms"] is not None for segment in results[0]["segments"])
     by_text = api_client.post("/api/search/", {"text": "a violin", "kind": "audio"}, format="json").json()
     assert {r["asset_id"] for r in by_text["results"]} >= {recording.asset_id, other.asset_id}
+
+
+@pytest.fixture
+def whisper_audio_role(tmp_path):
+    torch = pytest.importorskip("torch")
+    from transformers import WhisperConfig, WhisperFeatureExtractor, WhisperModel
+
+    from embeddings.registry import model_version_register, role_activate
+
+    # The default vocabulary size stays: Whisper's pad token id depends on it.
+    config = WhisperConfig(
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        num_mel_bins=80,
+    )
+    torch.manual_seed(0)
+    WhisperModel(config).save_pretrained(tmp_path)
+    WhisperFeatureExtractor(feature_size=80).save_pretrained(tmp_path)
+    version, _ = model_version_register(
+        {
+            "family": "whisper_encoder",
+            "name": "dam-tiny-whisper",
+            "source_kind": "directory",
+            "source": str(tmp_path),
+            "dimension": 32,
+            "modalities": ["audio"],
+            "preprocessing": {"sample_rate": 16000, "window_s": 10, "hop_s": 5, "pooling": "mean over real frames"},
+        }
+    )
+    return role_activate("audio", version)
+
+
+def test_whisper_encoder_windows_are_pooled_over_real_frames_only(whisper_audio_role, long_recording, api_client):
+    import torch
+
+    from embeddings.encoders import encoder_for
+
+    [result] = ingest_paths([long_recording])
+    assert embed_assets("audio", [result.asset_id]) == 4
+    encoder = encoder_for(whisper_audio_role.model_version)
+    samples, rate = soundfile.read(long_recording, dtype="float32")
+    short = long_recording.with_name("three-seconds.wav")
+    soundfile.write(short, samples[: 3 * rate], rate)
+    [(start, end, vector)] = encoder.embed_audio(short)
+    assert (start, end) == (0, 3000)
+    # By hand: the same features, the encoder's states, averaged over the 150 real frames of 3 s.
+    from embeddings.audio import audio_decode
+
+    features = encoder.features([audio_decode(short, 16000)], sampling_rate=16000, return_tensors="pt")
+    with torch.no_grad():
+        states = encoder.encoder(features["input_features"]).last_hidden_state[0]
+    real, everything = states[:150].mean(dim=0).numpy(), states.mean(dim=0).numpy()
+    assert numpy.allclose(vector, real / numpy.linalg.norm(real), atol=1e-5)
+    assert not numpy.allclose(vector, everything / numpy.linalg.norm(everything), atol=1e-3)
+    # A text query skips a version that cannot embed text instead of failing.
+    response = api_client.post("/api/search/", {"text": "rain", "kind": "audio"}, format="json")
+    assert response.status_code == 200 and response.json()["results"] == []
