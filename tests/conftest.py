@@ -123,7 +123,7 @@ def broker_purge() -> None:
         message.unlink(missing_ok=True)
 
 
-def worker_start(tmp_path: Path, name: str = "test") -> WorkerProcess:
+def worker_start(tmp_path: Path, name: str = "test", extra_env: dict | None = None) -> WorkerProcess:
     """Start a real `celery worker` process on the test database and the test broker."""
     from django.db import connection
 
@@ -133,8 +133,9 @@ def worker_start(tmp_path: Path, name: str = "test") -> WorkerProcess:
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": database_url(connection),
         "DAM_LOG_LEVEL": "INFO",
+        **(extra_env or {}),
     }
-    with log_path.open("wb") as log:
+    with log_path.open("ab") as log:
         process = subprocess.Popen(
             celery_worker_command(
                 f"{name}-{os.getpid()}",

@@ -1,0 +1,119 @@
+"""A worker killed in the middle of a batch: the batch completes on restart, nothing duplicated."""
+
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+from kombu import Connection
+
+from assets.ingest import ingest_paths
+from embeddings.defaults import default_models_register
+from embeddings.models import Embedding, Role, TranscriptSegment
+from embeddings.tasks import embed_task
+from tests.conftest import wait_for, worker_start
+
+pytest.importorskip("faster_whisper", reason="the ml extra is not installed")
+pytestmark = [
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed"),
+]
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    wait_for(lambda: _answers(port), timeout=20, message="redis-server to start")
+    yield url
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def _answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as connection:
+            connection.sendall(b"PING\r\n")
+            return connection.recv(16).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+SENTENCES = [
+    "The ferry leaves the harbour at seven.",
+    "Fresh snow fell on the northern ridge.",
+    "The choir rehearsed until midnight.",
+    "Traffic stopped for the marathon runners.",
+    "A fox crossed the frozen lake at dawn.",
+    "The museum opened a new wing today.",
+    "Thunder rolled over the wheat fields.",
+    "The market sold apples and honey.",
+]
+
+
+@pytest.fixture
+def recordings(tmp_path):
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    paths = []
+    for index, sentence in enumerate(SENTENCES):
+        path = tmp_path / f"note-{index}.wav"
+        subprocess.run(["espeak-ng", "-w", str(path), sentence], check=True, capture_output=True)
+        paths.append(path)
+    return paths
+
+
+def test_a_killed_worker_loses_and_duplicates_nothing(redis_url, recordings, tmp_path):
+    default_models_register()
+    ids = sorted(r.asset_id for r in ingest_paths(recordings))
+    Embedding.objects.all().delete()
+    version = Role.objects.get(name="transcript").model_version
+    broker = {"CELERY_BROKER_URL": redis_url, "DAM_BROKER_VISIBILITY_TIMEOUT": "3"}
+    worker = worker_start(tmp_path, "doomed", extra_env=broker)
+    with Connection(redis_url) as connection:
+        embed_task.apply_async(("transcript", ids), connection=connection, queue="ingest")
+    wait_for(
+        lambda: TranscriptSegment.objects.values("asset_id").distinct().count() >= 2,
+        timeout=120,
+        interval=0.05,
+        message="the worker to be part-way through the batch",
+    )
+    worker.stop(signal.SIGKILL)
+    done_when_killed = set(TranscriptSegment.objects.values_list("asset_id", flat=True))
+    assert 2 <= len(done_when_killed) < len(ids), "the worker must die in the middle of the batch"
+    time.sleep(3)  # the visibility timeout: the message the dead worker held goes back to the queue
+    replacement = worker_start(tmp_path, "replacement", extra_env=broker)
+    try:
+        wait_for(
+            lambda: set(Embedding.objects.filter(model_version=version).values_list("asset_id", flat=True)) == set(ids),
+            timeout=180,
+            message="the restarted worker to finish the batch",
+        )
+    finally:
+        replacement.stop()
+    assert "embed_task" in replacement.log()  # the same message, delivered again
+    vectors = list(Embedding.objects.filter(model_version=version).values_list("asset_id", "segment_start_ms"))
+    assert len(vectors) == len(set(vectors))  # exactly one vector per (asset, version, segment)
+    segments = list(TranscriptSegment.objects.values_list("file_version_id", "start_ms"))
+    assert len(segments) == len(set(segments))
