@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import math
 
-from django.db.models import BooleanField, F, FloatField, Q
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import ASin, Cos, Left, Power, Radians, Sin, Sqrt
+from django.db.models import F, FloatField, Func, Q, TextField, Value
+from django.db.models.functions import ASin, Concat, Cos, Left, Lower, Power, Radians, Sin, Sqrt
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -32,13 +31,18 @@ def filters_apply(assets, filters: dict):
     unknown = set(filters) - known
     if unknown:
         raise FilterError(f"unknown filters: {', '.join(sorted(unknown))} (use {', '.join(sorted(known))})")
-    for keyword in filters.get("keywords") or []:
-        match = RawSQL(
-            "EXISTS (SELECT 1 FROM unnest(assets_asset.keywords) k WHERE lower(k) = lower(%s))",
-            [keyword],
-            output_field=BooleanField(),
+    if filters.get("keywords"):
+        # Whole keywords, any case; written without table names so it works inside subqueries.
+        separator = chr(31)
+        joined = Concat(
+            Value(separator),
+            Lower(Func("keywords", Value(separator), function="array_to_string", output_field=TextField())),
+            Value(separator),
+            output_field=TextField(),
         )
-        assets = assets.alias(**{f"_kw_{abs(hash(keyword))}": match}).filter(**{f"_kw_{abs(hash(keyword))}": True})
+        assets = assets.alias(_keywords_joined=joined)
+        for keyword in filters["keywords"]:
+            assets = assets.filter(_keywords_joined__contains=f"{separator}{str(keyword).casefold()}{separator}")
     if filters.get("created_after"):
         assets = assets.alias(_day=Left("date_created", 10)).filter(_day__gte=str(filters["created_after"])[:10])
         assets = assets.exclude(date_created="")

@@ -95,25 +95,41 @@ def vectors_upsert(version, rows: list[VectorRow]) -> int:
     return len(params)
 
 
-def nearest(version, vector, k: int, assets=None, ef_search: int = EF_SEARCH) -> list[Neighbour]:
-    """The ``k`` nearest segments by ``version``, among ``assets`` (a queryset) when given."""
+MAX_CANDIDATES = 20_000  # pgvector's default hnsw.max_scan_tuples
+
+
+def _index_search(version, vector: list[float], limit: int, ef_search: int) -> list[Neighbour]:
     dimension = int(version.dimension)
-    literal = _checked(vector, dimension)
-    where, params = "", []
-    if assets is not None:
-        sql, asset_params = assets.values("id").query.sql_with_params()
-        where, params = f" AND e.asset_id IN ({sql})", list(asset_params)
+    literal = "[" + ",".join(repr(value) for value in vector) + "]"
     query = (
-        f"SELECT e.asset_id, e.segment_start_ms, e.segment_end_ms, e.text, "
-        f"(e.embedding::vector({dimension})) <=> %s::vector({dimension}) AS distance "
-        f"FROM embeddings_embedding e WHERE e.model_version_id = {int(version.pk)}{where} "
-        f"ORDER BY (e.embedding::vector({dimension})) <=> %s::vector({dimension}) LIMIT %s"
+        f"SELECT asset_id, segment_start_ms, segment_end_ms, text, "
+        f"(embedding::vector({dimension})) <=> %s::vector({dimension}) AS distance "
+        f"FROM embeddings_embedding WHERE model_version_id = {int(version.pk)} "
+        f"ORDER BY (embedding::vector({dimension})) <=> %s::vector({dimension}) LIMIT %s"
     )
     with transaction.atomic(), connection.cursor() as cursor:
         # SET LOCAL inside the transaction: prepared-plan caching can never carry these over.
         cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
         cursor.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
-        cursor.execute(query, [literal, *params, literal, int(k)])
-        rows = cursor.fetchall()
-    # relaxed_order may return near-ties slightly out of order: sort what came back.
-    return sorted((Neighbour(*row) for row in rows), key=lambda n: n.distance)
+        cursor.execute(query, [literal, literal, int(limit)])
+        return [Neighbour(*row) for row in cursor.fetchall()]
+
+
+def nearest(version, vector, k: int, assets=None, ef_search: int = EF_SEARCH) -> list[Neighbour]:
+    """The ``k`` nearest segments by ``version``, among ``assets`` (a queryset) when given.
+
+    The index is always searched without the filter (an index scan the planner cannot turn into
+    "filter everything, then sort"), for more and more candidates, and the candidates are checked
+    against ``assets`` in one query per round, until k pass or the index has no more to give."""
+    query_vector = [float(value) for value in _checked(vector, int(version.dimension))[1:-1].split(",")]
+    if assets is None:
+        return sorted(_index_search(version, query_vector, k, ef_search), key=lambda n: n.distance)
+    limit = max(4 * k, 40)
+    while True:
+        candidates = _index_search(version, query_vector, limit, max(ef_search, min(limit, 1000)))
+        allowed = set(assets.order_by().filter(pk__in={n.asset_id for n in candidates}).values_list("pk", flat=True))
+        kept = [n for n in candidates if n.asset_id in allowed]
+        if len(kept) >= k or len(candidates) < limit or limit >= MAX_CANDIDATES:
+            # relaxed_order may return near-ties slightly out of order: sort what came back.
+            return sorted(kept, key=lambda n: n.distance)[:k]
+        limit = min(limit * 4, MAX_CANDIDATES)

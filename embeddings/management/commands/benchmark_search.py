@@ -1,0 +1,216 @@
+"""python manage.py benchmark_search --vectors 1000000: vector search at scale, in one run.
+
+Generates N clustered vectors (like real embeddings; uniform random ones are a worst case for
+HNSW) for N synthetic assets, builds the version's HNSW index, and reports for 100 queries:
+recall@10 against exact search, p50/p99 latency of the index search with and without a filter
+keeping 1% of the assets, and the latency of the API (``POST /api/search/`` with ``asset_id``,
+rights filter included) next to the raw SQL query it runs. Everything is rolled back.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+from rest_framework.test import APIClient
+
+from assets.models import Asset
+from assets.synthetic import synthetic_assets_create
+from embeddings.registry import model_version_register, role_activate
+from embeddings.storage import hnsw_index_create, nearest
+
+
+class _Rollback(Exception):
+    pass
+
+
+class Command(BaseCommand):
+    help = "Benchmark HNSW search (recall, latency, 1% filter, API overhead) on generated vectors (nothing is kept)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--vectors", type=int, default=1_000_000)
+        parser.add_argument("--dimension", type=int, default=512)
+        parser.add_argument("--queries", type=int, default=100)
+        parser.add_argument("--clusters", type=int, default=100)
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, vectors: int, dimension: int, queries: int, clusters: int, json: bool, **options):
+        try:
+            with transaction.atomic():
+                figures = _measure(vectors, dimension, queries, clusters)
+                raise _Rollback
+        except _Rollback:
+            pass
+        if json:
+            self.stdout.write(_dumps(figures))
+            return
+        self.stdout.write(
+            f"{vectors} vectors of {dimension} dimensions in {clusters} clusters; HNSW built in "
+            f"{figures['index_build_seconds']:.1f} s; {queries} queries, k=10\n"
+            f"  recall@10                 {figures['recall_at_10']:.3f}\n"
+            f"  index search              p50 {figures['p50_ms']:7.2f} ms   p99 {figures['p99_ms']:7.2f} ms\n"
+            f"  with a 1% filter          p50 {figures['filtered_p50_ms']:7.2f} ms   p99 "
+            f"{figures['filtered_p99_ms']:7.2f} ms   full k in {figures['filtered_full_k_share']:.0%} of queries, "
+            f"recall@10 {figures['filtered_recall_at_10']:.3f}\n"
+            f"  raw SQL (asset's vector)  p50 {figures['sql_p50_ms']:7.2f} ms   p99 {figures['sql_p99_ms']:7.2f} ms\n"
+            f"  API (more like this)      p50 {figures['api_p50_ms']:7.2f} ms   p99 {figures['api_p99_ms']:7.2f} ms   "
+            f"{figures['api_ratio_p50']:.2f}x raw SQL at p50\n"
+        )
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, indent=2)
+
+
+def _ms(values: list[float], percentile: int) -> float:
+    return float(numpy.percentile(numpy.array(values) * 1000, percentile))
+
+
+def _clustered(generator, centres, count: int) -> numpy.ndarray:
+    points = centres[generator.integers(0, len(centres), count)] + 0.2 * generator.normal(
+        size=(count, centres.shape[1])
+    )
+    return (points / numpy.linalg.norm(points, axis=1, keepdims=True)).astype(numpy.float32)
+
+
+def _measure(count: int, dimension: int, query_count: int, cluster_count: int) -> dict:
+    generator = numpy.random.default_rng(11)
+    centres = generator.normal(size=(cluster_count, dimension))
+    print(f"creating {count} assets…", file=sys.stderr)
+    synthetic_assets_create(count, prefix="benchmark-search")
+    weights = Path(tempfile.mkdtemp(prefix="dam-bench-search-"))
+    (weights / "model.safetensors").write_bytes(b"benchmark vectors")
+    version, _ = model_version_register(
+        {
+            "family": "text",
+            "name": "benchmark vectors",
+            "source_kind": "directory",
+            "source": str(weights),
+            "dimension": dimension,
+            "modalities": ["text"],
+            "preprocessing": {"benchmark": dimension},
+        }
+    )
+    role_activate("asset_text", version)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP INDEX IF EXISTS {version.index_name}")  # built once, after the load (faster)
+        cursor.execute(
+            "SELECT id, current_version_id FROM assets_asset WHERE id IN "
+            "(SELECT id FROM assets_asset ORDER BY id) ORDER BY id"
+        )
+        pairs = cursor.fetchall()
+    print(f"loading {len(pairs)} vectors…", file=sys.stderr)
+    raw = connection.connection  # psycopg's connection, for COPY
+    chunk = 50_000
+    for start in range(0, len(pairs), chunk):
+        block = _clustered(generator, centres, len(pairs[start : start + chunk]))
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(
+                "COPY embeddings_embedding (asset_id, file_version_id, model_version_id, segment_start_ms, text, "
+                "embedding, created_at) FROM STDIN"
+            ) as copy,
+        ):
+            for (asset_id, file_version_id), vector in zip(pairs[start : start + chunk], block, strict=True):
+                text = "[" + ",".join(f"{value:.6f}" for value in vector) + "]"
+                copy.write_row((asset_id, file_version_id, version.pk, 0, "", text, "2026-01-01T00:00:00Z"))
+    print("building the HNSW index…", file=sys.stderr)
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL maintenance_work_mem = '1GB'")
+        hnsw_index_create(version)
+        cursor.execute("ANALYZE embeddings_embedding")
+    build_seconds = time.perf_counter() - started
+
+    query_vectors = _clustered(generator, centres, query_count)
+    # Exact answers: a sequential scan (the index switched off for these queries only).
+    exact = []
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        for vector in query_vectors:
+            literal = "[" + ",".join(map(str, vector)) + "]"
+            cursor.execute(
+                f"SELECT asset_id FROM embeddings_embedding WHERE model_version_id = {version.pk} "
+                f"ORDER BY (embedding::vector({dimension})) <=> %s::vector({dimension}) LIMIT 10",
+                [literal],
+            )
+            exact.append([row[0] for row in cursor.fetchall()])
+        cursor.execute("SET LOCAL enable_indexscan = on")
+
+    latencies, recall = [], []
+    for vector, truth in zip(query_vectors, exact, strict=True):
+        started = time.perf_counter()
+        found = nearest(version, vector.tolist(), 10, ef_search=40)
+        latencies.append(time.perf_counter() - started)
+        recall.append(len({n.asset_id for n in found} & set(truth)) / 10)
+
+    # 1% of the assets, chosen by a column the filter can use (like a real metadata filter).
+    kept = Asset.objects.filter(pk__in=[asset_id for asset_id, _ in pairs[::100]])
+    kept_ids = set(kept.values_list("pk", flat=True))
+    filtered, full_k, filtered_recall = [], 0, []
+    for vector in query_vectors[: max(query_count // 2, 1)]:
+        started = time.perf_counter()
+        found = nearest(version, vector.tolist(), 10, assets=kept)
+        filtered.append(time.perf_counter() - started)
+        full_k += len(found) == 10
+        with connection.cursor() as cursor:
+            literal = "[" + ",".join(map(str, vector)) + "]"
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute(
+                f"SELECT asset_id FROM embeddings_embedding WHERE model_version_id = {version.pk} "
+                "AND asset_id = ANY(%s) "
+                f"ORDER BY (embedding::vector({dimension})) <=> %s::vector({dimension}) LIMIT 10",
+                [list(kept_ids), literal],
+            )
+            truth = {row[0] for row in cursor.fetchall()}
+            cursor.execute("SET LOCAL enable_indexscan = on")
+        filtered_recall.append(len({n.asset_id for n in found} & truth) / 10)
+
+    # The API (auth, rights selector, serialisation) next to the SQL it runs for "more like this".
+    user = get_user_model().objects.create_user(username="benchmark-search", password=None)
+    client = APIClient(HTTP_HOST="localhost")
+    client.force_authenticate(user)
+    sample = [asset_id for asset_id, _ in pairs[:: max(len(pairs) // query_count, 1)]][:query_count]
+    sql_times, api_times = [], []
+    from embeddings.models import Embedding
+
+    stored = {
+        asset_id: list(Embedding.objects.get(asset_id=asset_id, model_version=version).embedding) for asset_id in sample
+    }
+    for asset_id in sample:
+        started = time.perf_counter()
+        nearest(version, stored[asset_id], 30)
+        sql_times.append(time.perf_counter() - started)
+    for asset_id in sample:
+        started = time.perf_counter()
+        response = client.post("/api/search/", {"asset_id": asset_id, "k": 10}, format="json")
+        api_times.append(time.perf_counter() - started)
+        if response.status_code != 200:
+            raise RuntimeError(f"the API answered {response.status_code}: {response.content[:200]!r}")
+    return {
+        "vectors": count,
+        "dimension": dimension,
+        "clusters": cluster_count,
+        "queries": query_count,
+        "index_build_seconds": build_seconds,
+        "recall_at_10": statistics.mean(recall),
+        "p50_ms": _ms(latencies, 50),
+        "p99_ms": _ms(latencies, 99),
+        "filtered_p50_ms": _ms(filtered, 50),
+        "filtered_p99_ms": _ms(filtered, 99),
+        "filtered_full_k_share": full_k / len(filtered),
+        "filtered_recall_at_10": statistics.mean(filtered_recall),
+        "sql_p50_ms": _ms(sql_times, 50),
+        "sql_p99_ms": _ms(sql_times, 99),
+        "api_p50_ms": _ms(api_times, 50),
+        "api_p99_ms": _ms(api_times, 99),
+        "api_ratio_p50": _ms(api_times, 50) / _ms(sql_times, 50),
+    }

@@ -1,0 +1,22 @@
+"""The search benchmark stays runnable and keeps nothing."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from assets.models import Asset
+from embeddings.models import Embedding
+
+
+@pytest.mark.django_db
+def test_benchmark_reports_recall_and_latencies_and_keeps_nothing(capsys):
+    call_command(
+        "benchmark_search", "--vectors", "2000", "--dimension", "32", "--queries", "10", "--clusters", "10", "--json"
+    )
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["vectors"] == 2000 and 0.5 <= figures["recall_at_10"] <= 1.0
+    assert figures["filtered_full_k_share"] == 1.0
+    for key in ("p50_ms", "p99_ms", "filtered_p50_ms", "sql_p50_ms", "api_p50_ms", "api_ratio_p50"):
+        assert figures[key] > 0
+    assert not Asset.objects.exists() and not Embedding.objects.exists()
