@@ -129,9 +129,10 @@ def test_models_command_and_system_check(weights, tmp_path, capsys):
     spec_file = tmp_path / "spec.json"
     spec_file.write_text(json.dumps(spec(weights)))
     call_command("models", "register", str(spec_file))
-    call_command("models", "register", str(spec_file))
+    call_command("models", "register", str(spec_file), "--role", "image")
     out = capsys.readouterr().out
     assert "registered version" in out and "already registered as version" in out
+    assert "the 'image' role now uses version" in out and Role.objects.get(name="image").model_version.name == "tiny"
     call_command("models", "list")
     assert "open_clip" in capsys.readouterr().out
     call_command("models", "verify")

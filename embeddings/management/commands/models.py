@@ -7,7 +7,15 @@ from django.core.management.base import BaseCommand, CommandError
 
 from embeddings.defaults import default_models_register
 from embeddings.models import ModelVersion, Role
-from embeddings.registry import RegistryError, model_version_register, model_version_verify
+from embeddings.registry import RegistryError, model_version_register, model_version_verify, role_activate
+
+# What to do for roles whose weights no installed package ships (they never download by themselves).
+MISSING_ROLE_HELP = {
+    "image": "put an OpenCLIP model's files in a folder (e.g. ViT-B-32: open_clip_model.safetensors) and run "
+    "`manage.py models register spec.json --role image` (family open_clip, source_kind directory)",
+    "audio": "put a CLAP model saved by transformers (e.g. laion/clap-htsat-unfused) in a folder and register it "
+    "with `--role audio` (family clap, source_kind directory)",
+}
 
 
 class Command(BaseCommand):
@@ -18,10 +26,11 @@ class Command(BaseCommand):
         sub.add_parser("list", help="every model version, its roles and status")
         register = sub.add_parser("register", help="register a model version from a JSON spec file")
         register.add_argument("spec", type=Path)
+        register.add_argument("--role", help="also make it the active version of this role (e.g. image, audio)")
         sub.add_parser("verify", help="check that every version's weights are present and unchanged")
         sub.add_parser("setup", help="register and activate the default models whose weights are installed")
 
-    def handle(self, *args, action: str, spec: Path | None = None, **options):
+    def handle(self, *args, action: str, spec: Path | None = None, role: str | None = None, **options):
         if action == "list":
             roles = {}
             for role in Role.objects.all():
@@ -41,9 +50,15 @@ class Command(BaseCommand):
             except RegistryError as error:
                 raise CommandError(f"{spec}: {error}") from error
             self.stdout.write(f"{'registered' if created else 'already registered as'} version {version.pk}: {version}")
+            if role:
+                role_activate(role, version)
+                self.stdout.write(f"the {role!r} role now uses version {version.pk}")
         elif action == "setup":
             roles = default_models_register()
             self.stdout.write(f"active roles: {', '.join(roles) or 'none (install the ml extra)'}")
+            for role, example in MISSING_ROLE_HELP.items():
+                if not Role.objects.filter(name=role).exists():
+                    self.stdout.write(f"no {role!r} model: {example}")
         else:
             failed = 0
             for version in ModelVersion.objects.exclude(status=ModelVersion.Status.RETIRED):
