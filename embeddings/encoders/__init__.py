@@ -25,6 +25,11 @@ def encoder_for(version) -> Encoder:
         problem = model_version_verify(version)
         if problem:
             raise EncoderError(f"model version {version}: {problem}")
+        if weights_directory(version) is None:
+            raise EncoderError(
+                f"model version {version} comes from a hub ({version.source}@{version.revision}), and dam never "
+                "downloads weights by itself: put the files in a folder and register it as a directory source"
+            )
         family = version.family
         if family == "text":
             from embeddings.encoders.text import TextEncoder

@@ -141,3 +141,13 @@ def test_models_command_and_system_check(weights, tmp_path, capsys):
     with pytest.raises(CommandError, match="cannot be loaded as registered"):
         call_command("models", "verify")
     assert [m for m in run_checks(databases=["default"]) if m.id == "embeddings.W001"]
+
+
+def test_hub_versions_are_never_downloaded_but_explained(weights):
+    from embeddings.encoders import EncoderError, encoder_for
+
+    version, _ = model_version_register(
+        spec(weights, source_kind="hub", source="laion/some-clip", revision="0123abc", weights_sha256="f" * 64)
+    )
+    with pytest.raises(EncoderError, match="never downloads weights by itself"):
+        encoder_for(version)
