@@ -10,8 +10,6 @@ reads carry no camera or contact data.
 from __future__ import annotations
 
 import hashlib
-import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
@@ -19,7 +17,7 @@ from django.core.files.storage import default_storage
 
 from assets.metadata.exiftool import exiftool_session
 from assets.models import Asset, FileVersion
-from assets.storage import blob_open
+from assets.storage import blob_staged
 
 
 def delivery_policy(asset: Asset) -> list[str]:
@@ -44,18 +42,10 @@ def delivery_copy_key(asset: Asset) -> str:
     key = f"delivery/{policy_hash(tags)}/{version.sha256[:2]}/{version.sha256}.{extension}"
     if default_storage.exists(key):
         return key
-    staging = Path(settings.DAM_STAGING_DIR)
-    staging.mkdir(parents=True, exist_ok=True)
-    work = staging / f"{uuid.uuid4().hex}.{extension}"
-    try:
-        with blob_open(version.storage_name) as source, work.open("wb") as target:
-            for chunk in iter(lambda: source.read(1 << 20), b""):
-                target.write(chunk)
+    with blob_staged(version.storage_name) as work:
         exiftool_session().write(work, [f"-{tag}=" for tag in tags])
         with work.open("rb") as handle:
             saved = default_storage.save(key, File(handle, name=key))
         if saved != key:  # another request made the same copy meanwhile: keep theirs
             default_storage.delete(saved)
-    finally:
-        work.unlink(missing_ok=True)
     return key

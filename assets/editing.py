@@ -17,8 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
-import shutil
-import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -35,7 +33,7 @@ from assets.metadata.exiftool import ExifToolWriteError, exiftool_session
 from assets.metadata.image import image_metadata
 from assets.metadata.image_write import image_tags_write, image_writable_fields
 from assets.models import Asset, FileVersion, MetadataChange
-from assets.storage import blob_open, blob_save
+from assets.storage import blob_save, blob_staged
 from assets.vocabulary import keywords_normalize
 
 logger = logging.getLogger(__name__)
@@ -211,12 +209,7 @@ def metadata_writeback_retry(change: MetadataChange) -> None:
 
 def _version_write(asset: Asset, version: FileVersion, todo: dict, target: dict) -> FileVersion:
     extension = version.storage_name.rsplit(".", 1)[-1]
-    staging = Path(settings.DAM_STAGING_DIR)
-    staging.mkdir(parents=True, exist_ok=True)
-    work = staging / f"{uuid.uuid4().hex}.{extension}"
-    try:
-        with blob_open(version.storage_name) as source, work.open("wb") as copy:
-            shutil.copyfileobj(source, copy, 1 << 20)
+    with blob_staged(version.storage_name) as work:
         if asset.kind == "image":
             image_tags_write(work, todo, target, version.raw_tags.get("exiftool", {}))
         else:
@@ -249,8 +242,6 @@ def _version_write(asset: Asset, version: FileVersion, todo: dict, target: dict)
             metadata={**read.values, **technical},
             raw_tags=read.raw,
         )
-    finally:
-        work.unlink(missing_ok=True)
 
 
 def _audio_format_key(version: FileVersion) -> str:

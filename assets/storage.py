@@ -6,6 +6,10 @@ object is never overwritten by different bytes and a name from outside never dec
 
 from __future__ import annotations
 
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.files import File
@@ -34,3 +38,20 @@ def blob_save(source: Path, sha256: str, extension: str, prefix: str = "files") 
 
 def blob_open(key: str):
     return default_storage.open(key, "rb")
+
+
+@contextmanager
+def blob_staged(key: str) -> Iterator[Path]:
+    """A private local copy of a stored object, under a name dam chose (same extension), removed
+    afterwards: for tools that need a path (ExifTool, mutagen, decoders) and may change the copy."""
+    from django.conf import settings
+
+    staging = Path(settings.DAM_STAGING_DIR)
+    staging.mkdir(parents=True, exist_ok=True)
+    work = staging / f"{uuid.uuid4().hex}.{key.rsplit('.', 1)[-1]}"
+    try:
+        with blob_open(key) as source, work.open("wb") as copy:
+            shutil.copyfileobj(source, copy, 1 << 20)
+        yield work
+    finally:
+        work.unlink(missing_ok=True)

@@ -124,24 +124,13 @@ def _embed_transcripts(version, assets: list[Asset]) -> int:
 
 def _embed_audio(version, assets: list[Asset]) -> int:
     """One vector per window, keyed by its start; windows of an earlier file version go."""
-    import shutil
-    import uuid
-    from pathlib import Path
-
-    from assets.storage import blob_open
+    from assets.storage import blob_staged
 
     encoder = encoder_for(version) if assets else None
     written = 0
-    staging = Path(settings.DAM_STAGING_DIR)
-    staging.mkdir(parents=True, exist_ok=True)
     for asset in assets:
-        work = staging / f"{uuid.uuid4().hex}.{asset.current_version.storage_name.rsplit('.', 1)[-1]}"
-        try:
-            with blob_open(asset.current_version.storage_name) as source, work.open("wb") as copy:
-                shutil.copyfileobj(source, copy, 1 << 20)
+        with blob_staged(asset.current_version.storage_name) as work:
             windows = encoder.embed_audio(work)
-        finally:
-            work.unlink(missing_ok=True)
         starts = [start for start, _, _ in windows]
         Embedding.objects.filter(asset=asset, model_version=version).exclude(segment_start_ms__in=starts).delete()
         written += vectors_upsert(

@@ -3,16 +3,13 @@ model (faster-whisper, CTranslate2 weights from a local directory or a package).
 
 from __future__ import annotations
 
-import shutil
 import threading
-import uuid
-from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 
 from assets.models import Asset
-from assets.storage import blob_open
+from assets.storage import blob_staged
 from embeddings.encoders import EncoderError
 from embeddings.models import Role, TranscriptSegment
 
@@ -50,12 +47,7 @@ def transcript_segments(asset: Asset) -> list[TranscriptSegment]:
     existing = list(TranscriptSegment.objects.filter(file_version=file_version, model_version=version))
     if existing:
         return existing
-    staging = Path(settings.DAM_STAGING_DIR)
-    staging.mkdir(parents=True, exist_ok=True)
-    work = staging / f"{uuid.uuid4().hex}.{file_version.storage_name.rsplit('.', 1)[-1]}"
-    try:
-        with blob_open(file_version.storage_name) as source, work.open("wb") as copy:
-            shutil.copyfileobj(source, copy, 1 << 20)
+    with blob_staged(file_version.storage_name) as work:
         options = version.preprocessing
         segments, _ = _recogniser(version).transcribe(
             str(work),
@@ -75,8 +67,6 @@ def transcript_segments(asset: Asset) -> list[TranscriptSegment]:
             for s in segments
             if s.text.strip()
         ]
-    finally:
-        work.unlink(missing_ok=True)
     with transaction.atomic():
         TranscriptSegment.objects.filter(file_version=file_version, model_version=version).delete()
         TranscriptSegment.objects.bulk_create(rows, ignore_conflicts=True)
