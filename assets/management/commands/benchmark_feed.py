@@ -20,17 +20,13 @@ import tracemalloc
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from rest_framework.test import APIClient
 from tqdm import tqdm
 
 from assets.models import AccessProfile, Asset
 from assets.selectors import asset_list_visible_to
 from assets.synthetic import synthetic_assets_create
-
-
-class _Rollback(Exception):
-    pass
+from dam.benchmarking import figures_json, rolled_back
 
 
 class Command(BaseCommand):
@@ -43,14 +39,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, assets: int, page_size: int, samples: int, json: bool, **options):
-        try:
-            with transaction.atomic():
-                figures = self._measure(assets, page_size, samples)
-                raise _Rollback
-        except _Rollback:
-            pass
+        figures = {}
+        with rolled_back():
+            figures = self._measure(assets, page_size, samples)
         if json:
-            self.stdout.write(_dumps(figures))
+            self.stdout.write(figures_json(figures))
             return
         self.stdout.write(
             f"{assets} assets, pages of {page_size}\n"
@@ -98,10 +91,6 @@ class Command(BaseCommand):
             "jsonld_p99_ms": _percentile(jsonld_times, 99),
             "jsonld_ratio_p50": _percentile(jsonld_times, 50) / _percentile(json_times, 50),
         }
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, indent=2)
 
 
 def _pull(client, url: str) -> tuple[float, int]:

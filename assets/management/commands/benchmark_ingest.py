@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -24,7 +23,6 @@ from pathlib import Path
 import exiftool
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.test import override_settings
 from PIL import Image, ImageDraw
 from tqdm import tqdm
@@ -32,10 +30,7 @@ from tqdm import tqdm
 from assets.ingest import ingest_paths
 from assets.metadata.exiftool import READ_ARGS, ExifToolSession
 from assets.metadata.image import image_metadata
-
-
-class _Rollback(Exception):
-    pass
+from dam.benchmarking import figures_json, median_seconds, rolled_back, scratch_storages
 
 
 class Command(BaseCommand):
@@ -54,9 +49,9 @@ class Command(BaseCommand):
             scratch = Path(scratch)
             paths = _generate(scratch / "images", files, size)
             batches = [paths[i : i + batch_size] for i in range(0, len(paths), batch_size)]
-            bare = _median(rounds, lambda: _bare_exiftool(batches))
-            extraction = _median(rounds, lambda: _dam_extraction(batches))
-            ingest = _median(rounds, lambda: _dam_ingest(scratch, paths, batch_size))
+            bare = median_seconds(rounds, lambda: _bare_exiftool(batches))
+            extraction = median_seconds(rounds, lambda: _dam_extraction(batches))
+            ingest = median_seconds(rounds, lambda: _dam_ingest(scratch, paths, batch_size))
         figures = {
             "files": files,
             "batch_size": batch_size,
@@ -69,7 +64,7 @@ class Command(BaseCommand):
             "ingest_ratio": bare / ingest,
         }
         if json:
-            self.stdout.write(_dumps(figures))
+            self.stdout.write(figures_json(figures))
             return
         self.stdout.write(
             f"{files} JPEGs ({size}px wide, IPTC+XMP+EXIF+GPS), batches of {batch_size}, median of {rounds} rounds\n"
@@ -80,15 +75,6 @@ class Command(BaseCommand):
             f"  dam full ingest (decode, store, rows) {figures['dam_ingest_files_per_second']:8.1f} files/s   "
             f"{figures['ingest_ratio']:.2f}x\n"
         )
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, indent=2)
-
-
-def _median(rounds: int, run) -> float:
-    run()  # warm-up: start processes, fill caches
-    return statistics.median(run() for _ in range(rounds))
 
 
 def _generate(folder: Path, count: int, width: int) -> list[Path]:
@@ -167,24 +153,14 @@ def _dam_extraction(batches: list[list[Path]]) -> float:
 
 
 def _dam_ingest(scratch: Path, paths: list[Path], batch_size: int) -> float:
-    storage = {
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(scratch / "storage")},
-        },
-        "staticfiles": settings.STORAGES["staticfiles"],
-    }
-    with override_settings(STORAGES=storage, DAM_STAGING_DIR=scratch / "staging"):
-        started = time.perf_counter()
-        try:
-            with transaction.atomic():
-                results = list(ingest_paths(paths, batch_size=batch_size))
-                elapsed = time.perf_counter() - started
-                failed = [r for r in results if r.status != "created"]
-                if failed:
-                    raise RuntimeError(f"benchmark files were not created: {failed[:3]}")
-                raise _Rollback
-        except _Rollback:
-            pass
+    elapsed = 0.0
+    with override_settings(STORAGES=scratch_storages(scratch / "storage"), DAM_STAGING_DIR=scratch / "staging"):
+        with rolled_back():
+            started = time.perf_counter()
+            results = list(ingest_paths(paths, batch_size=batch_size))
+            elapsed = time.perf_counter() - started
+            failed = [r for r in results if r.status != "created"]
+            if failed:
+                raise RuntimeError(f"benchmark files were not created: {failed[:3]}")
     shutil.rmtree(scratch / "storage", ignore_errors=True)
     return elapsed

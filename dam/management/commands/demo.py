@@ -74,7 +74,7 @@ class Command(BaseCommand):
                 f"  REST API            http://127.0.0.1:{port}/api/assets/\n"
                 f"  API token           curl -H 'Authorization: Token {token}' http://127.0.0.1:{port}/api/assets/\n"
                 f"  semantic search     curl -H 'Authorization: Token {token}' -H 'Content-Type: application/json' "
-                f"-d '{{\"text\": \"boats in a harbour\"}}' http://127.0.0.1:{port}/api/search/\n"
+                f'-d \'{{"text": "boats in a harbour"}}\' http://127.0.0.1:{port}/api/search/\n'
                 f"  worker log          {self._worker_log}\n"
                 "  stop with Ctrl-C\n"
             )

@@ -13,8 +13,6 @@ Everything is made in a scratch folder and a transaction that is rolled back: no
 
 from __future__ import annotations
 
-import json
-import statistics
 import sys
 import tempfile
 import time
@@ -23,13 +21,10 @@ from pathlib import Path
 import numpy
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import transaction
 from django.test import override_settings
 from PIL import Image, ImageDraw
 
-
-class _Rollback(Exception):
-    pass
+from dam.benchmarking import figures_json, median_seconds, rolled_back
 
 
 class Command(BaseCommand):
@@ -57,16 +52,12 @@ class Command(BaseCommand):
                 "staticfiles": settings.STORAGES["staticfiles"],
             }
             with override_settings(STORAGES=storage, DAM_STAGING_DIR=scratch / "staging", DAM_EMBED_BATCH_SIZE=16):
-                try:
-                    with transaction.atomic():
-                        figures.update(_images(scratch, images, rounds))
-                        if audio:
-                            figures.update(_audio(scratch, audio, rounds))
-                        raise _Rollback
-                except _Rollback:
-                    pass
+                with rolled_back():
+                    figures.update(_images(scratch, images, rounds))
+                    if audio:
+                        figures.update(_audio(scratch, audio, rounds))
         if json:
-            self.stdout.write(_dumps(figures))
+            self.stdout.write(figures_json(figures))
             return
         self.stdout.write(
             f"ViT-B-32, {images} images, {threads} threads, median of {rounds}\n"
@@ -81,15 +72,6 @@ class Command(BaseCommand):
                 f"  dam pipeline             {figures['audio_dam_per_second']:7.2f} windows/s   "
                 f"{figures['audio_ratio']:.2f}x\n"
             )
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, indent=2)
-
-
-def _median(rounds: int, run) -> float:
-    run()  # warm-up: model loaded, caches filled
-    return statistics.median(run() for _ in range(rounds))
 
 
 def _images(scratch: Path, count: int, rounds: int) -> dict:
@@ -145,7 +127,7 @@ def _images(scratch: Path, count: int, rounds: int) -> dict:
         return time.perf_counter() - started
 
     print("timing ViT-B-32…", file=sys.stderr)
-    bare_seconds, dam_seconds = _median(rounds, bare), _median(rounds, dam)
+    bare_seconds, dam_seconds = median_seconds(rounds, bare), median_seconds(rounds, dam)
     return {
         "images": count,
         "image_bare_per_second": count / bare_seconds,
@@ -219,7 +201,7 @@ def _audio(scratch: Path, count: int, rounds: int) -> dict:
 
     windows = sum(len(audio_windows(numpy.zeros(30 * rate, dtype="float32"), rate, 10, 5)) for _ in paths)
     print("timing CLAP…", file=sys.stderr)
-    bare_seconds, dam_seconds = _median(rounds, bare), _median(rounds, dam)
+    bare_seconds, dam_seconds = median_seconds(rounds, bare), median_seconds(rounds, dam)
     return {
         "audio_windows": windows,
         "audio_bare_per_second": windows / bare_seconds,

@@ -9,7 +9,6 @@ rights filter included) next to the raw SQL query it runs. Everything is rolled 
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import tempfile
@@ -19,17 +18,14 @@ from pathlib import Path
 import numpy
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import connection
 from rest_framework.test import APIClient
 
 from assets.models import Asset
 from assets.synthetic import synthetic_assets_create
+from dam.benchmarking import figures_json, rolled_back
 from embeddings.registry import model_version_register, role_activate
 from embeddings.storage import hnsw_index_create, nearest
-
-
-class _Rollback(Exception):
-    pass
 
 
 class Command(BaseCommand):
@@ -43,14 +39,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args, vectors: int, dimension: int, queries: int, clusters: int, json: bool, **options):
-        try:
-            with transaction.atomic():
-                figures = _measure(vectors, dimension, queries, clusters)
-                raise _Rollback
-        except _Rollback:
-            pass
+        figures = {}
+        with rolled_back():
+            figures = _measure(vectors, dimension, queries, clusters)
         if json:
-            self.stdout.write(_dumps(figures))
+            self.stdout.write(figures_json(figures))
             return
         self.stdout.write(
             f"{vectors} vectors of {dimension} dimensions in {clusters} clusters; HNSW built in "
@@ -64,10 +57,6 @@ class Command(BaseCommand):
             f"  API (more like this)      p50 {figures['api_p50_ms']:7.2f} ms   p99 {figures['api_p99_ms']:7.2f} ms   "
             f"{figures['api_ratio_p50']:.2f}x raw SQL at p50\n"
         )
-
-
-def _dumps(value) -> str:
-    return json.dumps(value, indent=2)
 
 
 def _ms(values: list[float], percentile: int) -> float:
