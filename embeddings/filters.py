@@ -74,14 +74,11 @@ def filters_apply(assets, filters: dict):
         # A box first (index-friendly), then the exact great-circle distance.
         degrees = radius / 111.0
         assets = assets.filter(latitude__gte=latitude - degrees, latitude__lte=latitude + degrees)
-        if abs(latitude) + degrees < 89:
-            span = degrees / max(math.cos(math.radians(abs(latitude) + degrees)), 1e-6)
-            if span < 180:
-                assets = (
-                    assets.filter(longitude__gte=longitude - span, longitude__lte=longitude + span)
-                    if (-180 <= longitude - span and longitude + span <= 180)
-                    else assets
-                )
+        # The longitude box only where it is simple: away from the poles and the 180° meridian
+        # (elsewhere the exact distance below does all the work).
+        span = degrees / max(math.cos(math.radians(min(abs(latitude) + degrees, 90))), 1e-6)
+        if abs(latitude) + degrees < 89 and -180 <= longitude - span and longitude + span <= 180:
+            assets = assets.filter(longitude__gte=longitude - span, longitude__lte=longitude + span)
         half_chord = Sqrt(
             Power(Sin((Radians(F("latitude")) - math.radians(latitude)) / 2), 2)
             + math.cos(math.radians(latitude))
