@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Func, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.functions import Concat, Left, Lower
 from django.utils import timezone
 
 from assets.models import AccessProfile, Asset
@@ -58,3 +59,43 @@ def asset_list_visible_to(user, territory: str | None = None, at: datetime | Non
     if user_sees_everything(user):
         return Asset.objects.all()
     return Asset.objects.filter(asset_visibility_q(user, territory, at))
+
+
+# --- Metadata predicates shared by the API filters, search filters, the admin and the report -----
+# (Written without table names, so they also work inside subqueries.)
+
+MISSING_RIGHTS = Q(copyright_notice="") & Q(web_statement_url="") & Q(usage_terms="")
+_SEPARATOR = chr(31)  # a character no keyword holds
+
+
+def array_text(column: str, separator: str = " ") -> Func:
+    """An array column as one text, for substring searches."""
+    return Func(column, Value(separator), function="array_to_string", output_field=TextField())
+
+
+def with_keyword(assets: QuerySet, keyword: str) -> QuerySet:
+    """Assets with ``keyword`` among their keywords: whole keywords, any case."""
+    joined = Concat(
+        Value(_SEPARATOR), Lower(array_text("keywords", _SEPARATOR)), Value(_SEPARATOR), output_field=TextField()
+    )
+    return assets.alias(_keywords_joined=joined).filter(
+        _keywords_joined__contains=f"{_SEPARATOR}{str(keyword).lower()}{_SEPARATOR}"
+    )
+
+
+def in_country(value: str) -> Q:
+    """A country by its name or its ISO code, any case."""
+    return Q(country__iexact=value) | Q(country_code__iexact=value)
+
+
+def created_between(assets: QuerySet, after: str | None = None, before: str | None = None) -> QuerySet:
+    """Assets made (``date_created``) on or after / on or before these days (YYYY-MM-DD); assets
+    with no known date are left out."""
+    if not after and not before:
+        return assets
+    assets = assets.alias(_day=Left("date_created", 10)).exclude(date_created="")
+    if after:
+        assets = assets.filter(_day__gte=str(after)[:10])
+    if before:
+        assets = assets.filter(_day__lte=str(before)[:10])
+    return assets

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, Q
 
 from assets.models import Asset, Term, keyword_unmapped_sql
+from assets.selectors import MISSING_RIGHTS
 
 UNMAPPED_SQL = f"""
 SELECT k, count(*) FROM assets_asset, unnest(assets_asset.keywords) AS k WHERE {keyword_unmapped_sql("k")}
@@ -26,7 +27,6 @@ SHARED_LABELS_SQL = """
 SELECT key, array_agg(id ORDER BY id) FROM assets_term, unnest(match_keys) AS key
 GROUP BY key HAVING count(*) > 1 ORDER BY key
 """
-MISSING_RIGHTS = Q(copyright_notice="") & Q(web_statement_url="") & Q(usage_terms="")
 
 
 def assets_link(**filters) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 
-from django.db.models import F, FloatField, Func, Q, TextField, Value
-from django.db.models.functions import ASin, Concat, Cos, Left, Lower, Power, Radians, Sin, Sqrt
+from django.db.models import F, FloatField, Q
+from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+
+from assets.selectors import created_between, in_country, with_keyword
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -31,26 +33,11 @@ def filters_apply(assets, filters: dict):
     unknown = set(filters) - known
     if unknown:
         raise FilterError(f"unknown filters: {', '.join(sorted(unknown))} (use {', '.join(sorted(known))})")
-    if filters.get("keywords"):
-        # Whole keywords, any case; written without table names so it works inside subqueries.
-        separator = chr(31)
-        joined = Concat(
-            Value(separator),
-            Lower(Func("keywords", Value(separator), function="array_to_string", output_field=TextField())),
-            Value(separator),
-            output_field=TextField(),
-        )
-        assets = assets.alias(_keywords_joined=joined)
-        for keyword in filters["keywords"]:
-            assets = assets.filter(_keywords_joined__contains=f"{separator}{str(keyword).casefold()}{separator}")
-    if filters.get("created_after"):
-        assets = assets.alias(_day=Left("date_created", 10)).filter(_day__gte=str(filters["created_after"])[:10])
-        assets = assets.exclude(date_created="")
-    if filters.get("created_before"):
-        assets = assets.alias(_day=Left("date_created", 10)).filter(_day__lte=str(filters["created_before"])[:10])
-        assets = assets.exclude(date_created="")
+    for keyword in filters.get("keywords") or []:
+        assets = with_keyword(assets, keyword)
+    assets = created_between(assets, filters.get("created_after"), filters.get("created_before"))
     if filters.get("country"):
-        assets = assets.filter(Q(country__iexact=filters["country"]) | Q(country_code__iexact=filters["country"]))
+        assets = assets.filter(in_country(filters["country"]))
     if filters.get("licence"):
         assets = assets.filter(web_statement_url=filters["licence"])
     if filters.get("bbox"):

@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Func, Q, TextField, Value
+from django.db.models import Q
 
 from assets.models import Asset
-from assets.selectors import asset_list_visible_to
+from assets.selectors import array_text, asset_list_visible_to
 from embeddings.encoders import encoder_for
 from embeddings.models import Role
 from embeddings.storage import nearest
@@ -72,8 +72,7 @@ def _metadata_ranking(assets, text: str, limit: int) -> list[str]:
     words = [w for w in re.findall(r"\w+", text.casefold()) if len(w) >= 4 and w not in STOPWORDS]
     if not words:
         return []
-    haystack = Func("keywords", Value(" "), function="array_to_string", output_field=TextField())
-    matches = assets.alias(_keywords=haystack)
+    matches = assets.alias(_keywords=array_text("keywords"))
     condition = Q()
     for word in words:
         condition |= Q(title__icontains=word) | Q(_keywords__icontains=word)

@@ -8,10 +8,11 @@ import json
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Exists, Func, OuterRef, Q, TextField, Value
+from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import cached_property
 
 from assets.models import OriginalName, Term
+from assets.selectors import MISSING_RIGHTS, array_text
 
 EXACT_COUNT_BELOW = 10_000
 
@@ -32,10 +33,6 @@ class EstimatedCountPaginator(Paginator):
         except Exception:  # an unusual query: fall back to counting
             return super().count
         return query.count() if estimate < EXACT_COUNT_BELOW else estimate
-
-
-def array_text(column: str) -> Func:
-    return Func(column, Value(" "), function="array_to_string", output_field=TextField())
 
 
 def search_assets(queryset, term: str):
@@ -73,7 +70,7 @@ class HasGpsFilter(YesNoFilter):
 
 class MissingRightsFilter(YesNoFilter):
     title, parameter_name = "missing rights", "missing_rights"
-    condition = Q(copyright_notice="") & Q(web_statement_url="") & Q(usage_terms="")
+    condition = MISSING_RIGHTS
 
 
 class MissingAltTextFilter(YesNoFilter):

@@ -1,9 +1,8 @@
 import django_filters
-from django.db.models import BooleanField, Func, Q, TextField, Value
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Left
+from django.db.models import Q
 
 from assets.models import Asset, Kind
+from assets.selectors import array_text, created_between, in_country, with_keyword
 
 
 class AssetFilter(django_filters.FilterSet):
@@ -29,36 +28,22 @@ class AssetFilter(django_filters.FilterSet):
 
     def filter_keyword(self, queryset, name, value):
         # Keywords match whole, in any case: "Harbour" finds "harbour" but not "harbours".
-        matches = RawSQL(
-            "EXISTS (SELECT 1 FROM unnest(assets_asset.keywords) AS k WHERE lower(k) = lower(%s))",
-            [value],
-            output_field=BooleanField(),
-        )
-        return queryset.alias(_keyword_match=matches).filter(_keyword_match=True)
+        return with_keyword(queryset, value)
 
     def filter_country(self, queryset, name, value):
-        return queryset.filter(Q(country__iexact=value) | Q(country_code__iexact=value))
+        return queryset.filter(in_country(value))
 
     def filter_has_gps(self, queryset, name, value):
         return queryset.filter(latitude__isnull=not value)
 
     def filter_created_after(self, queryset, name, value):
-        return (
-            queryset.annotate(_day=Left("date_created", 10))
-            .filter(_day__gte=value.isoformat())
-            .exclude(date_created="")
-        )
+        return created_between(queryset, after=value.isoformat())
 
     def filter_created_before(self, queryset, name, value):
-        return (
-            queryset.annotate(_day=Left("date_created", 10))
-            .filter(_day__lte=value.isoformat())
-            .exclude(date_created="")
-        )
+        return created_between(queryset, before=value.isoformat())
 
     def filter_search(self, queryset, name, value):
-        keywords = Func("keywords", Value(" "), function="array_to_string", output_field=TextField())
-        return queryset.annotate(_keywords_text=keywords).filter(
+        return queryset.alias(_keywords_text=array_text("keywords")).filter(
             Q(title__icontains=value)
             | Q(headline__icontains=value)
             | Q(description__icontains=value)
