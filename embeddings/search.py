@@ -14,6 +14,7 @@ from assets.models import Asset
 from assets.selectors import array_text, asset_list_visible_to
 from embeddings.encoders import encoder_for
 from embeddings.models import Role
+from embeddings.pipeline import ROLES_FOR_KIND
 from embeddings.storage import nearest
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion
@@ -62,8 +63,7 @@ class SearchResult:
 
 
 def _roles_for(kind: str | None) -> list[Role]:
-    names = ["asset_text"] + (["image"] if kind in (None, "image") else [])
-    names += ["transcript", "audio"] if kind in (None, "audio") else []
+    names = {name for each, roles in ROLES_FOR_KIND.items() if kind in (None, each) for name in roles}
     return list(Role.objects.filter(name__in=names).select_related("model_version").order_by("name"))
 
 
