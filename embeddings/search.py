@@ -62,9 +62,12 @@ class SearchResult:
         }
 
 
+def _role_names(kind: str | None) -> set[str]:
+    return {name for each, roles in ROLES_FOR_KIND.items() if kind in (None, each) for name in roles}
+
+
 def _roles_for(kind: str | None) -> list[Role]:
-    names = {name for each, roles in ROLES_FOR_KIND.items() if kind in (None, each) for name in roles}
-    return list(Role.objects.filter(name__in=names).select_related("model_version").order_by("name"))
+    return list(Role.objects.filter(name__in=_role_names(kind)).select_related("model_version").order_by("name"))
 
 
 def _metadata_ranking(assets, text: str, limit: int) -> list[str]:
@@ -84,12 +87,11 @@ def _metadata_ranking(assets, text: str, limit: int) -> list[str]:
     return [asset_id for _, asset_id in sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:limit]]
 
 
-def _candidates(user, kind, territory, filters, exclude: str | None = None):
+def _candidates(visible, kind, filters, exclude: str | None = None):
+    """The assets a search may return: those the caller may see (``visible``), narrowed."""
     from embeddings.filters import FilterError, filters_apply
 
-    assets = asset_list_visible_to(user, territory=territory)
-    if kind:
-        assets = assets.filter(kind=kind)
+    assets = visible.filter(kind=kind) if kind else visible
     if exclude:
         assets = assets.exclude(pk=exclude)
     try:
@@ -144,7 +146,7 @@ def search_text(
     roles = _roles_for(kind)
     if not roles:
         raise SearchError("no embedding model is active: run `python manage.py models setup`")
-    assets = _candidates(user, kind, territory, filters)
+    assets = _candidates(asset_list_visible_to(user, territory=territory), kind, filters)
     # Only versions that embed text can answer a text query (Whisper's encoder embeds audio only).
     roles = [role for role in roles if "text" in role.model_version.modalities]
     queries = [(role.model_version, encoder_for(role.model_version).embed_texts([text])[0].tolist()) for role in roles]
@@ -155,22 +157,22 @@ def search_similar(
     user, asset_id: str, k: int = 10, kind: str | None = None, territory: str | None = None, filters: dict | None = None
 ) -> list[SearchResult]:
     """More like this: the asset's own vectors (metadata text, pixels) as queries."""
-    if not asset_list_visible_to(user, territory=territory).filter(pk=asset_id).exists():
-        raise SearchError(f"no asset {asset_id} that you may see")
     from embeddings.models import Embedding
 
-    queries = []
-    for role in _roles_for(kind):
-        own = (
-            Embedding.objects.filter(asset_id=asset_id, model_version=role.model_version)
-            .order_by("segment_start_ms")
-            .first()
-        )
-        if own is not None:
-            queries.append((role.model_version, list(own.embedding)))
+    visible = asset_list_visible_to(user, territory=territory)
+    # Its first vector by each active version that fits, if the caller may see it: one query.
+    own = (
+        Embedding.objects.filter(asset_id=asset_id, asset__in=visible, model_version__roles__name__in=_role_names(kind))
+        .select_related("model_version")
+        .order_by("model_version_id", "segment_start_ms")
+        .distinct("model_version_id")
+    )
+    queries = [(embedding.model_version, list(embedding.embedding)) for embedding in own]
     if not queries:
+        if not visible.filter(pk=asset_id).exists():
+            raise SearchError(f"no asset {asset_id} that you may see")
         raise SearchError(f"asset {asset_id} has no vectors yet: try again when the workers have embedded it")
-    return _fuse(queries, _candidates(user, kind, territory, filters, exclude=asset_id), k)
+    return _fuse(queries, _candidates(visible, kind, filters, exclude=asset_id), k)
 
 
 def search_image(user, image, k: int = 10, territory: str | None = None, filters: dict | None = None):
@@ -179,7 +181,11 @@ def search_image(user, image, k: int = 10, territory: str | None = None, filters
     if role is None:
         raise SearchError("no image model is active: register one (see `python manage.py models`)")
     vector = encoder_for(role.model_version).embed_images([image])[0].tolist()
-    return _fuse([(role.model_version, vector)], _candidates(user, "image", territory, filters), k)
+    return _fuse(
+        [(role.model_version, vector)],
+        _candidates(asset_list_visible_to(user, territory=territory), "image", filters),
+        k,
+    )
 
 
 def search_audio(user, path, k: int = 10, territory: str | None = None, filters: dict | None = None):
@@ -193,4 +199,8 @@ def search_audio(user, path, k: int = 10, territory: str | None = None, filters:
     windows = encoder_for(role.model_version).embed_audio(path)
     query = numpy.mean([vector for _, _, vector in windows], axis=0)
     query = (query / numpy.linalg.norm(query)).tolist()
-    return _fuse([(role.model_version, query)], _candidates(user, "audio", territory, filters), k)
+    return _fuse(
+        [(role.model_version, query)],
+        _candidates(asset_list_visible_to(user, territory=territory), "audio", filters),
+        k,
+    )

@@ -96,40 +96,100 @@ def vectors_upsert(version, rows: list[VectorRow]) -> int:
 
 
 MAX_CANDIDATES = 20_000  # pgvector's default hnsw.max_scan_tuples
+EXACT_UP_TO = 20_000  # a filter keeping at most this many assets is answered exactly
+
+
+def _run(sql: str, params: list, ef_search: int, index_only: bool = False) -> list[tuple]:
+    settings = {"hnsw.iterative_scan": "relaxed_order", "hnsw.ef_search": str(int(ef_search))}
+    if index_only:
+        # Keeps the planner on index paths (the HNSW scan, the per-asset lookups) even where its
+        # estimate of a filter's size would make a full scan and sort look cheaper.
+        settings["enable_seqscan"] = "off"
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Local to the transaction: prepared-plan caching can never carry these over.
+        cursor.execute(
+            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings),
+            [value for pair in settings.items() for value in pair],
+        )
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _literal(vector: list[float]) -> str:
+    return "[" + ",".join(repr(value) for value in vector) + "]"
+
+
+def _select(version, exact: bool = False) -> tuple[str, str]:
+    """The selected columns and the distance: written like the version's index expression, or,
+    for ``exact``, so that no index matches it."""
+    dimension = int(version.dimension)
+    distance = "embedding <=> %s::vector" if exact else f"(embedding::vector({dimension})) <=> %s::vector({dimension})"
+    columns = f"asset_id, segment_start_ms, segment_end_ms, text, {distance} AS distance"
+    return f"SELECT {columns} FROM embeddings_embedding WHERE model_version_id = {int(version.pk)}", distance
 
 
 def _index_search(version, vector: list[float], limit: int, ef_search: int) -> list[Neighbour]:
-    dimension = int(version.dimension)
-    literal = "[" + ",".join(repr(value) for value in vector) + "]"
-    query = (
-        f"SELECT asset_id, segment_start_ms, segment_end_ms, text, "
-        f"(embedding::vector({dimension})) <=> %s::vector({dimension}) AS distance "
-        f"FROM embeddings_embedding WHERE model_version_id = {int(version.pk)} "
-        f"ORDER BY (embedding::vector({dimension})) <=> %s::vector({dimension}) LIMIT %s"
+    """The ``limit`` nearest segments by the version's index, unfiltered."""
+    select, distance = _select(version)
+    literal = _literal(vector)
+    rows = _run(f"{select} ORDER BY {distance} LIMIT %s", [literal, literal, int(limit)], ef_search)
+    return [Neighbour(*row) for row in rows]
+
+
+def _candidates_checked(version, vector: list[float], limit: int, ef_search: int, assets) -> tuple[int, list]:
+    """The ``limit`` nearest by the index, unfiltered (a materialised CTE, so the planner cannot
+    turn it into anything else), then checked against ``assets``: ``(candidates seen, kept)``."""
+    select, distance = _select(version)
+    literal = _literal(vector)
+    allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
+    sql = (
+        f"WITH candidates AS MATERIALIZED ({select} ORDER BY {distance} LIMIT %s), "
+        f"kept AS (SELECT * FROM candidates WHERE asset_id IN ({allowed})) "
+        "SELECT (SELECT count(*) FROM candidates), kept.* FROM (SELECT 1) AS one LEFT JOIN kept ON true"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        # SET LOCAL inside the transaction: prepared-plan caching can never carry these over.
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cursor.execute(f"SET LOCAL hnsw.ef_search = {int(ef_search)}")
-        cursor.execute(query, [literal, literal, int(limit)])
-        return [Neighbour(*row) for row in cursor.fetchall()]
+    rows = _run(sql, [literal, literal, int(limit), *allowed_params], ef_search, index_only=True)
+    return (rows[0][0] if rows else 0), [Neighbour(*row[1:]) for row in rows if row[1] is not None]
+
+
+def _exact_among(version, vector: list[float], k: int, assets) -> list[Neighbour]:
+    """The exact ``k`` nearest among ``assets``: their vectors looked up one asset at a time."""
+    select, distance = _select(version, exact=True)
+    literal = _literal(vector)
+    allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
+    sql = (
+        f"WITH allowed AS MATERIALIZED ({allowed}) "
+        f"{select} AND asset_id IN (SELECT * FROM allowed) ORDER BY {distance} LIMIT %s"
+    )
+    rows = _run(sql, [*allowed_params, literal, literal, int(k)], EF_SEARCH, index_only=True)
+    return [Neighbour(*row) for row in rows]
 
 
 def nearest(version, vector, k: int, assets=None, ef_search: int = EF_SEARCH) -> list[Neighbour]:
     """The ``k`` nearest segments by ``version``, among ``assets`` (a queryset) when given.
 
-    The index is always searched without the filter (an index scan the planner cannot turn into
-    "filter everything, then sort"), for more and more candidates, and the candidates are checked
-    against ``assets`` in one query per round, until k pass or the index has no more to give."""
+    With a filter, the index is first searched unfiltered for a few more than k candidates,
+    checked against the filter in the same statement: the common case (rights and filters that
+    keep most assets) costs one index search. When too few pass, the filter is selective: if it
+    keeps at most ``EXACT_UP_TO`` assets, their vectors are compared exactly (fast for few, and
+    complete); otherwise the candidate search widens, round after round, until k pass or the
+    index has given ``MAX_CANDIDATES``, and an exact search settles what is still short."""
     query_vector = [float(value) for value in _checked(vector, int(version.dimension))[1:-1].split(",")]
+
+    def by_distance(neighbours):
+        # relaxed_order may return near-ties slightly out of order: every answer is sorted.
+        return sorted(neighbours, key=lambda n: n.distance)[:k]
+
     if assets is None:
-        return sorted(_index_search(version, query_vector, k, ef_search), key=lambda n: n.distance)
-    limit = max(4 * k, 40)
-    while True:
-        candidates = _index_search(version, query_vector, limit, max(ef_search, min(limit, 1000)))
-        allowed = set(assets.order_by().filter(pk__in={n.asset_id for n in candidates}).values_list("pk", flat=True))
-        kept = [n for n in candidates if n.asset_id in allowed]
-        if len(kept) >= k or len(candidates) < limit or limit >= MAX_CANDIDATES:
-            # relaxed_order may return near-ties slightly out of order: sort what came back.
-            return sorted(kept, key=lambda n: n.distance)[:k]
+        return by_distance(_index_search(version, query_vector, k, ef_search))
+    limit = max(2 * k, 40)
+    seen, kept = _candidates_checked(version, query_vector, limit, ef_search, assets)
+    if len(kept) >= k or seen < limit:
+        return by_distance(kept)
+    if assets.order_by()[: EXACT_UP_TO + 1].count() <= EXACT_UP_TO:
+        return by_distance(_exact_among(version, query_vector, k, assets))
+    while limit < MAX_CANDIDATES:
         limit = min(limit * 4, MAX_CANDIDATES)
+        seen, kept = _candidates_checked(version, query_vector, limit, max(ef_search, min(limit, 1000)), assets)
+        if len(kept) >= k or seen < limit:
+            return by_distance(kept)
+    return by_distance(_exact_among(version, query_vector, k, assets))

@@ -111,3 +111,21 @@ def test_a_filter_keeping_one_percent_still_returns_the_full_k(version, library)
     truth = exact(library, query, kept)[:10]
     assert len({n.asset_id for n in found} & set(truth)) >= 9
     assert [n.distance for n in found] == sorted(n.distance for n in found)
+
+
+@pytest.mark.parametrize("share", [2, 10, 100])
+def test_filters_too_large_for_an_exact_answer_widen_the_index_search(version, library, monkeypatch, share):
+    """Above the exact threshold the candidate search widens round after round; each filter
+    (half, a tenth, a hundredth of the assets) still gets the full k, and the true neighbours."""
+    monkeypatch.setattr("embeddings.storage.EXACT_UP_TO", 5)
+    kept = sorted(library)[::share]
+    query = clustered(1, seed=21)[0]
+    found = nearest(version, query.tolist(), 10, assets=Asset.objects.filter(pk__in=kept))
+    assert len(found) == 10 and {n.asset_id for n in found} <= set(kept)
+    assert len({n.asset_id for n in found} & set(exact(library, query, kept)[:10])) >= 9
+
+
+def test_a_filter_with_fewer_matches_than_k_returns_them_all(version, library):
+    kept = sorted(library)[:3]
+    found = nearest(version, clustered(1, seed=5)[0].tolist(), 10, assets=Asset.objects.filter(pk__in=kept))
+    assert sorted(n.asset_id for n in found) == kept

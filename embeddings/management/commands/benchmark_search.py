@@ -22,6 +22,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from assets.models import Asset
+from assets.selectors import asset_list_visible_to
 from assets.synthetic import synthetic_assets_create
 from dam.benchmarking import figures_json, rolled_back
 from embeddings.registry import model_version_register, role_activate
@@ -54,6 +55,8 @@ class Command(BaseCommand):
             f"{figures['filtered_p99_ms']:7.2f} ms   full k in {figures['filtered_full_k_share']:.0%} of queries, "
             f"recall@10 {figures['filtered_recall_at_10']:.3f}\n"
             f"  raw SQL (asset's vector)  p50 {figures['sql_p50_ms']:7.2f} ms   p99 {figures['sql_p99_ms']:7.2f} ms\n"
+            f"  raw SQL + rights check    p50 {figures['rights_sql_p50_ms']:7.2f} ms   p99 "
+            f"{figures['rights_sql_p99_ms']:7.2f} ms\n"
             f"  API (more like this)      p50 {figures['api_p50_ms']:7.2f} ms   p99 {figures['api_p99_ms']:7.2f} ms   "
             f"{figures['api_ratio_p50']:.2f}x raw SQL at p50\n"
         )
@@ -168,7 +171,8 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int) -
     client = APIClient(HTTP_HOST="localhost")
     client.force_authenticate(user)
     sample = [asset_id for asset_id, _ in pairs[:: max(len(pairs) // query_count, 1)]][:query_count]
-    sql_times, api_times = [], []
+    sql_times, rights_sql_times, api_times = [], [], []
+    visible = asset_list_visible_to(user)
     from embeddings.models import Embedding
 
     stored = {
@@ -178,6 +182,10 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int) -
         started = time.perf_counter()
         nearest(version, stored[asset_id], 30)
         sql_times.append(time.perf_counter() - started)
+        # The same statement with the caller's rights checked on the candidates, as the API runs it.
+        started = time.perf_counter()
+        nearest(version, stored[asset_id], 30, assets=visible)
+        rights_sql_times.append(time.perf_counter() - started)
     for asset_id in sample:
         started = time.perf_counter()
         response = client.post("/api/search/", {"asset_id": asset_id, "k": 10}, format="json")
@@ -199,6 +207,8 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int) -
         "filtered_recall_at_10": statistics.mean(filtered_recall),
         "sql_p50_ms": _ms(sql_times, 50),
         "sql_p99_ms": _ms(sql_times, 99),
+        "rights_sql_p50_ms": _ms(rights_sql_times, 50),
+        "rights_sql_p99_ms": _ms(rights_sql_times, 99),
         "api_p50_ms": _ms(api_times, 50),
         "api_p99_ms": _ms(api_times, 99),
         "api_ratio_p50": _ms(api_times, 50) / _ms(sql_times, 50),
