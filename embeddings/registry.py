@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import shutil
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 
 from embeddings.models import ModelVersion, Role
@@ -29,10 +31,19 @@ def canonical_sha256(value) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
+def _get(version_or_spec, name: str, default=""):
+    if isinstance(version_or_spec, dict):
+        return version_or_spec.get(name, default)
+    return getattr(version_or_spec, name)
+
+
 def weights_directory(version_or_spec) -> Path | None:
-    """Where a directory or package source keeps its weights (None for hub sources)."""
-    kind = version_or_spec["source_kind"] if isinstance(version_or_spec, dict) else version_or_spec.source_kind
-    source = version_or_spec["source"] if isinstance(version_or_spec, dict) else version_or_spec.source
+    """Where a source keeps its weights: the directory, the package's folder, or for a hub source
+    its folder under ``DAM_MODEL_DIR`` (repository and pinned revision)."""
+    kind = _get(version_or_spec, "source_kind")
+    source = _get(version_or_spec, "source")
+    if kind == ModelVersion.SourceKind.HUB:
+        return Path(settings.DAM_MODEL_DIR) / source.replace("/", "--") / _get(version_or_spec, "revision")
     if kind == ModelVersion.SourceKind.DIRECTORY:
         return Path(source)
     if kind == ModelVersion.SourceKind.PACKAGE:
@@ -42,6 +53,33 @@ def weights_directory(version_or_spec) -> Path | None:
             return None
         return Path(list(found.submodule_search_locations)[0]) / subpath
     return None
+
+
+def hub_fetch(version_or_spec) -> Path:
+    """Fetch a hub version's files at its pinned revision into its folder, when downloads are
+    allowed (``DAM_MODEL_DOWNLOADS``); the caller then checks their hash like any other weights."""
+    source, revision = _get(version_or_spec, "source"), _get(version_or_spec, "revision")
+    directory = weights_directory(version_or_spec)
+    if not settings.DAM_MODEL_DOWNLOADS:
+        raise RegistryError(
+            f"{source}@{revision[:12]} is not downloaded: set DAM_MODEL_DOWNLOADS=true on a machine that can reach "
+            f"the hub (it is fetched on first use, at that revision only), or copy its files to {directory}"
+        )
+    partial = directory.with_name(directory.name + ".partial")  # resumed if interrupted; renamed when whole
+    try:
+        from huggingface_hub import snapshot_download
+
+        snapshot_download(
+            repo_id=source,
+            revision=revision,
+            local_dir=partial,
+            allow_patterns=list(_get(version_or_spec, "files", [])) or None,
+        )
+    except Exception as error:  # network, missing revision, hub offline mode: all end the same way
+        raise RegistryError(f"could not download {source}@{revision[:12]}: {error}") from error
+    shutil.rmtree(partial / ".cache", ignore_errors=True)  # the hub client's bookkeeping, not weights
+    partial.rename(directory)
+    return directory
 
 
 def weights_sha256(directory: Path) -> str:
@@ -71,6 +109,11 @@ def model_version_register(spec: dict) -> tuple[ModelVersion, bool]:
         raise RegistryError("a hub source needs a pinned revision (a commit hash), so the weights never change")
     weights = spec.get("weights_sha256")
     directory = weights_directory(spec)
+    if spec["source_kind"] == ModelVersion.SourceKind.HUB and not directory.exists():
+        if weights and not settings.DAM_MODEL_DOWNLOADS:
+            directory = None  # registered by its pinned hash; fetched and checked on first use
+        else:
+            hub_fetch(spec)
     if directory is not None:
         if not directory.exists():
             raise RegistryError(f"the weights are not at {directory}: {missing_weights_hint(spec)}")
@@ -91,12 +134,13 @@ def model_version_register(spec: dict) -> tuple[ModelVersion, bool]:
                 "source_kind": spec["source_kind"],
                 "source": spec["source"],
                 "revision": spec.get("revision", ""),
+                "files": list(spec.get("files", [])),
                 "dimension": int(spec["dimension"]),
                 "modalities": list(spec["modalities"]),
                 "preprocessing": spec["preprocessing"],
                 "prompt_template": spec.get("prompt_template", ""),
                 "library_versions": spec.get("library_versions", {}),
-                "licence": spec.get("licence", ""),
+                "licence": spec.get("licence") or _default_licence(spec["family"]),
                 "deprecation_date": spec.get("deprecation_date"),
             },
         )
@@ -104,12 +148,27 @@ def model_version_register(spec: dict) -> tuple[ModelVersion, bool]:
     return version, created
 
 
+def _default_licence(family: str) -> str:
+    if family == ModelVersion.Family.IMAGEBIND:
+        from embeddings.encoders.imagebind import LICENCE
+
+        return LICENCE
+    return ""
+
+
 def model_version_verify(version: ModelVersion) -> str | None:
     """None when the weights dam would load still hash to the registered SHA-256, else why not."""
     directory = weights_directory(version)
     if directory is None:
-        return None if version.source_kind == ModelVersion.SourceKind.HUB else f"{version.source} is not installed"
+        return f"{version.source} is not installed"
     if not directory.exists():
+        if version.source_kind == ModelVersion.SourceKind.HUB:
+            if settings.DAM_MODEL_DOWNLOADS:
+                return None  # fetched, and checked, on first use
+            return (
+                f"{version.source}@{version.revision[:12]} is not downloaded: set DAM_MODEL_DOWNLOADS=true where the "
+                f"hub is reachable, or copy its files to {directory}"
+            )
         return f"the weights are not at {directory}: {missing_weights_hint(version)}"
     found = weights_sha256(directory)
     if found != version.weights_sha256:

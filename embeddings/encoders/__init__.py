@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import threading
 
-# Hubs are never asked for anything at run time; set before transformers is first imported.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+from django.conf import settings
+
+# Libraries never ask a hub for anything by themselves (set before transformers is first imported);
+# where downloads are allowed, dam fetches a hub version's pinned files itself (registry.hub_fetch).
+if not settings.DAM_MODEL_DOWNLOADS:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from embeddings.encoders.base import Encoder, EncoderError  # noqa: E402
 
@@ -17,19 +21,20 @@ _lock = threading.Lock()
 
 def encoder_for(version) -> Encoder:
     """The process's encoder for ``version``; refuses weights that do not match the registry."""
-    from embeddings.registry import model_version_verify, weights_directory
+    from embeddings.models import ModelVersion
+    from embeddings.registry import RegistryError, hub_fetch, model_version_verify, weights_directory
 
     with _lock:
         if version.pk in _loaded:
             return _loaded[version.pk]
+        if version.source_kind == ModelVersion.SourceKind.HUB and not weights_directory(version).exists():
+            try:
+                hub_fetch(version)
+            except RegistryError as error:
+                raise EncoderError(f"model version {version}: {error}") from error
         problem = model_version_verify(version)
         if problem:
             raise EncoderError(f"model version {version}: {problem}")
-        if weights_directory(version) is None:
-            raise EncoderError(
-                f"model version {version} comes from a hub ({version.source}@{version.revision}), and dam never "
-                "downloads weights by itself: put the files in a folder and register it as a directory source"
-            )
         family = version.family
         if family == "text":
             from embeddings.encoders.text import TextEncoder
@@ -47,6 +52,10 @@ def encoder_for(version) -> Encoder:
             from embeddings.encoders.open_clip import OpenClipEncoder
 
             encoder = OpenClipEncoder(version, weights_directory(version))
+        elif family == "imagebind":
+            from embeddings.encoders.imagebind import ImageBindEncoder
+
+            encoder = ImageBindEncoder(version, weights_directory(version))
         else:
             raise EncoderError(f"no encoder for the {family} family is installed in this version of dam")
         _loaded[version.pk] = encoder

@@ -1,10 +1,12 @@
 """The model registry: pinned identities, verified weights, HNSW indexes, roles."""
 
+import importlib.util
 import json
 
 import pytest
 from django.db import connection
 
+from embeddings.defaults import IMAGE
 from embeddings.models import ModelVersion, Role
 from embeddings.registry import (
     RegistryError,
@@ -83,7 +85,7 @@ def test_changed_weights_are_refused_with_a_clear_reason(weights):
     [
         ({"family": "word2vec"}, "unknown family"),
         ({"source_kind": "hub", "source": "org/model"}, "pinned revision"),
-        ({"source_kind": "hub", "source": "org/model", "revision": "abc123"}, "weights_sha256"),
+        ({"source_kind": "hub", "source": "org/model", "revision": "abc123"}, "is not downloaded"),
         ({"weights_sha256": "0" * 64}, "not the"),
     ],
 )
@@ -143,11 +145,92 @@ def test_models_command_and_system_check(weights, tmp_path, capsys):
     assert [m for m in run_checks(databases=["default"]) if m.id == "embeddings.W001"]
 
 
-def test_hub_versions_are_never_downloaded_but_explained(weights):
+def test_hub_versions_are_not_downloaded_unless_allowed_and_say_how(weights, settings, tmp_path, capsys):
+    from django.core.management import CommandError, call_command
+
     from embeddings.encoders import EncoderError, encoder_for
 
+    settings.DAM_MODEL_DIR = tmp_path / "models"
     version, _ = model_version_register(
         spec(weights, source_kind="hub", source="laion/some-clip", revision="0123abc", weights_sha256="f" * 64)
     )
-    with pytest.raises(EncoderError, match="never downloads weights by itself"):
+    with pytest.raises(EncoderError, match="laion/some-clip@0123abc is not downloaded: set DAM_MODEL_DOWNLOADS=true"):
         encoder_for(version)
+    with pytest.raises(CommandError):
+        call_command("models", "verify")
+    assert str(tmp_path / "models" / "laion--some-clip" / "0123abc") in capsys.readouterr().out
+    # The default image and audio roles come from pinned hub revisions, and setup says how to get them.
+    call_command("models", "setup")
+    out = capsys.readouterr().out
+    assert "no 'image' model: laion/CLIP-ViT-B-32-laion2B-s34B-b79K@1a25a446712b is not downloaded" in out
+    assert "no 'audio' model: laion/clap-htsat-unfused@8fa0f1c6d043 is not downloaded" in out
+    assert not Role.objects.filter(name__in=["image", "audio"]).exists()
+
+
+def test_a_hub_download_that_fails_registers_nothing_and_says_why(settings, tmp_path, capsys, monkeypatch):
+    """Downloads allowed, but no hub within reach (the client in offline mode, so nothing leaves
+    this machine): the reason is shown, and no version or role is left behind."""
+    import huggingface_hub.constants
+    from django.core.management import call_command
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    settings.DAM_MODEL_DIR = tmp_path / "models"
+    settings.DAM_MODEL_DOWNLOADS = True
+    call_command("models", "setup")
+    out = capsys.readouterr().out
+    assert "no 'image' model: could not download laion/CLIP-ViT-B-32-laion2B-s34B-b79K@1a25a446712b" in out
+    assert not ModelVersion.objects.filter(source_kind="hub").exists()
+    assert not (tmp_path / "models" / "laion--CLIP-ViT-B-32-laion2B-s34B-b79K" / IMAGE["revision"]).exists()
+
+
+def test_a_fetched_hub_version_loads_from_its_folder_after_its_hash_is_checked(tiny_clip_directory, settings, tmp_path):
+    """What a download leaves (the files at the pinned revision, in the version's folder) loads
+    through the same path as a local model, and tampering is refused."""
+    import shutil
+
+    from embeddings.encoders import EncoderError, encoder_for
+    from embeddings.registry import weights_sha256
+
+    settings.DAM_MODEL_DIR = tmp_path / "models"
+    hub_spec = {
+        **IMAGE,
+        "name": "dam-tiny-clip",
+        "source": "example/tiny-clip",
+        "dimension": 64,
+        "files": [],
+        "weights_sha256": weights_sha256(tiny_clip_directory),
+    }
+    version, _ = model_version_register(hub_spec)
+    folder = tmp_path / "models" / "example--tiny-clip" / IMAGE["revision"]
+    shutil.copytree(tiny_clip_directory, folder)
+    assert encoder_for(version).embed_texts(["a red fox"]).shape == (1, 64)
+    tampered, _ = model_version_register({**hub_spec, "preprocessing": {"other": True}})
+    next(p for p in sorted(folder.iterdir()) if p.suffix in {".safetensors", ".bin", ".pt"}).write_bytes(b"changed")
+    with pytest.raises(EncoderError, match="they changed"):
+        encoder_for(tampered)
+
+
+def test_imagebind_is_optional_and_its_licence_is_recorded(tmp_path):
+    """Without Meta's package, an ImageBind version registers (its non-commercial licence on record)
+    and loading it says what to install; nothing else is affected."""
+    from embeddings.encoders import EncoderError, encoder_for
+
+    folder = tmp_path / "imagebind"
+    folder.mkdir()
+    (folder / "imagebind_huge.pth").write_bytes(b"weights")
+    version, _ = model_version_register(
+        {
+            "family": "imagebind",
+            "name": "imagebind_huge",
+            "source_kind": "directory",
+            "source": str(folder),
+            "dimension": 1024,
+            "modalities": ["image", "audio", "text"],
+            "preprocessing": {"sample_rate": 16000, "window_s": 2, "hop_s": 1, "image_size": 224},
+        }
+    )
+    assert "non-commercial" in version.licence
+    pytest.importorskip("torch")
+    if importlib.util.find_spec("imagebind") is None:
+        with pytest.raises(EncoderError, match="ImageBind is optional and not installed"):
+            encoder_for(version)

@@ -5,16 +5,16 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from embeddings.defaults import default_models_register
+from embeddings.defaults import default_models_register, hub_defaults_register
 from embeddings.models import ModelVersion, Role
 from embeddings.registry import RegistryError, model_version_register, model_version_verify, role_activate
 
-# What to do for roles whose weights no installed package ships (they never download by themselves).
+# The other way to provide roles whose weights no installed package ships.
 MISSING_ROLE_HELP = {
-    "image": "put an OpenCLIP model's files in a folder (e.g. ViT-B-32: open_clip_model.safetensors) and run "
+    "image": "or put an OpenCLIP model's files in a folder (e.g. ViT-B-32: open_clip_pytorch_model.bin) and run "
     "`manage.py models register spec.json --role image` (family open_clip, source_kind directory)",
-    "audio": "put a CLAP model saved by transformers (e.g. laion/clap-htsat-unfused) in a folder and register it "
-    "with `--role audio` (family clap, source_kind directory)",
+    "audio": "or put a CLAP model saved by transformers (e.g. laion/clap-htsat-unfused) in a folder and register "
+    "it with `--role audio` (family clap, source_kind directory)",
 }
 
 
@@ -55,10 +55,11 @@ class Command(BaseCommand):
                 self.stdout.write(f"the {role!r} role now uses version {version.pk}")
         elif action == "setup":
             roles = default_models_register()
+            fetched, missing = hub_defaults_register()
+            roles += fetched
             self.stdout.write(f"active roles: {', '.join(roles) or 'none (install the ml extra)'}")
-            for role, example in MISSING_ROLE_HELP.items():
-                if not Role.objects.filter(name=role).exists():
-                    self.stdout.write(f"no {role!r} model: {example}")
+            for role, why in missing.items():
+                self.stdout.write(f"no {role!r} model: {why}; {MISSING_ROLE_HELP[role]}")
         else:
             failed = 0
             for version in ModelVersion.objects.exclude(status=ModelVersion.Status.RETIRED):
