@@ -6,7 +6,7 @@ from django.urls import path, reverse
 
 from embeddings.encoders import EncoderError
 from embeddings.models import ModelVersion, Role, TranscriptSegment
-from embeddings.search import SearchError, search_text
+from embeddings.search import SearchError, search_file, search_similar, search_text
 
 
 def _player_start_seconds(segment: dict) -> float:
@@ -62,12 +62,22 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     def search_view(self, request):
         """Semantic search with thumbnails, players and the time spans that matched."""
-        query, kind, results, error = request.GET.get("q", "").strip(), request.GET.get("kind") or None, [], ""
-        if query:
-            try:
+        params = request.POST if request.method == "POST" else request.GET
+        query, kind, results, error = params.get("q", "").strip(), params.get("kind") or None, [], ""
+        like, upload = request.GET.get("like", "").strip(), request.FILES.get("file")
+        searched = ""
+        try:
+            if upload is not None:
+                searched = f"like the uploaded {upload.name}"
+                results = search_file(request.user, upload, k=20)
+            elif like:
+                searched = f"more like asset {like}"
+                results = search_similar(request.user, like, k=20, kind=kind)
+            elif query:
+                searched = query
                 results = search_text(request.user, query, k=20, kind=kind)
-            except (SearchError, EncoderError) as problem:
-                error = str(problem)
+        except (SearchError, EncoderError) as problem:
+            error = str(problem)
         rows = [
             {
                 **result.as_json(),
@@ -75,6 +85,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 "thumbnail_url": reverse("asset-thumbnail", kwargs={"pk": result.asset_id}),
                 "audio_url": reverse("asset-file-download", kwargs={"pk": result.asset_id, "number": 1}),
                 "start_seconds": _player_start_seconds(result.segments[0]) if result.segments else 0,
+                "like_url": f"?like={result.asset_id}",
             }
             for result in results
         ]
@@ -82,6 +93,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "Semantic search",
             "query": query,
+            "searched": searched,
             "kind": kind,
             "rows": rows,
             "error": error,

@@ -1,14 +1,13 @@
 """POST /api/search/: semantic search over what the caller may see."""
 
 from drf_spectacular.utils import extend_schema
-from PIL import Image, UnidentifiedImageError
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from embeddings.encoders import EncoderError
-from embeddings.search import SearchError, search_audio, search_image, search_similar, search_text
+from embeddings.search import SearchError, search_file, search_similar, search_text
 
 
 class SearchRequestSerializer(serializers.Serializer):
@@ -54,31 +53,6 @@ class SearchResponseSerializer(serializers.Serializer):
     results = SearchResultSerializer(many=True)
 
 
-def _search_by_file(user, upload, common: dict):
-    """An uploaded picture or audio clip as the query, told apart by its content."""
-    import tempfile
-
-    from assets.detection import HEAD_BYTES, detect_format
-
-    head = upload.read(HEAD_BYTES)
-    upload.seek(0)
-    media_format = detect_format(head)
-    if media_format is None:
-        raise SearchError("the uploaded file is neither a supported image nor a supported audio file")
-    if media_format.kind == "image":
-        try:
-            with Image.open(upload) as image:
-                image.load()
-                return search_image(user, image.copy(), **common)
-        except (UnidentifiedImageError, OSError) as error:
-            raise SearchError(f"the uploaded image cannot be decoded ({error})") from error
-    with tempfile.NamedTemporaryFile(suffix=f".{media_format.extension}") as clip:
-        for chunk in upload.chunks():
-            clip.write(chunk)
-        clip.flush()
-        return search_audio(user, clip.name, **common)
-
-
 class SearchView(APIView):
     """Assets nearest in meaning to a text, an asset ("more like this") or an uploaded image, best
     first, among those the caller may see; audio hits carry the time span that matched."""
@@ -100,7 +74,7 @@ class SearchView(APIView):
             elif data.get("asset_id"):
                 results = search_similar(request.user, data["asset_id"], kind=data.get("kind"), **common)
             else:
-                results = _search_by_file(request.user, data["file"], common)
+                results = search_file(request.user, data["file"], **common)
         except EncoderError as error:
             return Response({"error": str(error)}, status=503)
         except SearchError as error:

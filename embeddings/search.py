@@ -204,3 +204,31 @@ def search_audio(user, path, k: int = 10, territory: str | None = None, filters:
         _candidates(asset_list_visible_to(user, territory=territory), "audio", filters),
         k,
     )
+
+
+def search_file(user, upload, k: int = 10, territory: str | None = None, filters: dict | None = None):
+    """An uploaded picture or audio clip (a Django upload) as the query, told apart by its content."""
+    import tempfile
+
+    from PIL import Image, UnidentifiedImageError
+
+    from assets.detection import HEAD_BYTES, detect_format
+
+    common = {"k": k, "territory": territory, "filters": filters}
+    head = upload.read(HEAD_BYTES)
+    upload.seek(0)
+    media_format = detect_format(head)
+    if media_format is None:
+        raise SearchError("the uploaded file is neither a supported image nor a supported audio file")
+    if media_format.kind == "image":
+        try:
+            with Image.open(upload) as image:
+                image.load()
+                return search_image(user, image.copy(), **common)
+        except (UnidentifiedImageError, OSError) as error:
+            raise SearchError(f"the uploaded image cannot be decoded ({error})") from error
+    with tempfile.NamedTemporaryFile(suffix=f".{media_format.extension}") as clip:
+        for chunk in upload.chunks():
+            clip.write(chunk)
+        clip.flush()
+        return search_audio(user, clip.name, **common)

@@ -122,3 +122,19 @@ def test_the_admin_search_box_shows_results_with_previews(asset_text_role, clien
     page = client.get("/admin/embeddings/modelversion/search/?q=boats+in+a+harbour").content.decode()
     assert "Sails at Bennelong Point" in page and f"/api/assets/{harbour}/thumbnail/" in page
     assert "<audio controls" in page  # the recording is among the results, with a player
+    similar = client.get(f"/admin/embeddings/modelversion/search/?like={harbour}").content.decode()
+    assert f"more like asset {harbour}" in similar and "Nothing found" not in similar
+
+
+def test_the_admin_searches_by_an_uploaded_picture(image_role, client, django_user_model):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    harbour, _ = ingest("images/sample.jpg", "audio/speech.ogg")
+    embed_assets("image", [harbour])
+    client.force_login(django_user_model.objects.create_superuser("boss", "b@example.org", "x"))
+    picture = SimpleUploadedFile("query.jpg", (FIXTURES_DIR / "images/sample.jpg").read_bytes())
+    page = client.post("/admin/embeddings/modelversion/search/", {"file": picture}).content.decode()
+    assert "like the uploaded query.jpg" in page and f"/api/assets/{harbour}/thumbnail/" in page
+    junk = SimpleUploadedFile("notes.txt", b"just some text, not a picture")
+    page = client.post("/admin/embeddings/modelversion/search/", {"file": junk}).content.decode()
+    assert "neither a supported image nor a supported audio file" in page
