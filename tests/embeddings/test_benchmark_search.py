@@ -12,11 +12,12 @@ from embeddings.models import Embedding
 @pytest.mark.django_db
 def test_benchmark_reports_recall_and_latencies_and_keeps_nothing(capsys):
     call_command(
-        "benchmark_search", "--vectors", "2000", "--dimension", "32", "--queries", "10", "--clusters", "10", "--json"
+        "benchmark_search", "--vectors", "2000", "--dimension", "32", "--queries", "10", "--clusters", "10", "--halfvec", "--json"
     )
     figures = json.loads(capsys.readouterr().out)
     assert figures["vectors"] == 2000 and 0.5 <= figures["recall_at_10"] <= 1.0
     assert figures["filtered_full_k_share"] == 1.0
-    for key in ("p50_ms", "p99_ms", "filtered_p50_ms", "sql_p50_ms", "api_p50_ms", "api_ratio_p50"):
+    assert 0.5 <= figures["halfvec_recall_at_10"] <= 1.0 and 0 < figures["halfvec_index_mb"] < figures["index_mb"]
+    for key in ("p50_ms", "p99_ms", "filtered_p50_ms", "sql_p50_ms", "rights_sql_p50_ms", "api_p50_ms"):
         assert figures[key] > 0
     assert not Asset.objects.exists() and not Embedding.objects.exists()
