@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_celery_beat",
     "dam",
     "assets",
     "embeddings",
@@ -167,6 +168,20 @@ DAM_MODEL_DIR = Path(os.environ.get("DAM_MODEL_DIR") or STATE_DIR / "models").re
 DAM_MODEL_DOWNLOADS = env_bool("DAM_MODEL_DOWNLOADS", False)
 # Weight of the metadata match list (title, keywords) against each vector list in the fusion.
 DAM_SEARCH_METADATA_WEIGHT = float(os.environ.get("DAM_SEARCH_METADATA_WEIGHT", "0.5"))
+
+# Re-embedding migrations (see embeddings/migration.py): where backfills read the raw files from
+# ("original" or "current" file version), how fast, and what validation requires.
+DAM_MIGRATION_SOURCE = os.environ.get("DAM_MIGRATION_SOURCE", "current")
+DAM_MIGRATION_BATCH_SIZE = env_int("DAM_MIGRATION_BATCH_SIZE", 32)
+DAM_MIGRATION_RATE_LIMIT = os.environ.get("DAM_MIGRATION_RATE_LIMIT", "60/m")  # batches per worker process
+DAM_MIGRATION_SAMPLE = env_int("DAM_MIGRATION_SAMPLE", 200)  # assets whose neighbourhoods are compared
+DAM_MIGRATION_MIN_COVERAGE = float(os.environ.get("DAM_MIGRATION_MIN_COVERAGE", "1.0"))
+DAM_MIGRATION_MIN_OVERLAP = float(os.environ.get("DAM_MIGRATION_MIN_OVERLAP", "0.1"))
+DAM_MIGRATION_MAX_RECALL_DROP = float(os.environ.get("DAM_MIGRATION_MAX_RECALL_DROP", "0.05"))
+DAM_MIGRATION_QUERY_SET = os.environ.get("DAM_MIGRATION_QUERY_SET", "")  # JSON: [{"text", "expected": [ids]}]
+DAM_MIGRATION_RETENTION_DAYS = env_int("DAM_MIGRATION_RETENTION_DAYS", 30)  # old vectors kept after cutover
+DAM_DEPRECATION_WARNING_DAYS = env_int("DAM_DEPRECATION_WARNING_DAYS", 30)
+DAM_MIGRATION_AUTO_START = env_bool("DAM_MIGRATION_AUTO_START", False)
 
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -266,6 +281,8 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"assets.tasks.*": {"queue": "ingest"}, "embeddings.tasks.*": {"queue": "ingest"}}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery beat keeps its schedule in the database (django-celery-beat); dam adds its daily jobs on migrate.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 LOGGING = {
     "version": 1,

@@ -47,6 +47,9 @@ class SearchResultSerializer(serializers.Serializer):
     kind = serializers.CharField()
     title = serializers.CharField(allow_blank=True)
     segments = SegmentSerializer(many=True)
+    model_versions = serializers.ListField(
+        child=serializers.IntegerField(), help_text="the model versions whose vectors found it"
+    )
 
 
 class SearchResponseSerializer(serializers.Serializer):

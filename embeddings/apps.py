@@ -7,4 +7,22 @@ class EmbeddingsConfig(AppConfig):
     name = "embeddings"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from embeddings import checks, receivers  # noqa: F401  (registers checks and signal receivers)
+
+        post_migrate.connect(schedule_install, sender=self)
+
+
+def schedule_install(**kwargs) -> None:
+    """The daily deprecation check, in Celery beat's database schedule (kept if already there;
+    its time can be changed in the admin)."""
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    daily, _ = CrontabSchedule.objects.get_or_create(
+        minute="17", hour="3", day_of_week="*", day_of_month="*", month_of_year="*"
+    )
+    PeriodicTask.objects.get_or_create(
+        name="dam: model deprecation check",
+        defaults={"task": "embeddings.tasks.deprecation_check_task", "crontab": daily},
+    )

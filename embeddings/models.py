@@ -63,7 +63,15 @@ class ModelVersion(models.Model):
     library_versions = models.JSONField(default=dict)
     licence = models.CharField(max_length=200, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
-    deprecation_date = models.DateField(null=True, blank=True)
+    deprecation_date = models.DateField(null=True, blank=True, help_text="When the vendor stops supporting it")
+    successor = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="predecessors",
+        help_text="The version that replaces it when it is deprecated (a migration is planned to it)",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -147,3 +155,111 @@ class TranscriptSegment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.asset_id} {self.start_ms / 1000:.1f}–{self.end_ms / 1000:.1f} s: {self.text[:40]}"
+
+
+class Migration(models.Model):
+    """Re-embedding a role's assets with a new model version, in stages, while search keeps
+    serving the old one; see ``embeddings.migration`` for the state machine."""
+
+    class State(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        BACKFILLING = "backfilling", "Backfilling"
+        PAUSED = "paused", "Paused"
+        VALIDATING = "validating", "Validating"
+        READY = "ready", "Ready"
+        CUT_OVER = "cut_over", "Cut over"
+        ROLLED_BACK = "rolled_back", "Rolled back"
+        RETIRED = "retired", "Retired"
+        FAILED = "failed", "Failed"
+
+    class Source(models.TextChoices):
+        ORIGINAL = "original", "The original file version"
+        CURRENT = "current", "The current file version"
+
+    role = models.CharField(max_length=30)
+    from_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="migrations_from")
+    to_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="migrations_to")
+    state = models.CharField(max_length=12, choices=State.choices, default=State.PLANNED, db_index=True)
+    paused_from = models.CharField(max_length=12, blank=True, default="")
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.CURRENT)
+    batch_size = models.PositiveIntegerField(default=32)
+    total_assets = models.PositiveIntegerField(default=0)
+    done_assets = models.PositiveIntegerField(default=0)
+    failed_assets = models.PositiveIntegerField(default=0)
+    validation = models.JSONField(default=dict, blank=True, help_text="Figures and thresholds of the last validation")
+    forced_reason = models.TextField(blank=True, default="", help_text="Why it was made ready despite failing checks")
+    started_at = models.DateTimeField(null=True, blank=True)
+    backfilled_at = models.DateTimeField(null=True, blank=True)
+    cut_over_at = models.DateTimeField(null=True, blank=True)
+    retire_after = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    OPEN = (State.PLANNED, State.BACKFILLING, State.PAUSED, State.VALIDATING, State.READY, State.CUT_OVER)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role"],
+                condition=Q(state__in=["planned", "backfilling", "paused", "validating", "ready", "cut_over"]),
+                name="one_open_migration_per_role",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.from_version_id} → {self.to_version_id} ({self.state})"
+
+
+class MigrationBatch(models.Model):
+    """A slice of the backfill: done once, recorded, so a restart continues where it stopped."""
+
+    migration = models.ForeignKey(Migration, on_delete=models.CASCADE, related_name="batches")
+    number = models.PositiveIntegerField()
+    asset_ids = ArrayField(models.CharField(max_length=32))
+    done = models.BooleanField(default=False, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["migration", "number"]
+        constraints = [models.UniqueConstraint(fields=["migration", "number"], name="migration_batch_unique")]
+
+
+class MigrationFailure(models.Model):
+    """An asset the new version could not embed, and why (retried from the admin or the command)."""
+
+    migration = models.ForeignKey(Migration, on_delete=models.CASCADE, related_name="failures")
+    asset = models.ForeignKey(Asset, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField()
+    at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["migration", "asset"], name="migration_failure_unique")]
+
+
+class MigrationEvent(models.Model):
+    """The audit trail: every transition, who made it, when and why."""
+
+    migration = models.ForeignKey(Migration, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=12)
+    to_state = models.CharField(max_length=12)
+    user = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True, default="")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class ModelAlert(models.Model):
+    """Something a person must act on, e.g. a deprecated model with no successor registered."""
+
+    role = models.CharField(max_length=30)
+    version = models.ForeignKey(ModelVersion, on_delete=models.CASCADE, related_name="alerts")
+    message = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -22,13 +22,23 @@ def roles_for(kind: str) -> list[Role]:
     return list(Role.objects.filter(name__in=ROLES_FOR_KIND.get(kind, ())).select_related("model_version"))
 
 
-def embed_assets(role_name: str, asset_ids: list[str]) -> int:
-    """Embed the assets for the role's active version; returns the number of vectors written."""
-    role = Role.objects.select_related("model_version").filter(name=role_name).first()
-    if role is None:
-        return 0
-    version = role.model_version
+def embed_assets(role_name: str, asset_ids: list[str], version=None, source: str = "current") -> int:
+    """Embed the assets for the role's active version (or ``version``, e.g. a migration's new
+    one), from their current file versions or, with ``source="original"``, their first ones;
+    returns the number of vectors written."""
+    if version is None:
+        role = Role.objects.select_related("model_version").filter(name=role_name).first()
+        if role is None:
+            return 0
+        version = role.model_version
     assets = list(Asset.objects.filter(pk__in=asset_ids).select_related("current_version").order_by("pk"))
+    if source == "original":
+        from assets.models import FileVersion
+
+        originals = {fv.asset_id: fv for fv in FileVersion.objects.filter(asset__in=assets, number=1)}
+        for asset in assets:  # in memory only: the pipeline reads files through current_version
+            if asset.pk in originals:
+                asset.current_version, asset.current_version_id = originals[asset.pk], originals[asset.pk].pk
     if role_name == "image":
         return _embed_images(version, [asset for asset in assets if asset.kind == "image"])
     if role_name == "audio":
@@ -59,15 +69,21 @@ def embed_assets(role_name: str, asset_ids: list[str]) -> int:
 
 
 def embed_enqueue(asset_ids: list[str], kind: str | None = None, roles: tuple[str, ...] | None = None) -> None:
-    """Ask the workers to embed assets for every active role that fits them (or only ``roles``)."""
+    """Ask the workers to embed assets for every active role that fits them (or only ``roles``),
+    and for the new version of any migration under way for those roles (so nothing ingested or
+    edited during a migration is missing from the new version)."""
+    from embeddings.migration import migrations_embedding_new_assets
     from embeddings.tasks import embed_task
 
     kinds = {kind} if kind else set(Asset.objects.filter(pk__in=asset_ids).values_list("kind", flat=True))
     fitting = {role.name for each in kinds for role in roles_for(each)}
-    for role in sorted(fitting & set(roles) if roles else fitting):
+    chosen = sorted(fitting & set(roles) if roles else fitting)
+    targets = [(role, None) for role in chosen]
+    targets += [(m.role, m.to_version_id) for m in migrations_embedding_new_assets() if m.role in chosen]
+    for role, version_id in targets:
         for start in range(0, len(asset_ids), settings.DAM_EMBED_BATCH_SIZE):
             try:
-                embed_task.delay(role, asset_ids[start : start + settings.DAM_EMBED_BATCH_SIZE])
+                embed_task.delay(role, asset_ids[start : start + settings.DAM_EMBED_BATCH_SIZE], version_id)
             except Exception:  # a broker outage must not undo an ingest; `manage.py embed --missing-only` catches up
                 logger.exception("could not enqueue embedding for %s", role)
 

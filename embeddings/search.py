@@ -51,6 +51,7 @@ class SearchResult:
     kind: str
     title: str
     segments: list[dict] = field(default_factory=list)
+    model_versions: list[int] = field(default_factory=list)  # the versions whose vectors found it
 
     def as_json(self) -> dict:
         return {
@@ -59,6 +60,7 @@ class SearchResult:
             "kind": self.kind,
             "title": self.title,
             "segments": self.segments,
+            "model_versions": self.model_versions,
         }
 
 
@@ -105,11 +107,13 @@ def _fuse(queries, assets, k: int, metadata_text: str | None = None) -> list[Sea
     metadata match list for text queries."""
     fused: dict[str, float] = {}
     segments: dict[str, list[dict]] = {}
+    found_by: dict[str, set[int]] = {}
     for version, vector in queries:
         ranked: list[str] = []
         for neighbour in nearest(version, list(vector), k * 3, assets=assets):
             if neighbour.asset_id not in ranked:
                 ranked.append(neighbour.asset_id)
+                found_by.setdefault(neighbour.asset_id, set()).add(version.pk)
             segments.setdefault(neighbour.asset_id, []).append(
                 {
                     "start_ms": neighbour.segment_start_ms,
@@ -133,6 +137,7 @@ def _fuse(queries, assets, k: int, metadata_text: str | None = None) -> list[Sea
             kind=details[asset_id].kind,
             title=details[asset_id].title,
             segments=sorted(segments.get(asset_id, []), key=lambda s: -s["score"]),
+            model_versions=sorted(found_by.get(asset_id, ())),
         )
         for asset_id in chosen
     ]

@@ -12,7 +12,17 @@ from embeddings.models import Embedding
 @pytest.mark.django_db
 def test_benchmark_reports_recall_and_latencies_and_keeps_nothing(capsys):
     call_command(
-        "benchmark_search", "--vectors", "2000", "--dimension", "32", "--queries", "10", "--clusters", "10", "--halfvec", "--json"
+        "benchmark_search",
+        "--vectors",
+        "2000",
+        "--dimension",
+        "32",
+        "--queries",
+        "10",
+        "--clusters",
+        "10",
+        "--halfvec",
+        "--json",
     )
     figures = json.loads(capsys.readouterr().out)
     assert figures["vectors"] == 2000 and 0.5 <= figures["recall_at_10"] <= 1.0
