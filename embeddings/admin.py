@@ -1,11 +1,22 @@
 """Admin: the model registry, and a semantic search box over what the user may see."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
+from embeddings import migration as migration_service
 from embeddings.encoders import EncoderError
-from embeddings.models import ModelVersion, Role, TranscriptSegment
+from embeddings.models import (
+    Migration,
+    MigrationEvent,
+    MigrationFailure,
+    ModelAlert,
+    ModelVersion,
+    Role,
+    TranscriptSegment,
+)
 from embeddings.search import SearchError, search_file, search_similar, search_text
 
 
@@ -123,4 +134,164 @@ class TranscriptSegmentAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+class MigrationFailureInline(admin.TabularInline):
+    model = MigrationFailure
+    fields = ["asset", "reason", "at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Failures (retry them with the “Retry failed assets” action)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class MigrationEventInline(admin.TabularInline):
+    model = MigrationEvent
+    fields = ["at", "from_state", "to_state", "user", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Audit trail"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _service_action(name: str, description: str, call):
+    def action(modeladmin, request, queryset):
+        for migration in queryset:
+            try:
+                call(migration, request.user)
+                migration.refresh_from_db()
+                modeladmin.message_user(request, f"migration {migration.pk}: {migration.state}")
+            except migration_service.MigrationError as error:
+                modeladmin.message_user(request, str(error), level=messages.ERROR)
+
+    action.__name__ = name
+    action.short_description = description
+    return action
+
+
+@admin.register(Migration)
+class MigrationAdmin(admin.ModelAdmin):
+    """Re-embedding migrations: progress, rate, ETA, failures, validation figures and drift plot."""
+
+    list_display = ["id", "role", "from_version", "to_version", "state", "progress_bar", "rate", "eta", "failed_assets"]
+    list_filter = ["state", "role"]
+    search_fields = ["role"]
+    inlines = [MigrationFailureInline, MigrationEventInline]
+    readonly_fields = [
+        "role",
+        "from_version",
+        "to_version",
+        "state",
+        "progress_bar",
+        "rate",
+        "eta",
+        "validation_summary",
+        "drift_plot",
+        "source",
+        "batch_size",
+        "forced_reason",
+        "started_at",
+        "backfilled_at",
+        "cut_over_at",
+        "retire_after",
+    ]
+    fields = readonly_fields
+    actions = [
+        _service_action("pause", "Pause the backfill", lambda m, u: migration_service.migration_pause(m, user=u)),
+        _service_action("resume", "Resume the backfill", lambda m, u: migration_service.migration_resume(m, user=u)),
+        _service_action(
+            "validate", "Validate the new vectors", lambda m, u: migration_service.migration_validate(m, u)
+        ),
+        _service_action(
+            "cutover", "Cut over: search uses the new version", lambda m, u: migration_service.migration_cutover(m, u)
+        ),
+        _service_action(
+            "rollback", "Roll back to the old version", lambda m, u: migration_service.migration_rollback(m, u)
+        ),
+        _service_action(
+            "retry_failures", "Retry failed assets", lambda m, u: migration_service.migration_retry_failures(m, u)
+        ),
+    ]
+
+    def has_add_permission(self, request):
+        return False  # planned with `manage.py migrate_embeddings plan` or by the deprecation schedule
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the audit trail stays
+
+    @admin.display(description="Progress")
+    def progress_bar(self, migration):
+        total = migration.total_assets or 0
+        return format_html(
+            '<progress value="{}" max="{}" style="width:8em"></progress> {}/{}',
+            migration.done_assets,
+            max(total, 1),
+            migration.done_assets,
+            total,
+        )
+
+    @admin.display(description="Rate")
+    def rate(self, migration):
+        return f"{migration_service.migration_progress(migration)['rate_per_second']:.1f} assets/s"
+
+    @admin.display(description="ETA")
+    def eta(self, migration):
+        seconds = migration_service.migration_progress(migration)["eta_seconds"]
+        return "—" if seconds is None else f"{seconds // 60} min {seconds % 60} s"
+
+    @admin.display(description="Validation")
+    def validation_summary(self, migration):
+        figures = migration.validation or {}
+        if not figures:
+            return "not validated yet"
+        rows = [
+            ("Coverage", f"{figures['coverage']:.1%} ({figures['with_new_vectors']} of {figures['assets']} assets)"),
+            ("Failed assets", figures["failed"]),
+            ("Zero or NaN vectors", figures["zero_or_nan_vectors"]),
+            ("Overlap@10", "—" if figures["overlap_at_10"] is None else f"{figures['overlap_at_10']:.2f}"),
+        ]
+        for name, norms in (figures.get("norms") or {}).items():
+            rows.append((f"Norms ({name})", f"mean {norms['mean']:.4f}, stdev {norms['stdev']:.4f}"))
+        recall = figures.get("query_set_recall_at_10")
+        if recall:
+            rows.append(("Query-set recall@10", f"old {recall['old']:.2f}, new {recall['new']:.2f}"))
+        rows.append(("Result", "passed" if figures["passed"] else "; ".join(figures["problems"])))
+        return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
+
+    @admin.display(description="Drift plot")
+    def drift_plot(self, migration):
+        url = reverse("admin:embeddings_migration_drift", args=[migration.pk])
+        return format_html('<img src="{}" alt="drift plot of migration {}" style="max-width:100%">', url, migration.pk)
+
+    def get_urls(self):
+        drift = path(
+            "<int:pk>/drift.png", self.admin_site.admin_view(self.drift_view), name="embeddings_migration_drift"
+        )
+        return [drift, *super().get_urls()]
+
+    def drift_view(self, request, pk: int):
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import get_object_or_404
+
+        from embeddings.drift import drift_plot_png
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        migration = get_object_or_404(Migration, pk=pk)
+        return HttpResponse(drift_plot_png(migration), content_type="image/png")
+
+
+@admin.register(ModelAlert)
+class ModelAlertAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "role", "version", "message", "resolved_at"]
+    list_filter = ["role", ("resolved_at", admin.EmptyFieldListFilter)]
+
+    def has_add_permission(self, request):
         return False

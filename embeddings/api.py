@@ -1,7 +1,7 @@
 """POST /api/search/: semantic search over what the caller may see."""
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, viewsets
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -83,3 +83,63 @@ class SearchView(APIView):
         except SearchError as error:
             return Response({"error": str(error)}, status=400)
         return Response({"results": [result.as_json() for result in results]})
+
+
+class MigrationSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField()
+
+    class Meta:
+        from embeddings.models import Migration
+
+        model = Migration
+        fields = [
+            "id",
+            "role",
+            "from_version",
+            "to_version",
+            "state",
+            "source",
+            "total_assets",
+            "done_assets",
+            "failed_assets",
+            "progress",
+            "validation",
+            "forced_reason",
+            "started_at",
+            "backfilled_at",
+            "cut_over_at",
+            "retire_after",
+            "created_at",
+            "events",
+        ]
+
+    def get_progress(self, migration) -> dict:
+        from embeddings.migration import migration_progress
+
+        progress = migration_progress(migration)
+        return {key: progress[key] for key in ("done", "total", "failed", "rate_per_second", "eta_seconds")}
+
+    def get_events(self, migration) -> list[dict]:
+        return [
+            {
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "user": e.user.username if e.user else None,
+                "reason": e.reason,
+                "at": e.at.isoformat(),
+            }
+            for e in migration.events.select_related("user")
+        ]
+
+
+class MigrationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Re-embedding migrations, read-only: state, progress, validation figures, audit trail.
+    They are run with ``python manage.py migrate_embeddings`` or from the admin."""
+
+    serializer_class = MigrationSerializer
+
+    def get_queryset(self):
+        from embeddings.models import Migration
+
+        return Migration.objects.order_by("-created_at")
