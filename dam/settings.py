@@ -173,7 +173,7 @@ DAM_SEARCH_METADATA_WEIGHT = float(os.environ.get("DAM_SEARCH_METADATA_WEIGHT", 
 # ("original" or "current" file version), how fast, and what validation requires.
 DAM_MIGRATION_SOURCE = os.environ.get("DAM_MIGRATION_SOURCE", "current")
 DAM_MIGRATION_BATCH_SIZE = env_int("DAM_MIGRATION_BATCH_SIZE", 32)
-DAM_MIGRATION_RATE_LIMIT = os.environ.get("DAM_MIGRATION_RATE_LIMIT", "60/m")  # batches per worker process
+DAM_MIGRATION_RATE_LIMIT = os.environ.get("DAM_MIGRATION_RATE_LIMIT", "60/m") or None  # batches/worker; "" = none
 DAM_MIGRATION_SAMPLE = env_int("DAM_MIGRATION_SAMPLE", 200)  # assets whose neighbourhoods are compared
 DAM_MIGRATION_MIN_COVERAGE = float(os.environ.get("DAM_MIGRATION_MIN_COVERAGE", "1.0"))
 DAM_MIGRATION_MIN_OVERLAP = float(os.environ.get("DAM_MIGRATION_MIN_OVERLAP", "0.1"))

@@ -117,3 +117,54 @@ def test_a_killed_worker_loses_and_duplicates_nothing(redis_url, recordings, tmp
     assert len(vectors) == len(set(vectors))  # exactly one vector per (asset, version, segment)
     segments = list(TranscriptSegment.objects.values_list("file_version_id", "start_ms"))
     assert len(segments) == len(set(segments))
+
+
+def test_a_worker_killed_mid_backfill_leaves_a_migration_that_completes_exactly_once(redis_url, tmp_path, settings):
+    """SIGKILL in the middle of a migration's backfill: a new worker finishes it, every asset
+    gets exactly one vector by the new version, and none is missing."""
+    from assets.models import Asset
+    from assets.synthetic import synthetic_assets_create
+    from embeddings import migration as service
+    from embeddings.defaults import ASSET_TEXT
+    from embeddings.models import Migration, MigrationBatch
+    from embeddings.pipeline import embed_assets
+    from embeddings.registry import model_version_register
+    from embeddings.tasks import migration_batch_task
+
+    default_models_register()
+    synthetic_assets_create(120, prefix="crash")
+    ids = list(Asset.objects.order_by("pk").values_list("pk", flat=True))
+    for number, asset_id in enumerate(ids):
+        Asset.objects.filter(pk=asset_id).update(title=f"{SENTENCES[number % len(SENTENCES)]} ({number})")
+    embed_assets("asset_text", ids)
+    new, _ = model_version_register({**ASSET_TEXT, "preprocessing": {**ASSET_TEXT["preprocessing"], "v": 2}})
+    settings.DAM_MIGRATION_BATCH_SIZE = 4
+    migration = service.migration_start(service.migration_plan("asset_text", new))
+    broker = {"CELERY_BROKER_URL": redis_url, "DAM_BROKER_VISIBILITY_TIMEOUT": "3", "DAM_MIGRATION_RATE_LIMIT": "4/s"}
+    with Connection(redis_url) as connection:  # the batches, on the Redis broker the workers use
+        for batch_id in migration.batches.values_list("pk", flat=True):
+            migration_batch_task.apply_async((batch_id,), connection=connection, queue="ingest")
+    worker = worker_start(tmp_path, "doomed", extra_env=broker)
+    wait_for(
+        lambda: MigrationBatch.objects.filter(migration=migration, done=True).count() >= 5,
+        timeout=120,
+        interval=0.05,
+        message="the backfill to be under way",
+    )
+    worker.stop(signal.SIGKILL)
+    done = MigrationBatch.objects.filter(migration=migration, done=True).count()
+    assert done < migration.batches.count(), "the worker must die in the middle of the backfill"
+    time.sleep(3)  # the visibility timeout: what the dead worker held goes back to the queue
+    replacement = worker_start(tmp_path, "replacement", extra_env=broker)
+    try:
+        wait_for(
+            lambda: Migration.objects.get(pk=migration.pk).state == "ready",
+            timeout=240,
+            message=f"the migration to finish; worker log:\n{replacement.log()[-3000:]}",
+        )
+    finally:
+        replacement.stop()
+    vectors = list(Embedding.objects.filter(model_version=new).values_list("asset_id", "segment_start_ms"))
+    assert len(vectors) == len(set(vectors)) == len(ids)  # one per asset, none twice
+    assert {asset_id for asset_id, _ in vectors} == set(ids)
+    assert Migration.objects.get(pk=migration.pk).done_assets == len(ids)
