@@ -109,3 +109,13 @@ def celery_worker_command(
     if pool:
         command += ["--pool", pool]
     return [*command, *extra]
+
+
+def database_url(connection) -> str:
+    """A libpq URL for the database a Django connection uses (for worker processes started here)."""
+    from urllib.parse import quote
+
+    params = connection.settings_dict
+    host = quote(params["HOST"] or "", safe="")
+    password = f":{quote(params['PASSWORD'])}" if params.get("PASSWORD") else ""
+    return f"postgresql://{params['USER']}{password}@{host}:{params['PORT'] or 5432}/{params['NAME']}"

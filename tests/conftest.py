@@ -10,12 +10,11 @@ import signal
 import subprocess
 import time
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
 
-from dam.runtime import celery_worker_command
+from dam.runtime import celery_worker_command, database_url
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 FIXTURES_DIR = PROJECT_DIR / "fixtures"
@@ -85,14 +84,6 @@ def api_client(django_user_model):
     client.force_authenticate(user)
     client.user = user
     return client
-
-
-def database_url(connection) -> str:
-    """A libpq URL for the database a Django connection uses (the test database in tests)."""
-    params = connection.settings_dict
-    host = quote(params["HOST"] or "", safe="")
-    password = f":{quote(params['PASSWORD'])}" if params.get("PASSWORD") else ""
-    return f"postgresql://{params['USER']}{password}@{host}:{params['PORT'] or 5432}/{params['NAME']}"
 
 
 class WorkerProcess:
