@@ -252,3 +252,31 @@ def test_the_admin_and_the_api_show_progress_validation_and_the_drift_plot(clien
         "cut_over",
     ]
     assert api_client.post("/api/embedding-migrations/", {}).status_code == 405  # read-only
+
+
+@pytest.mark.django_db
+def test_the_command_runs_every_step_and_explains_refusals(capsys):
+    from django.core.management import CommandError
+
+    ids = library(10)
+    _, new = versions()
+    embed_assets("asset_text", ids)
+    call_command("migrate_embeddings", "plan", "asset_text", str(new.pk), "--reason", "new preprocessing")
+    migration = Migration.objects.get()
+    assert f"migration {migration.pk} (asset_text: version" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="cannot cutover migration .* it is planned"):
+        call_command("migrate_embeddings", "cutover", str(migration.pk))
+    call_command("migrate_embeddings", "start", str(migration.pk))
+    call_command("migrate_embeddings", "pause", str(migration.pk), "--reason", "peak hours")
+    service.migration_batch_run(migration.batches.first().pk)  # a paused migration's batch waits
+    assert not migration.batches.filter(done=True).exists()
+    call_command("migrate_embeddings", "resume", str(migration.pk))
+    backfill_here(migration)
+    call_command("migrate_embeddings", "validate", str(migration.pk))
+    capsys.readouterr()
+    call_command("migrate_embeddings", "status", str(migration.pk), "--json")
+    status = json.loads(capsys.readouterr().out)
+    assert (status["state"], status["done"], status["total"], status["passed"]) == ("ready", 10, 10, True)
+    assert list(migration.events.values_list("reason", flat=True))[:3] == ["new preprocessing", "", "peak hours"]
+    with pytest.raises(CommandError, match="no migration 999"):
+        call_command("migrate_embeddings", "status", "999")

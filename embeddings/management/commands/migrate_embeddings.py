@@ -35,7 +35,8 @@ class Command(BaseCommand):
         for command in sub.choices.values():
             command.add_argument("--reason", default="")
             command.add_argument("--json", action="store_true", help="print the status as JSON")
-        sub.choices["status"].add_argument("--watch", action="store_true")
+        for name in ("status", "start", "resume"):
+            sub.choices[name].add_argument("--watch", action="store_true", help="a live progress bar until it ends")
         sub.choices["validate"].add_argument("--force", metavar="REASON", default="")
         sub.choices["retire"].add_argument("--force", action="store_true")
 
@@ -55,9 +56,7 @@ class Command(BaseCommand):
                 if migration is None:
                     raise CommandError(f"no migration {options['migration']}")
                 if action == "status":
-                    if options.get("watch"):
-                        self._watch(migration)
-                        migration.refresh_from_db()
+                    pass
                 elif action == "validate" and options.get("force"):
                     migration = service.migration_validate(migration)
                     if migration.state != Migration.State.READY:
@@ -75,6 +74,9 @@ class Command(BaseCommand):
                     migration = transition(migration, reason=reason)
         except service.MigrationError as error:
             raise CommandError(str(error)) from error
+        if options.get("watch"):
+            self._watch(migration)
+            migration.refresh_from_db()
         self._print(service.migration_progress(migration), json)
 
     def _print(self, status, as_json: bool) -> None:
