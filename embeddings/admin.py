@@ -226,6 +226,11 @@ class MigrationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the audit trail stays
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing here is edited by hand: transitions are the actions (or the command).
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     @admin.display(description="Progress")
     def progress_bar(self, migration):
         total = migration.total_assets or 0

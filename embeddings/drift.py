@@ -38,6 +38,7 @@ def drift_plot_png(migration) -> bytes:
     if norms:
         norm_axes.legend(fontsize=8)
     norm_axes.set(title="Vector norms", xlabel="L2 norm", ylabel="vectors")
+    norm_axes.ticklabel_format(axis="x", useOffset=False)
     figure.suptitle(
         f"Migration {migration.pk} ({migration.role}): version {migration.from_version_id} → {migration.to_version_id}"
     )

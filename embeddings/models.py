@@ -237,6 +237,9 @@ class MigrationFailure(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["migration", "asset"], name="migration_failure_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.asset_id}: {self.reason}"
+
 
 class MigrationEvent(models.Model):
     """The audit trail: every transition, who made it, when and why."""
@@ -250,6 +253,9 @@ class MigrationEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or 'new'} → {self.to_state}"
 
 
 class ModelAlert(models.Model):
