@@ -1,4 +1,5 @@
-"""The Celery application. Workers: ``celery -A dam worker -Q ingest,default``."""
+"""The Celery application. Queues per workload are in dam/routing.py; a worker for all of them:
+``celery -A dam worker -Q ingest,metadata_write,embed_cpu,embed_gpu,migration,default``."""
 
 import os
 

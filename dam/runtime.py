@@ -85,10 +85,18 @@ def _database_create(database: EmbeddedDatabase) -> None:
 
 
 def celery_worker_command(
-    name: str, *, concurrency: int | None = None, pool: str | None = None, extra: tuple[str, ...] = ()
+    name: str,
+    *,
+    concurrency: int | None = None,
+    pool: str | None = None,
+    queues: tuple[str, ...] | None = None,
+    extra: tuple[str, ...] = (),
 ) -> list[str]:
-    """The command line of a dam Celery worker consuming every queue dam routes tasks to."""
+    """The command line of a dam Celery worker consuming ``queues`` (default: every queue dam
+    routes tasks to, as the one-machine shape does)."""
     import sys
+
+    from dam.routing import QUEUES
 
     command = [
         sys.executable,
@@ -98,7 +106,7 @@ def celery_worker_command(
         "dam",
         "worker",
         "-Q",
-        "ingest,default",
+        ",".join(queues or QUEUES),
         "--loglevel",
         "INFO",
         "-n",

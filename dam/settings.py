@@ -279,7 +279,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"assets.tasks.*": {"queue": "ingest"}, "embeddings.tasks.*": {"queue": "ingest"}}
+CELERY_TASK_ROUTES = ("dam.routing.route_task",)  # queues per workload: see dam/routing.py
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Celery beat keeps its schedule in the database (django-celery-beat); dam adds its daily jobs on migrate.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

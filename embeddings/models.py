@@ -63,6 +63,12 @@ class ModelVersion(models.Model):
     library_versions = models.JSONField(default=dict)
     licence = models.CharField(max_length=200, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CANDIDATE, db_index=True)
+    device = models.CharField(
+        max_length=4,
+        choices=[("cpu", "CPU"), ("gpu", "GPU")],
+        default="cpu",
+        help_text="Where it runs: its embedding tasks go to the embed_cpu or embed_gpu queue",
+    )
     deprecation_date = models.DateField(null=True, blank=True, help_text="When the vendor stops supporting it")
     successor = models.ForeignKey(
         "self",

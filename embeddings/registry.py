@@ -142,6 +142,7 @@ def model_version_register(spec: dict) -> tuple[ModelVersion, bool]:
                 "library_versions": spec.get("library_versions", {}),
                 "licence": spec.get("licence") or _default_licence(spec["family"]),
                 "deprecation_date": spec.get("deprecation_date"),
+                "device": spec.get("device", "cpu"),
             },
         )
         hnsw_index_create(version)

@@ -23,6 +23,20 @@ class Encoder(ABC):
         self.version = version
         self.directory = directory
 
+    @property
+    def torch_device(self) -> str:
+        """``cuda`` for a version registered to run on a GPU (its tasks go to embed_gpu workers)."""
+        if getattr(self.version, "device", "cpu") != "gpu":
+            return "cpu"
+        import torch
+
+        if not torch.cuda.is_available():
+            raise EncoderError(
+                f"model version {self.version} runs on a GPU and this worker has none: run its tasks on a worker "
+                "consuming the embed_gpu queue, on a machine with CUDA"
+            )
+        return "cuda"
+
     @abstractmethod
     def embed_texts(self, texts: list[str]) -> numpy.ndarray:
         """Vectors for texts (queries or metadata), with the version's prompt template applied."""

@@ -19,7 +19,7 @@ class ClapEncoder(Encoder):
         except ImportError as error:
             raise EncoderError("audio embeddings need the ml extra: pip install '.[ml]'") from error
         self.torch = torch
-        self.model = ClapModel.from_pretrained(str(directory), local_files_only=True).eval()
+        self.model = ClapModel.from_pretrained(str(directory), local_files_only=True).to(self.torch_device).eval()
         self.processor = ClapProcessor.from_pretrained(str(directory), local_files_only=True)
         spec = version.preprocessing
         self.sample_rate = int(spec.get("sample_rate", 48000))
@@ -32,8 +32,8 @@ class ClapEncoder(Encoder):
     def embed_texts(self, texts: list[str]) -> numpy.ndarray:
         inputs = self.processor.tokenizer([self.prompt(t) for t in texts], padding=True, return_tensors="pt")
         with self.torch.no_grad():
-            vectors = self._pooled(self.model.get_text_features(**inputs))
-        return normalised(vectors.float().numpy())
+            vectors = self._pooled(self.model.get_text_features(**inputs.to(self.torch_device)))
+        return normalised(vectors.float().cpu().numpy())
 
     def embed_audio(self, path: Path) -> list[tuple[int, int, numpy.ndarray]]:
         windows = audio_windows(audio_decode(path, self.sample_rate), self.sample_rate, self.window_s, self.hop_s)
@@ -42,5 +42,6 @@ class ClapEncoder(Encoder):
             [w for _, _, w in windows], sampling_rate=self.sample_rate, return_tensors="pt"
         )
         with self.torch.no_grad():
-            vectors = normalised(self._pooled(self.model.get_audio_features(**inputs)).float().numpy())
+            features = self.model.get_audio_features(**inputs.to(self.torch_device))
+            vectors = normalised(self._pooled(features).float().cpu().numpy())
         return [(start, end, vector) for (start, end, _), vector in zip(windows, vectors, strict=True)]

@@ -38,17 +38,18 @@ class ImageBindEncoder(Encoder):
         self.torch, self.data, self.modality = torch, data, ModalityType
         self.model = imagebind_model.imagebind_huge(pretrained=False)
         self.model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-        self.model.eval()
+        self.model.to(self.torch_device).eval()
         spec = version.preprocessing
         self.sample_rate = int(spec.get("sample_rate", 16000))
         self.window_s, self.hop_s = float(spec.get("window_s", 2)), float(spec.get("hop_s", 1))
 
     def _embed(self, modality, inputs) -> numpy.ndarray:
         with self.torch.no_grad():
-            return normalised(self.model({modality: inputs})[modality].float().numpy())
+            outputs = self.model({modality: inputs.to(self.torch_device)})
+            return normalised(outputs[modality].float().cpu().numpy())
 
     def embed_texts(self, texts: list[str]) -> numpy.ndarray:
-        tokens = self.data.load_and_transform_text([self.prompt(text) for text in texts], "cpu")
+        tokens = self.data.load_and_transform_text([self.prompt(text) for text in texts], self.torch_device)
         return self._embed(self.modality.TEXT, tokens)
 
     def embed_images(self, images: list[Image.Image]) -> numpy.ndarray:

@@ -28,17 +28,18 @@ class OpenClipEncoder(Encoder):
         if weights is None:
             raise EncoderError(f"no weights file ({', '.join(WEIGHT_SUFFIXES)}) in {directory}")
         self.model, _, self.transform = open_clip.create_model_and_transforms(version.name, pretrained=str(weights))
-        self.model.eval()
+        self.model.to(self.torch_device).eval()
         self.tokenizer = open_clip.get_tokenizer(version.name)
 
     def embed_texts(self, texts: list[str]) -> numpy.ndarray:
         with self.torch.no_grad():
-            vectors = self.model.encode_text(self.tokenizer([self.prompt(text) for text in texts]))
-        return normalised(vectors.float().numpy())
+            tokens = self.tokenizer([self.prompt(text) for text in texts]).to(self.torch_device)
+            vectors = self.model.encode_text(tokens)
+        return normalised(vectors.float().cpu().numpy())
 
     def embed_images(self, images: list[Image.Image]) -> numpy.ndarray:
         """Images decoded by the caller; orientation from EXIF applied, metadata otherwise ignored."""
         batch = self.torch.stack([self.transform(ImageOps.exif_transpose(image).convert("RGB")) for image in images])
         with self.torch.no_grad():
-            vectors = self.model.encode_image(batch)
-        return normalised(vectors.float().numpy())
+            vectors = self.model.encode_image(batch.to(self.torch_device))
+        return normalised(vectors.float().cpu().numpy())

@@ -14,7 +14,7 @@ class TextEncoder(Encoder):
             from sentence_transformers import SentenceTransformer
         except ImportError as error:  # the ML extra is not installed
             raise EncoderError("text embeddings need the ml extra: pip install '.[ml]'") from error
-        self.model = SentenceTransformer(str(directory), device="cpu", local_files_only=True)
+        self.model = SentenceTransformer(str(directory), device=self.torch_device, local_files_only=True)
         measure = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         dimension = measure()
         if dimension != version.dimension:

@@ -20,7 +20,12 @@ class WhisperEncoder(Encoder):
         except ImportError as error:
             raise EncoderError("audio embeddings need the ml extra: pip install '.[ml]'") from error
         self.torch = torch
-        self.encoder = WhisperModel.from_pretrained(str(directory), local_files_only=True).get_encoder().eval()
+        self.encoder = (
+            WhisperModel.from_pretrained(str(directory), local_files_only=True)
+            .get_encoder()
+            .to(self.torch_device)
+            .eval()
+        )
         self.features = WhisperFeatureExtractor.from_pretrained(str(directory), local_files_only=True)
         spec = version.preprocessing
         self.sample_rate = int(spec.get("sample_rate", 16000))
@@ -35,7 +40,7 @@ class WhisperEncoder(Encoder):
             [w for _, _, w in windows], sampling_rate=self.sample_rate, return_tensors="pt", return_attention_mask=True
         )
         with self.torch.no_grad():
-            states = self.encoder(inputs["input_features"]).last_hidden_state
+            states = self.encoder(inputs["input_features"].to(self.torch_device)).last_hidden_state.cpu()
         # The encoder halves the frame rate; average only the states of real (unpadded) frames.
         real = (inputs["attention_mask"].sum(dim=1) + 1) // 2
         pooled = [states[i, : max(int(real[i]), 1)].mean(dim=0) for i in range(states.shape[0])]

@@ -92,7 +92,7 @@ def test_a_killed_worker_loses_and_duplicates_nothing(redis_url, recordings, tmp
     broker = {"CELERY_BROKER_URL": redis_url, "DAM_BROKER_VISIBILITY_TIMEOUT": "3"}
     worker = worker_start(tmp_path, "doomed", extra_env=broker)
     with Connection(redis_url) as connection:
-        embed_task.apply_async(("transcript", ids), connection=connection, queue="ingest")
+        embed_task.apply_async(("transcript", ids), connection=connection, queue="embed_cpu")
     wait_for(
         lambda: TranscriptSegment.objects.values("asset_id").distinct().count() >= 2,
         timeout=120,
@@ -143,7 +143,7 @@ def test_a_worker_killed_mid_backfill_leaves_a_migration_that_completes_exactly_
     broker = {"CELERY_BROKER_URL": redis_url, "DAM_BROKER_VISIBILITY_TIMEOUT": "3", "DAM_MIGRATION_RATE_LIMIT": "4/s"}
     with Connection(redis_url) as connection:  # the batches, on the Redis broker the workers use
         for batch_id in migration.batches.values_list("pk", flat=True):
-            migration_batch_task.apply_async((batch_id,), connection=connection, queue="ingest")
+            migration_batch_task.apply_async((batch_id,), connection=connection, queue="migration")
     worker = worker_start(tmp_path, "doomed", extra_env=broker)
     wait_for(
         lambda: MigrationBatch.objects.filter(migration=migration, done=True).count() >= 5,
