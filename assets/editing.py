@@ -190,7 +190,7 @@ def metadata_writeback(change_id: int) -> MetadataChange | None:
                 version = _version_write(asset, version, todo, target)
             except (WritebackError, ExifToolWriteError, AudioWriteError, OSError) as error:
                 reason = f"the file was not updated: {error}"
-                logger.warning("write-back of %s failed: %s", asset.pk, reason)
+                logger.warning("write-back of %s failed: %s", asset.pk, reason, extra={"asset_id": asset.pk})
                 MetadataChange.objects.filter(pk=change.pk).update(status=MetadataChange.Status.FAILED, error=reason)
                 return MetadataChange.objects.get(pk=change.pk)
             asset.current_version = version

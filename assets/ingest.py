@@ -355,6 +355,7 @@ def _create(item: _Staged, read: MetadataRead, terms: dict) -> IngestResult:
         if FileVersion.objects.filter(sha256=item.sha256).exists():
             return _record_existing(item)
         raise
+    logger.info("ingested %s as a new asset", item.source.label, extra={"asset_id": asset.id})
     return IngestResult(
         path=item.source.label, status=IngestRecord.Status.CREATED, asset_id=asset.id, warnings=warnings
     )
@@ -379,6 +380,9 @@ def _record_existing(item: _Staged) -> IngestResult:
 
 
 def _record_failure(source: IngestSource, reason: str, item: _Staged | None = None) -> IngestResult:
+    logger.warning(
+        "refused %s: %s", source.label, reason, extra={"asset_id": asset_id_for(item.sha256) if item else None}
+    )
     IngestRecord.objects.create(
         status=IngestRecord.Status.FAILED,
         original_name=source.name,

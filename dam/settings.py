@@ -80,6 +80,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dam.observability.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -287,12 +288,24 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # DAM_LOG_FORMAT=json: one JSON object per line, with asset_id and task_id where they apply.
+    "formatters": {
+        "plain": {"()": "dam.logs.PlainFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "dam.logs.JsonFormatter"},
+    },
+    "filters": {"context": {"()": "dam.logs.ContextFilter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if os.environ.get("DAM_LOG_FORMAT", "plain") == "json" else "plain",
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["stderr"], "level": os.environ.get("DAM_LOG_LEVEL", "WARNING")},
     "loggers": {
         "dam": {"level": os.environ.get("DAM_LOG_LEVEL", "INFO")},
         "assets": {"level": os.environ.get("DAM_LOG_LEVEL", "INFO")},
+        "embeddings": {"level": os.environ.get("DAM_LOG_LEVEL", "INFO")},
         # The filesystem broker has no host; kombu says so on every connection.
         "kombu.connection": {"level": "ERROR"},
     },

@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import SimpleRouter
 
+from dam import observability
 from embeddings.api import MigrationViewSet, SearchView
 
 admin.site.site_header = "dam"
@@ -14,6 +15,9 @@ migrations = SimpleRouter()
 migrations.register("api/embedding-migrations", MigrationViewSet, basename="embedding-migration")
 
 urlpatterns = [
+    path("healthz", observability.healthz, name="healthz"),
+    path("readyz", observability.readyz, name="readyz"),
+    path("metrics", observability.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/search/", SearchView.as_view(), name="search"),
     *migrations.urls,

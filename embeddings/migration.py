@@ -181,6 +181,7 @@ def _embed_batch(migration: Migration, asset_ids: list[str]) -> dict[str, str]:
             embed_assets(migration.role, [asset_id], version=migration.to_version, source=migration.source)
         except Exception as error:  # noqa: BLE001 - recorded with its reason, shown to a person
             failures[asset_id] = f"{type(error).__name__}: {error}"
+            logger.warning("migration %s: %s", migration.pk, failures[asset_id], extra={"asset_id": asset_id})
     return failures
 
 
