@@ -56,9 +56,25 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = env_bool("DAM_DEBUG", EMBEDDED)
+SECRET_KEY_FROM_ENVIRONMENT = bool(os.environ.get("SECRET_KEY"))
+DEBUG = env_bool("DAM_DEBUG", EMBEDDED)  # off by default anywhere but the embedded demo
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Production serves over HTTPS (behind a proxy or ingress that sets X-Forwarded-Proto).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("DAM_SECURE_COOKIES", not EMBEDDED)
+if env_bool("DAM_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("DAM_HSTS_SECONDS", 0)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# A shared cache (Redis) makes API throttling count across processes; the default is per process.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["DAM_CACHE_URL"]}
+        if os.environ.get("DAM_CACHE_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -197,6 +213,14 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "assets.api.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("DAM_THROTTLE_ANON", "60/min"),
+        "user": os.environ.get("DAM_THROTTLE_USER", "6000/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "dam API",

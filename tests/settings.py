@@ -5,5 +5,8 @@ import os
 from pathlib import Path
 
 os.environ.setdefault("DAM_STATE_DIR", str(Path(__file__).resolve().parent.parent / "var" / "test"))
+# The suite makes many requests from one process; throttling has a test of its own.
+os.environ.setdefault("DAM_THROTTLE_ANON", "100000/min")
+os.environ.setdefault("DAM_THROTTLE_USER", "100000/min")
 
 from dam.settings import *  # noqa: E402,F403
