@@ -134,10 +134,13 @@ STATIC_ROOT = STATE_DIR / "static"
 
 # --- storage: raw files are content-addressed and never overwritten ---------------------------
 DAM_STORAGE = os.environ.get("DAM_STORAGE", "local")
+# S3: raw-file downloads answer with a redirect to a presigned URL (short-lived, no public ACLs),
+# so the bytes do not pass through the web processes.
+DAM_S3_PRESIGNED_DOWNLOADS = env_bool("DAM_S3_PRESIGNED_DOWNLOADS", False)
 DAM_MEDIA_DIR = Path(os.environ.get("DAM_MEDIA_DIR") or STATE_DIR / "files").resolve()
 if DAM_STORAGE == "s3":
     _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "assets.s3.ContentAddressedS3Storage",
         "OPTIONS": {
             "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
             "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
@@ -145,6 +148,8 @@ if DAM_STORAGE == "s3":
             "file_overwrite": False,
             "default_acl": None,
             "querystring_auth": True,
+            "querystring_expire": env_int("DAM_S3_URL_EXPIRY", 300),
+            "signature_version": "s3v4",
         },
     }
 else:

@@ -1,8 +1,9 @@
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.files.storage import default_storage
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
@@ -128,10 +129,20 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         if version is None:
             raise Http404("No such file version")
         extension = version.storage_name.rsplit(".", 1)[-1]
+        filename = f"{version.asset_id}-v{version.number}.{extension}"
+        if settings.DAM_S3_PRESIGNED_DOWNLOADS and hasattr(default_storage, "bucket_name"):  # S3
+            url = default_storage.url(
+                version.storage_name,
+                parameters={
+                    "ResponseContentDisposition": f'attachment; filename="{filename}"',
+                    "ResponseContentType": version.mime_type,
+                },
+            )
+            return HttpResponseRedirect(url)
         return FileResponse(
             default_storage.open(version.storage_name, "rb"),
             as_attachment=True,
-            filename=f"{version.asset_id}-v{version.number}.{extension}",
+            filename=filename,
             content_type=version.mime_type,
         )
 
