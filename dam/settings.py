@@ -98,6 +98,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "dam.observability.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The admin's and API docs' static files, served by the app itself (collectstatic at build time).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -130,7 +132,7 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
-STATIC_ROOT = STATE_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("DAM_STATIC_ROOT") or STATE_DIR / "static")
 
 # --- storage: raw files are content-addressed and never overwritten ---------------------------
 DAM_STORAGE = os.environ.get("DAM_STORAGE", "local")
