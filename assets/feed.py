@@ -16,7 +16,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import Case, DateTimeField, F, Q, When
 from django.db.models.functions import Greatest
@@ -55,7 +55,7 @@ class FeedCursor:
             raise FeedCursorError(MALFORMED) from error
         if position is None or not isinstance(asset_id, str) or timezone.is_naive(position):
             raise FeedCursorError(MALFORMED)
-        return cls(position, asset_id)
+        return cls(position.astimezone(UTC), asset_id)
 
     @classmethod
     def from_since(cls, since: str) -> FeedCursor:
@@ -64,7 +64,7 @@ class FeedCursor:
         if position is not None:
             if timezone.is_naive(position):
                 raise FeedCursorError("`since` needs a time zone, e.g. 2026-01-31T12:00:00Z")
-            return cls(position, "")
+            return cls(position.astimezone(UTC), "")  # any offset, also those PostgreSQL cannot take
         return cls.decode(since)
 
 

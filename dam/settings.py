@@ -190,6 +190,10 @@ DAM_ASR_THREADS = env_int("DAM_ASR_THREADS", 2)
 DAM_MODEL_DIR = Path(os.environ.get("DAM_MODEL_DIR") or STATE_DIR / "models").resolve()
 # Off by default: a hub version is fetched (at its pinned revision, then hash-checked) only if allowed.
 DAM_MODEL_DOWNLOADS = env_bool("DAM_MODEL_DOWNLOADS", False)
+# HNSW graph of each model version's index (pgvector's m and ef_construction): more links and a
+# wider build search give better recall at scale, for a slower build and a larger index.
+DAM_HNSW_M = env_int("DAM_HNSW_M", 24)
+DAM_HNSW_EF_CONSTRUCTION = env_int("DAM_HNSW_EF_CONSTRUCTION", 128)
 # Weight of the metadata match list (title, keywords) against each vector list in the fusion.
 DAM_SEARCH_METADATA_WEIGHT = float(os.environ.get("DAM_SEARCH_METADATA_WEIGHT", "0.5"))
 

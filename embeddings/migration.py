@@ -469,12 +469,22 @@ def migration_progress(migration: Migration) -> dict:
 # --- scheduling ---------------------------------------------------------------------------------
 
 
+def retention_expired_retire() -> list[Migration]:
+    """Cut-over migrations whose retention period has passed: the old vectors go."""
+    retired = []
+    for migration in Migration.objects.filter(state=State.CUT_OVER, retire_after__lte=timezone.now()):
+        retired.append(migration_retire(migration, reason="retention period over"))
+    return retired
+
+
 def deprecations_check(today=None) -> list[Migration]:
-    """Roles whose active version is within ``DAM_DEPRECATION_WARNING_DAYS`` of its deprecation
-    date: with a successor registered, a migration is planned (and started when
-    ``DAM_MIGRATION_AUTO_START``); without one, an alert is recorded for a person."""
+    """The daily job. Roles whose active version is within ``DAM_DEPRECATION_WARNING_DAYS`` of its
+    deprecation date: with a successor registered, a migration is planned (and started when
+    ``DAM_MIGRATION_AUTO_START``); without one, an alert is recorded for a person. Migrations cut
+    over longer ago than the retention period are retired."""
     from embeddings.models import ModelAlert
 
+    retention_expired_retire()
     today = today or timezone.localdate()
     horizon = today + timedelta(days=settings.DAM_DEPRECATION_WARNING_DAYS)
     planned = []

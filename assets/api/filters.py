@@ -1,8 +1,18 @@
+from datetime import UTC
+
 import django_filters
 from django.db.models import Q
 
 from assets.models import Asset, Kind
 from assets.selectors import array_text, created_between, in_country, with_keyword
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 moment, compared in UTC: any offset Python reads is accepted, also those beyond
+    the ±15:59 PostgreSQL takes (e.g. -16:36)."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, value.astimezone(UTC) if value is not None and value.tzinfo else value)
 
 
 class AssetFilter(django_filters.FilterSet):
@@ -18,8 +28,8 @@ class AssetFilter(django_filters.FilterSet):
     created_before = django_filters.DateFilter(
         method="filter_created_before", label="Date created on or before (YYYY-MM-DD)"
     )
-    ingested_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    ingested_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lte")
+    ingested_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    ingested_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lte")
     q = django_filters.CharFilter(method="filter_search", label="Search title, headline, description and keywords")
 
     class Meta:

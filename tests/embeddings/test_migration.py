@@ -79,6 +79,8 @@ def test_a_migration_goes_through_its_states_audited_and_refuses_what_makes_no_s
     assert Role.objects.get(name="asset_text").model_version == new
     with pytest.raises(service.MigrationError, match="kept until"):
         service.migration_retire(migration)
+    service.deprecations_check()  # the daily job leaves it: the retention period is not over
+    assert Migration.objects.get(pk=migration.pk).state == "cut_over"
     migration = service.migration_rollback(migration, user=boss, reason="editors prefer the old results")
     assert Role.objects.get(name="asset_text").model_version == old
     assert Embedding.objects.filter(model_version=new).count() == len(ids)  # nothing dropped by a rollback
@@ -101,7 +103,9 @@ def test_retiring_drops_the_old_vectors_and_index_after_cutover():
     migration = service.migration_start(service.migration_plan("asset_text", new))
     backfill_here(migration)
     migration = service.migration_cutover(service.migration_validate(migration))
-    service.migration_retire(migration, force=True, reason="retention waived")
+    Migration.objects.filter(pk=migration.pk).update(retire_after=migration.retire_after - timedelta(days=31))
+    service.deprecations_check()  # the daily job retires it once the retention period is over
+    assert Migration.objects.get(pk=migration.pk).state == "retired"
     assert not Embedding.objects.filter(model_version=old).exists()
     assert ModelVersion.objects.get(pk=old.pk).status == "retired"
     assert Embedding.objects.filter(model_version=new).count() == len(ids)
