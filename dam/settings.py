@@ -133,6 +133,7 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DAM_STATIC_ROOT") or STATE_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # filled by collectstatic; empty is fine in the demo
 
 # --- storage: raw files are content-addressed and never overwritten ---------------------------
 DAM_STORAGE = os.environ.get("DAM_STORAGE", "local")
