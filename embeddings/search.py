@@ -108,11 +108,13 @@ def _fuse(queries, assets, k: int, metadata_text: str | None = None) -> list[Sea
     fused: dict[str, float] = {}
     segments: dict[str, list[dict]] = {}
     found_by: dict[str, set[int]] = {}
+    details: dict[str, tuple[str, str]] = {}  # kind and title, as the search statements read them
     for version, vector in queries:
         ranked: list[str] = []
-        for neighbour in nearest(version, list(vector), k * 3, assets=assets):
+        for neighbour in nearest(version, vector, k * 3, assets=assets):
             if neighbour.asset_id not in ranked:
                 ranked.append(neighbour.asset_id)
+                details[neighbour.asset_id] = (neighbour.kind, neighbour.title)
                 found_by.setdefault(neighbour.asset_id, set()).add(version.pk)
             segments.setdefault(neighbour.asset_id, []).append(
                 {
@@ -129,13 +131,18 @@ def _fuse(queries, assets, k: int, metadata_text: str | None = None) -> list[Sea
         for rank, asset_id in enumerate(_metadata_ranking(assets, metadata_text, k * 3), 1):
             fused[asset_id] = fused.get(asset_id, 0.0) + weight / (RRF_K + rank)
     chosen = sorted(fused, key=lambda asset_id: (-fused[asset_id], asset_id))[:k]
-    details = {a.pk: a for a in Asset.objects.filter(pk__in=chosen).only("id", "kind", "title")}
+    missing = [asset_id for asset_id in chosen if asset_id not in details]  # found by metadata only
+    if missing:
+        details.update(
+            (asset_id, (kind, title))
+            for asset_id, kind, title in Asset.objects.filter(pk__in=missing).values_list("id", "kind", "title")
+        )
     return [
         SearchResult(
             asset_id=asset_id,
             score=fused[asset_id],
-            kind=details[asset_id].kind,
-            title=details[asset_id].title,
+            kind=details[asset_id][0],
+            title=details[asset_id][1],
             segments=sorted(segments.get(asset_id, []), key=lambda s: -s["score"]),
             model_versions=sorted(found_by.get(asset_id, ())),
         )
@@ -161,22 +168,25 @@ def search_text(
 def search_similar(
     user, asset_id: str, k: int = 10, kind: str | None = None, territory: str | None = None, filters: dict | None = None
 ) -> list[SearchResult]:
-    """More like this: the asset's own vectors (metadata text, pixels) as queries."""
-    from embeddings.models import Embedding
+    """More like this: the asset's own vectors (metadata text, pixels) as queries, read by the
+    database inside each search statement."""
+    from embeddings.models import ModelVersion
+    from embeddings.storage import StoredVector
 
     visible = asset_list_visible_to(user, territory=territory)
-    # Its first vector by each active version that fits, if the caller may see it: one query.
-    own = (
-        Embedding.objects.filter(asset_id=asset_id, asset__in=visible, model_version__roles__name__in=_role_names(kind))
-        .select_related("model_version")
-        .order_by("model_version_id", "segment_start_ms")
-        .distinct("model_version_id")
+    # The active versions that fit and hold a vector of the asset, if the caller may see it: one query.
+    versions = list(
+        ModelVersion.objects.filter(
+            roles__name__in=_role_names(kind),
+            embeddings__asset_id=asset_id,
+            embeddings__asset__in=visible,
+        ).distinct()
     )
-    queries = [(embedding.model_version, list(embedding.embedding)) for embedding in own]
-    if not queries:
+    if not versions:
         if not visible.filter(pk=asset_id).exists():
             raise SearchError(f"no asset {asset_id} that you may see")
         raise SearchError(f"asset {asset_id} has no vectors yet: try again when the workers have embedded it")
+    queries = [(version, StoredVector(asset_id)) for version in versions]
     return _fuse(queries, _candidates(visible, kind, filters, exclude=asset_id), k)
 
 

@@ -37,6 +37,8 @@ class Neighbour:
     segment_end_ms: int | None
     text: str
     distance: float
+    kind: str = ""  # the asset's, read in the same statement (callers need not look it up)
+    title: str = ""
 
     @property
     def score(self) -> float:
@@ -97,7 +99,6 @@ def vectors_upsert(version, rows: list[VectorRow]) -> int:
     return len(params)
 
 
-MAX_CANDIDATES = 20_000  # pgvector's default hnsw.max_scan_tuples
 EXACT_UP_TO = 5_000  # a filter keeping at most this many assets is answered exactly (a few ms per 1,000)
 
 
@@ -121,62 +122,115 @@ def _literal(vector: list[float]) -> str:
     return "[" + ",".join(repr(value) for value in vector) + "]"
 
 
-def _select(version, exact: bool = False) -> tuple[str, str]:
-    """The selected columns and the distance: written like the version's index expression, or,
-    for ``exact``, so that no index matches it."""
+@dataclass(frozen=True)
+class StoredVector:
+    """The query is an asset's own vector by the same version (its first segment), read by the
+    database inside the search statement: "more like this" without a round trip."""
+
+    asset_id: str
+
+
+def _query(version, vector, exact: bool) -> tuple[str, list]:
+    """SQL for the query vector, and its parameters."""
     dimension = int(version.dimension)
-    distance = "embedding <=> %s::vector" if exact else f"(embedding::vector({dimension})) <=> %s::vector({dimension})"
+    cast = "vector" if exact else f"vector({dimension})"
+    if isinstance(vector, StoredVector):
+        return (
+            f"(SELECT embedding::{cast} FROM embeddings_embedding WHERE asset_id = %s "
+            f"AND model_version_id = {int(version.pk)} ORDER BY segment_start_ms LIMIT 1)",
+            [vector.asset_id],
+        )
+    return f"%s::{cast}", [_literal(vector)]
+
+
+def _select(version, vector, exact: bool = False) -> tuple[str, list, str, list]:
+    """``SELECT … WHERE`` of the version's vectors with their distance to ``vector`` and its
+    parameters, then the distance expression (written like the index expression, or for
+    ``exact`` so that no index matches it) and its parameters."""
+    dimension = int(version.dimension)
+    query, params = _query(version, vector, exact)
+    distance = f"embedding <=> {query}" if exact else f"(embedding::vector({dimension})) <=> {query}"
     columns = f"asset_id, segment_start_ms, segment_end_ms, text, {distance} AS distance"
-    return f"SELECT {columns} FROM embeddings_embedding WHERE model_version_id = {int(version.pk)}", distance
+    select = f"SELECT {columns} FROM embeddings_embedding WHERE model_version_id = {int(version.pk)}"
+    select_params = list(params)
+    if isinstance(vector, StoredVector):
+        # An asset without a vector by this version has no neighbours: a one-time check, not a scan.
+        select += f" AND {query} IS NOT NULL"
+        select_params += params
+    return select, select_params, distance, params
 
 
-def _index_search(version, vector: list[float], limit: int, ef_search: int) -> list[Neighbour]:
+# Each neighbour's asset kind and title, joined in the same statement.
+_DETAILS = "SELECT n.*, a.kind, a.title FROM {source} AS n JOIN assets_asset AS a ON a.id = n.asset_id"
+
+
+def _index_search(version, vector, limit: int, ef_search: int) -> list[Neighbour]:
     """The ``limit`` nearest segments by the version's index, unfiltered."""
-    select, distance = _select(version)
-    literal = _literal(vector)
+    select, select_params, distance, params = _select(version, vector)
+    search = f"({select} ORDER BY {distance} LIMIT %s)"
     # Always the index: pgvector's cost estimate can make a full scan look cheaper at a high ef_search.
-    rows = _run(f"{select} ORDER BY {distance} LIMIT %s", [literal, literal, int(limit)], ef_search, index_only=True)
+    rows = _run(_DETAILS.format(source=search), [*select_params, *params, int(limit)], ef_search, index_only=True)
     return [Neighbour(*row) for row in rows]
 
 
-def _candidates_checked(version, vector: list[float], limit: int, ef_search: int, assets) -> tuple[int, list]:
+def _candidates_checked(version, vector, limit: int, ef_search: int, assets) -> tuple[int, list]:
     """The ``limit`` nearest by the index, unfiltered (a materialised CTE, so the planner cannot
     turn it into anything else), then checked against ``assets``: ``(candidates seen, kept)``."""
-    select, distance = _select(version)
-    literal = _literal(vector)
+    select, select_params, distance, params = _select(version, vector)
     allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
     sql = (
         f"WITH candidates AS MATERIALIZED ({select} ORDER BY {distance} LIMIT %s), "
-        f"kept AS (SELECT * FROM candidates WHERE asset_id IN ({allowed})) "
+        f"kept AS ({_DETAILS.format(source='candidates')} WHERE n.asset_id IN ({allowed})) "
         "SELECT (SELECT count(*) FROM candidates), kept.* FROM (SELECT 1) AS one LEFT JOIN kept ON true"
     )
-    rows = _run(sql, [literal, literal, int(limit), *allowed_params], ef_search, index_only=True)
+    rows = _run(sql, [*select_params, *params, int(limit), *allowed_params], ef_search, index_only=True)
     return (rows[0][0] if rows else 0), [Neighbour(*row[1:]) for row in rows if row[1] is not None]
 
 
-def _exact_among(version, vector: list[float], k: int, assets) -> list[Neighbour]:
-    """The exact ``k`` nearest among ``assets``: their vectors looked up one asset at a time."""
-    select, distance = _select(version, exact=True)
-    literal = _literal(vector)
+def _filtered_scan(version, vector, k: int, ef_search: int, assets) -> list[Neighbour]:
+    """One index scan that skips, as it goes, the segments whose asset ``assets`` rejects: each
+    candidate is checked by a primary-key lookup (a subplan the planner cannot turn into a join
+    over the whole filter), and pgvector's iterative scan keeps reading until k pass or it has
+    read ``hnsw.max_scan_tuples``."""
+    select, select_params, distance, params = _select(version, vector)
     allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
-    sql = (
-        f"WITH allowed AS MATERIALIZED ({allowed}) "
-        f"{select} AND asset_id IN (SELECT * FROM allowed) ORDER BY {distance} LIMIT %s"
+    check = (
+        f"EXISTS (SELECT 1 FROM ({allowed}) AS allowed_ids "
+        "WHERE allowed_ids.pk = embeddings_embedding.asset_id OFFSET 0)"
     )
-    rows = _run(sql, [*allowed_params, literal, literal, int(k)], EF_SEARCH, index_only=True)
+    search = f"({select} AND {check} ORDER BY {distance} LIMIT %s)"
+    rows = _run(_DETAILS.format(source=search), [*params, *allowed_params, *params, int(k)], ef_search, index_only=True)
+    return [Neighbour(*row) for row in rows]
+
+
+def _exact_among(version, vector, k: int, assets) -> list[Neighbour]:
+    """The exact ``k`` nearest among ``assets``: their vectors looked up one asset at a time."""
+    select, select_params, distance, params = _select(version, vector, exact=True)
+    allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
+    search = (
+        f"(WITH allowed AS MATERIALIZED ({allowed}) {select} AND asset_id IN (SELECT * FROM allowed) "
+        f"ORDER BY {distance} LIMIT %s)"
+    )
+    rows = _run(
+        _DETAILS.format(source=search), [*allowed_params, *select_params, *params, int(k)], EF_SEARCH, index_only=True
+    )
     return [Neighbour(*row) for row in rows]
 
 
 def nearest(version, vector, k: int, assets=None, ef_search: int = EF_SEARCH) -> list[Neighbour]:
-    """The ``k`` nearest segments by ``version``, among ``assets`` (a queryset) when given.
+    """The ``k`` nearest segments by ``version`` to ``vector`` (values, or a ``StoredVector``),
+    among ``assets`` (a queryset) when given.
 
     With a filter, the index is first searched unfiltered for a few more than k candidates,
     checked against the filter in the same statement: the common case (rights and filters that
     keep most assets) costs one index search. When too few pass, the filter is selective: if it
     keeps at most ``EXACT_UP_TO`` assets, their vectors are compared exactly (fast for few, and
-    complete); otherwise the candidate search widens, round after round, until k pass or the
-    index has given ``MAX_CANDIDATES``, and an exact search settles what is still short."""
-    query_vector = [float(value) for value in _checked(vector, int(version.dimension))[1:-1].split(",")]
+    complete); otherwise one iterative index scan checks each candidate against the filter as it
+    reads, and an exact search settles what is still short."""
+    if isinstance(vector, StoredVector):
+        query_vector = vector
+    else:
+        query_vector = [float(value) for value in _checked(vector, int(version.dimension))[1:-1].split(",")]
 
     def by_distance(neighbours):
         # relaxed_order may return near-ties slightly out of order: every answer is sorted.
@@ -188,11 +242,8 @@ def nearest(version, vector, k: int, assets=None, ef_search: int = EF_SEARCH) ->
     seen, kept = _candidates_checked(version, query_vector, limit, ef_search, assets)
     if len(kept) >= k or seen < limit:
         return by_distance(kept)
-    if assets.order_by()[: EXACT_UP_TO + 1].count() <= EXACT_UP_TO:
-        return by_distance(_exact_among(version, query_vector, k, assets))
-    while limit < MAX_CANDIDATES:
-        limit = min(limit * 4, MAX_CANDIDATES)
-        seen, kept = _candidates_checked(version, query_vector, limit, max(ef_search, min(limit, 1000)), assets)
-        if len(kept) >= k or seen < limit:
-            return by_distance(kept)
+    if assets.order_by()[: EXACT_UP_TO + 1].count() > EXACT_UP_TO:
+        found = _filtered_scan(version, query_vector, k, ef_search, assets)
+        if len(found) >= k:
+            return by_distance(found)
     return by_distance(_exact_among(version, query_vector, k, assets))

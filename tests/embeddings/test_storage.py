@@ -114,8 +114,8 @@ def test_a_filter_keeping_one_percent_still_returns_the_full_k(version, library)
 
 
 @pytest.mark.parametrize("share", [2, 10, 100])
-def test_filters_too_large_for_an_exact_answer_widen_the_index_search(version, library, monkeypatch, share):
-    """Above the exact threshold the candidate search widens round after round; each filter
+def test_filters_too_large_for_an_exact_answer_are_checked_during_the_index_scan(version, library, monkeypatch, share):
+    """Above the exact threshold one iterative index scan checks candidates as it reads; each filter
     (half, a tenth, a hundredth of the assets) still gets the full k, and the true neighbours."""
     monkeypatch.setattr("embeddings.storage.EXACT_UP_TO", 5)
     kept = sorted(library)[::share]
@@ -129,3 +129,17 @@ def test_a_filter_with_fewer_matches_than_k_returns_them_all(version, library):
     kept = sorted(library)[:3]
     found = nearest(version, clustered(1, seed=5)[0].tolist(), 10, assets=Asset.objects.filter(pk__in=kept))
     assert sorted(n.asset_id for n in found) == kept
+
+
+def test_more_like_this_reads_the_assets_own_vector_and_an_asset_without_one_has_no_neighbours(version, library):
+    from embeddings.storage import StoredVector
+
+    asset_id = sorted(library)[7]
+    found = nearest(version, StoredVector(asset_id), 10)
+    assert found[0].asset_id == asset_id and found[0].distance < 1e-6  # itself, first
+    assert [n.asset_id for n in found] == [n.asset_id for n in nearest(version, library[asset_id].tolist(), 10)]
+    assert found[0].kind == "image" and found[0].title  # read in the same statement
+    synthetic_assets_create(1, prefix="no-vector")
+    lonely = Asset.objects.exclude(pk__in=list(library)).get().pk
+    assert nearest(version, StoredVector(lonely), 10) == []
+    assert nearest(version, StoredVector(lonely), 10, assets=Asset.objects.all()) == []

@@ -27,7 +27,7 @@ from assets.selectors import asset_list_visible_to
 from assets.synthetic import synthetic_assets_create
 from dam.benchmarking import figures_json, rolled_back
 from embeddings.registry import model_version_register, role_activate
-from embeddings.storage import EF_SEARCH, hnsw_index_create, nearest
+from embeddings.storage import EF_SEARCH, StoredVector, hnsw_index_create, nearest
 
 
 class Command(BaseCommand):
@@ -68,11 +68,11 @@ class Command(BaseCommand):
             + f"  with a {figures['filter_share']:.1%} filter          p50 {figures['filtered_p50_ms']:7.2f} ms   p99 "
             f"{figures['filtered_p99_ms']:7.2f} ms   full k in {figures['filtered_full_k_share']:.0%} of queries, "
             f"recall@10 {figures['filtered_recall_at_10']:.3f}\n"
-            f"  raw SQL (asset's vector)  p50 {figures['sql_p50_ms']:7.2f} ms   p99 {figures['sql_p99_ms']:7.2f} ms\n"
-            f"  raw SQL + rights check    p50 {figures['rights_sql_p50_ms']:7.2f} ms   p99 "
-            f"{figures['rights_sql_p99_ms']:7.2f} ms\n"
+            f"  index only, no rights     p50 {figures['sql_p50_ms']:7.2f} ms   p99 {figures['sql_p99_ms']:7.2f} ms\n"
+            f"  the API's SQL, run alone  p50 {figures['rights_sql_p50_ms']:7.2f} ms   p99 "
+            f"{figures['rights_sql_p99_ms']:7.2f} ms   (rights checked, titles read)\n"
             f"  API (more like this)      p50 {figures['api_p50_ms']:7.2f} ms   p99 {figures['api_p99_ms']:7.2f} ms   "
-            f"{figures['api_ratio_p50']:.2f}x raw SQL at p50\n"
+            f"{figures['api_ratio_p50']:.2f}x its SQL at p50, {figures['api_ratio_p99']:.2f}x at p99\n"
             f"  HNSW index size           {figures['index_mb']:.1f} MB (vector)\n"
         )
         if halfvec:
@@ -259,15 +259,15 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
         asset_id: list(Embedding.objects.get(asset_id=asset_id, model_version=version).embedding) for asset_id in sample
     }
     for asset_id in sample:  # one pass first, so that no measured loop warms the cache for another
-        nearest(version, stored[asset_id], 30, assets=visible)
+        nearest(version, StoredVector(asset_id), 30, assets=visible.exclude(pk=asset_id))
     for asset_id in sample:
         started = time.perf_counter()
         nearest(version, stored[asset_id], 30)
         sql_times.append(time.perf_counter() - started)
     for asset_id in sample:
-        # The statement with the caller's rights checked on the candidates, as the API runs it.
+        # The statement the API runs: the asset's own vector, the caller's rights, titles.
         started = time.perf_counter()
-        nearest(version, stored[asset_id], 30, assets=visible)
+        nearest(version, StoredVector(asset_id), 30, assets=visible.exclude(pk=asset_id))
         rights_sql_times.append(time.perf_counter() - started)
     for asset_id in sample:
         started = time.perf_counter()
@@ -299,5 +299,7 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
         "rights_sql_p99_ms": _ms(rights_sql_times, 99),
         "api_p50_ms": _ms(api_times, 50),
         "api_p99_ms": _ms(api_times, 99),
-        "api_ratio_p50": _ms(api_times, 50) / _ms(sql_times, 50),
+        # The API against the SQL it runs (the rights-checked search), as a client would see it.
+        "api_ratio_p50": _ms(api_times, 50) / _ms(rights_sql_times, 50),
+        "api_ratio_p99": _ms(api_times, 99) / _ms(rights_sql_times, 99),
     }
