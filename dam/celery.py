@@ -4,9 +4,19 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dam.settings")
 
 app = Celery("dam")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _lower_priority(**kwargs) -> None:
+    """``DAM_WORKER_NICE``: a worker pool that must never slow the web processes down (e.g. the
+    migration pool on a shared host) runs at a lower CPU priority; its processes inherit it."""
+    nice = int(os.environ.get("DAM_WORKER_NICE") or 0)
+    if nice > 0:
+        os.nice(nice)

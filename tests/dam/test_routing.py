@@ -57,3 +57,17 @@ def test_a_gpu_version_on_a_worker_without_one_says_where_to_run_it(tmp_path):
 
     with pytest.raises(EncoderError, match="runs on a GPU and this worker has none.*embed_gpu queue"):
         TextEncoder(version(tmp_path, "gpu", "large"), tmp_path / "large")
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_can_run_below_the_web_processes_cpu_priority(tmp_path):
+    import os
+
+    from tests.conftest import worker_start
+
+    worker = worker_start(tmp_path, "nice", extra_env={"DAM_WORKER_NICE": "7"})
+    try:
+        assert os.getpriority(os.PRIO_PROCESS, worker.process.pid) == os.getpriority(os.PRIO_PROCESS, 0) + 7
+    finally:
+        worker.stop()

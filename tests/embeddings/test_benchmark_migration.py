@@ -19,7 +19,12 @@ def test_benchmark_reports_throughput_and_latency_and_keeps_nothing(capsys, sett
     settings.DAM_MIGRATION_BATCH_SIZE = 4
     call_command("benchmark_migration", "--assets", "60", "--queries", "20", "--json")
     figures = json.loads(capsys.readouterr().out)
-    assert figures["assets"] == 60 and figures["rate_limit"] == "10/s" and figures["migrating_queries"] >= 20
+    assert (
+        figures["assets"] == 60
+        and figures["rate_limit"] == "10/s"
+        and figures["worker_nice"] == 10
+        and figures["migrating_queries"] >= 20
+    )
     for key in ("first_time_per_second", "migration_per_second", "throughput_ratio", "idle_p99_ms", "p99_ratio"):
         assert figures[key] > 0
     assert not Asset.objects.exists() and not Migration.objects.exists()
