@@ -51,6 +51,9 @@ def absolute_url_builder(request):
     return url_for
 
 
+UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and headers around the file
+
+
 @extend_schema_view(
     list=extend_schema(parameters=[TERRITORY]),
     retrieve=extend_schema(
@@ -63,7 +66,8 @@ def absolute_url_builder(request):
 class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Assets the caller may see, with their canonical metadata and file versions.
 
-    POST a multipart form with a ``file`` to ingest it: 201 with the new asset, 200 with the
+    POST a multipart form with a ``file`` to ingest it (413 beyond DAM_MAX_FILE_BYTES, before it is
+    read): 201 with the new asset, 200 with the
     existing one when the same bytes are already in dam, 422 with the reason when refused.
     """
 
@@ -93,9 +97,22 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     @extend_schema(
         request={"multipart/form-data": AssetUploadSerializer},
-        responses={201: IngestResponseSerializer, 200: IngestResponseSerializer, 422: OpenApiTypes.OBJECT},
+        responses={
+            201: IngestResponseSerializer,
+            200: IngestResponseSerializer,
+            413: OpenApiTypes.OBJECT,
+            422: OpenApiTypes.OBJECT,
+        },
     )
     def create(self, request, *args, **kwargs):
+        # Refused before the body is read: an upload larger than dam accepts is never staged.
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.DAM_MAX_FILE_BYTES + UPLOAD_OVERHEAD_BYTES:
+            limit = f"{settings.DAM_MAX_FILE_BYTES:,}"
+            return Response(
+                {"status": "failed", "error": f"the upload is larger than the {limit} bytes dam accepts"},
+                status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            )
         upload_serializer = AssetUploadSerializer(data=request.data)
         upload_serializer.is_valid(raise_exception=True)
         upload = upload_serializer.validated_data["file"]

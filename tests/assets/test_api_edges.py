@@ -1,5 +1,5 @@
-"""Moments with any offset Python reads are accepted in filters and the feed, also those beyond
-what PostgreSQL takes (found by the schema-driven fuzzing)."""
+"""Edges of the API: moments with any offset Python reads (also beyond what PostgreSQL takes; found
+by the schema-driven fuzzing), and uploads beyond the size limit."""
 
 import pytest
 
