@@ -66,9 +66,9 @@ UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and headers around the
 class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Assets the caller may see, with their canonical metadata and file versions.
 
-    POST a multipart form with a ``file`` to ingest it (413 beyond DAM_MAX_FILE_BYTES, before it is
-    read): 201 with the new asset, 200 with the
-    existing one when the same bytes are already in dam, 422 with the reason when refused.
+    POST a multipart form with a ``file`` to ingest it: 201 with the new asset, 200 with the
+    existing one when the same bytes are already in dam, 422 with the reason when refused, 413
+    (before the body is read) when it is larger than ``DAM_MAX_FILE_BYTES``.
     """
 
     serializer_class = AssetSerializer
