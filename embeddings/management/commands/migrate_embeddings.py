@@ -49,6 +49,9 @@ class Command(BaseCommand):
                 migration = service.migration_plan(options["role"], version, reason=reason)
             elif action == "status" and options.get("migration") is None:
                 rows = [service.migration_progress(m) for m in Migration.objects.select_related()[:50]]
+                if not rows and not json:
+                    self.stdout.write("no migrations yet: plan one with `migrate_embeddings plan ROLE VERSION`")
+                    return
                 self._print(rows, json)
                 return
             else:
