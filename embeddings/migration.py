@@ -23,6 +23,7 @@ from datetime import timedelta
 import numpy
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from assets.models import Asset
@@ -203,15 +204,16 @@ def migration_batch_run(batch_id: int) -> None:
         MigrationFailure.objects.filter(migration=migration, asset_id__in=set(batch.asset_ids) - set(failures)).delete()
         locked.done, locked.finished_at = True, timezone.now()
         locked.save(update_fields=["done", "finished_at"])
-        _counts_refresh(migration.pk)
+        _counts_update(migration.pk, done_added=len(locked.asset_ids))
     if not MigrationBatch.objects.filter(migration=migration, done=False).exists():
         _backfill_finished(migration.pk)
 
 
-def _counts_refresh(migration_id: int) -> None:
-    done = MigrationBatch.objects.filter(migration_id=migration_id, done=True).values_list("asset_ids", flat=True)
+def _counts_update(migration_id: int, done_added: int = 0) -> None:
+    """Add a finished batch's assets to the done count (atomically: workers finish batches side by
+    side) and recount the failures, which a batch or a retry may have added or cleared."""
     Migration.objects.filter(pk=migration_id).update(
-        done_assets=sum(len(ids) for ids in done),
+        done_assets=F("done_assets") + done_added,
         failed_assets=MigrationFailure.objects.filter(migration_id=migration_id).count(),
     )
 
@@ -244,7 +246,7 @@ def migration_retry_failures(migration: Migration, user=None) -> int:
             MigrationFailure.objects.update_or_create(
                 migration=migration, asset_id=asset_id, defaults={"reason": reason}
             )
-        _counts_refresh(migration.pk)
+        _counts_update(migration.pk)
     return len(failures)
 
 
@@ -444,10 +446,9 @@ def migrations_embedding_new_assets() -> list[Migration]:
 def migration_progress(migration: Migration) -> dict:
     """Done/total, rate (assets per second since the start) and ETA, for the command and the admin."""
     done, total = migration.done_assets, migration.total_assets
-    elapsed = (timezone.now() - migration.started_at).total_seconds() if migration.started_at else 0
+    # Over the backfill so far, or over the whole backfill once it has ended.
     end = migration.backfilled_at or timezone.now()
-    if migration.started_at and migration.backfilled_at:
-        elapsed = (end - migration.started_at).total_seconds()
+    elapsed = (end - migration.started_at).total_seconds() if migration.started_at else 0
     rate = done / elapsed if elapsed > 0 else 0.0
     remaining = max(total - done, 0)
     return {
