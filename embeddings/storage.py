@@ -60,7 +60,8 @@ def hnsw_index_create(version) -> None:
         )
 
 
-def _checked(vector, dimension: int) -> str:
+def _checked(vector, dimension: int) -> list[float]:
+    """The vector's values as floats, or VectorError when dam must not store or search with it."""
     values = [float(value) for value in vector]
     if len(values) != dimension:
         raise VectorError(f"a {len(values)}-dimensional vector for a {dimension}-dimensional model version")
@@ -68,7 +69,7 @@ def _checked(vector, dimension: int) -> str:
         raise VectorError("the vector holds NaN or infinite values")
     if not any(values):
         raise VectorError("the vector is all zeros")
-    return "[" + ",".join(repr(value) for value in values) + "]"
+    return values
 
 
 def vectors_upsert(version, rows: list[VectorRow]) -> int:
@@ -83,7 +84,7 @@ def vectors_upsert(version, rows: list[VectorRow]) -> int:
             row.segment_start_ms,
             row.segment_end_ms,
             row.text,
-            _checked(row.vector, version.dimension),
+            _literal(_checked(row.vector, version.dimension)),
         )
         for row in rows
     ]
@@ -230,7 +231,7 @@ def nearest(version, vector, k: int, assets=None, ef_search: int = EF_SEARCH) ->
     if isinstance(vector, StoredVector):
         query_vector = vector
     else:
-        query_vector = [float(value) for value in _checked(vector, int(version.dimension))[1:-1].split(",")]
+        query_vector = _checked(vector, int(version.dimension))
 
     def by_distance(neighbours):
         # relaxed_order may return near-ties slightly out of order: every answer is sorted.
