@@ -6,6 +6,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from assets.admin.inlines import ReadOnlyTabularInline
 from embeddings import migration as migration_service
 from embeddings.encoders import EncoderError
 from embeddings.models import (
@@ -137,28 +138,16 @@ class TranscriptSegmentAdmin(admin.ModelAdmin):
         return False
 
 
-class MigrationFailureInline(admin.TabularInline):
+class MigrationFailureInline(ReadOnlyTabularInline):
     model = MigrationFailure
     fields = ["asset", "reason", "at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "Failures (retry them with the “Retry failed assets” action)"
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class MigrationEventInline(admin.TabularInline):
+class MigrationEventInline(ReadOnlyTabularInline):
     model = MigrationEvent
     fields = ["at", "from_state", "to_state", "user", "reason"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "Audit trail"
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 def _service_action(name: str, description: str, call):

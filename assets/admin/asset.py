@@ -15,6 +15,7 @@ from django.utils.safestring import mark_safe
 
 from assets.admin import bulk
 from assets.admin.forms import AssetForm
+from assets.admin.inlines import ReadOnlyTabularInline
 from assets.admin.lists import (
     CountryFilter,
     DateCreatedFilter,
@@ -41,20 +42,11 @@ UNMAPPED_KEYWORDS = RawSQL(
 EDITABLE = [f.name for f in FIELDS if f.editable] + [*RESTRICTION_FIELDS, "restricted_to_groups"]
 
 
-class FileVersionInline(admin.TabularInline):
+class FileVersionInline(ReadOnlyTabularInline):
     model = FileVersion
     fk_name = "asset"
     fields = ["number", "origin", "sha256", "size", "mime_type", "created_at", "download"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "File versions (every version is kept)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="File")
     def download(self, version):
@@ -62,34 +54,16 @@ class FileVersionInline(admin.TabularInline):
         return format_html('<a href="{}">download</a>', url)
 
 
-class OriginalNameInline(admin.TabularInline):
+class OriginalNameInline(ReadOnlyTabularInline):
     model = OriginalName
     fields = ["name", "first_seen_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
-class MetadataChangeInline(admin.TabularInline):
+class MetadataChangeInline(ReadOnlyTabularInline):
     model = MetadataChange
     fields = ["created_at", "user", "source", "changes_text", "status", "file_version", "error"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "Audit trail"
     ordering = ["-created_at", "-id"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Changes")
     def changes_text(self, change):
