@@ -111,7 +111,7 @@ class Feed:
         assets = Asset.objects.annotate(position=feed_position(self.now)).filter(position__lte=self.now)
         assets = assets.exclude(embargo_until__gt=self.now)
         if not self.sees_everything:
-            assets = assets.filter(asset_rights_q(self.user, self.territory))
+            assets = assets.filter(asset_rights_q(self.user.pk, self.territory))
         return assets
 
     def entries(self, cursor: FeedCursor | None, limit: int) -> list[FeedEntry]:

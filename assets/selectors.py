@@ -3,11 +3,14 @@ goes through ``asset_list_visible_to``; nothing else filters on rights."""
 
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, Func, OuterRef, Q, QuerySet, TextField, Value
-from django.db.models.functions import Concat, Left, Lower
-from django.utils import timezone
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import DateTimeField, Exists, Func, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models.functions import Concat, Left, Lower, Upper
 
 from assets.models import AccessProfile, Asset
 
@@ -16,16 +19,22 @@ def user_sees_everything(user) -> bool:
     return bool(user and user.is_active and (user.is_superuser or user.has_perm("assets.view_all_assets")))
 
 
+def territory_named(territory: str | None) -> str | None:
+    """A territory as a request names it (``fr `` is ``FR``), or None."""
+    return territory.strip().upper() if territory and territory.strip() else None
+
+
 def territory_for(user, territory: str | None = None) -> str | None:
     """The territory a request is for: the one it names, else the user's default, else None."""
-    if territory:
-        return territory.strip().upper()
+    if territory_named(territory):
+        return territory_named(territory)
     profile = AccessProfile.objects.filter(user=user).only("default_territory").first() if user else None
-    return profile.default_territory.upper() if profile and profile.default_territory else None
+    return territory_named(profile.default_territory) if profile else None
 
 
-def asset_live_q(at: datetime) -> Q:
-    """Live at ``at``: not withdrawn, past its embargo, not expired."""
+def asset_live_q(at) -> Q:
+    """Live at ``at`` (a datetime, or an expression such as ``StatementTimestamp()``): not
+    withdrawn, past its embargo, not expired."""
     return (
         Q(withdrawn_at__isnull=True)
         & (Q(embargo_until__isnull=True) | Q(embargo_until__lte=at))
@@ -33,32 +42,92 @@ def asset_live_q(at: datetime) -> Q:
     )
 
 
-def asset_rights_q(user, territory: str | None) -> Q:
-    """Shown in ``territory`` (an asset restricted to territories is hidden when none is known)
-    and, for assets restricted to groups, only to their members."""
+class StatementTimestamp(Func):
+    """The database's clock when the statement starts: "now" for a rights check that is built
+    once and run many times."""
+
+    template = "statement_timestamp()"
+    output_field = DateTimeField()
+
+
+def asset_rights_q(user_id: int | None, territory: str | None = None) -> Q:
+    """Shown in ``territory`` (else in the user's default territory; an asset restricted to
+    territories is hidden when neither is known) and, for assets restricted to groups, only to
+    members of one of them.
+
+    The user's default territory and groups are read by subqueries inside the statement that uses
+    the predicate, not by queries of their own, so the predicate depends on nothing but its
+    arguments."""
     territories = Q(allowed_territories=[])
-    if territory:
-        territories |= Q(allowed_territories__contains=[territory])
-    group_ids = list(user.groups.values_list("id", flat=True)) if user else []
+    if territory_named(territory):
+        territories |= Q(allowed_territories__contains=[territory_named(territory)])
+    elif user_id:
+        # ARRAY(…) of the user's default territory: empty (overlapping nothing) when there is none.
+        default = AccessProfile.objects.filter(user_id=user_id).exclude(default_territory="")
+        territories |= Q(allowed_territories__overlap=ArraySubquery(default.values(code=Upper("default_territory"))))
     restricted = Asset.restricted_to_groups.through.objects.filter(asset_id=OuterRef("pk"))
     groups = ~Exists(restricted)
-    if group_ids:
-        groups |= Exists(restricted.filter(group_id__in=group_ids))
+    if user_id:
+        memberships = get_user_model().groups.through.objects.filter(user_id=user_id).values("group_id")
+        groups |= Exists(restricted.filter(group_id__in=memberships))
     return territories & groups
 
 
 def asset_visibility_q(user, territory: str | None = None, at: datetime | None = None) -> Q:
-    """The whole rights predicate for ``user``: live, and allowed by territory and groups."""
-    return asset_live_q(at or timezone.now()) & asset_rights_q(user, territory_for(user, territory))
+    """The whole rights predicate for ``user``: live (at ``at``, else when the statement runs),
+    and allowed by territory and groups."""
+    return asset_live_q(at or StatementTimestamp()) & asset_rights_q(user.pk if user else None, territory)
+
+
+@functools.lru_cache(maxsize=4096)
+def _visible_to(user_id: int, territory: str | None) -> QuerySet[Asset]:
+    # Never evaluated itself (callers get clones): it holds no rows, only the built predicate.
+    return Asset.objects.filter(asset_live_q(StatementTimestamp()) & asset_rights_q(user_id, territory))
 
 
 def asset_list_visible_to(user, territory: str | None = None, at: datetime | None = None) -> QuerySet[Asset]:
-    """The assets ``user`` may see, in ``territory`` (or the user's default) at moment ``at`` (now)."""
+    """The assets ``user`` may see, in ``territory`` (or the user's default) at moment ``at`` (by
+    default, when the query runs).
+
+    The predicate reads the clock, the user's groups and default territory inside the database,
+    so it is built once per user and territory in a process and reused (building it costs more
+    than the index search it guards)."""
     if user is None or not user.is_authenticated:
         return Asset.objects.none()
     if user_sees_everything(user):
         return Asset.objects.all()
-    return Asset.objects.filter(asset_visibility_q(user, territory, at))
+    if at is not None:
+        return Asset.objects.filter(asset_visibility_q(user, territory, at))
+    return _visible_to(user.pk, territory_named(territory)).all()
+
+
+@dataclass(frozen=True)
+class AssetIds:
+    """A set of assets as ``SELECT id AS pk …`` SQL and its parameters, to embed in a statement
+    without building and compiling a queryset each time."""
+
+    sql: str
+    params: tuple = ()
+
+    def excluding(self, asset_id: str) -> AssetIds:
+        return AssetIds(f"SELECT ids.pk FROM ({self.sql}) AS ids WHERE ids.pk <> %s", (*self.params, asset_id))
+
+
+@functools.lru_cache(maxsize=4096)
+def _visible_ids(user_id: int | None, territory: str | None) -> AssetIds:
+    assets = Asset.objects.all() if user_id is None else _visible_to(user_id, territory)
+    sql, params = assets.order_by().values("pk").query.sql_with_params()
+    return AssetIds(sql, tuple(params))
+
+
+def asset_ids_visible_to(user, territory: str | None = None) -> AssetIds:
+    """The assets ``user`` may see now (as ``asset_list_visible_to``) as SQL, compiled once per
+    user and territory in a process: for statements on a hot path (search)."""
+    if user is None or not user.is_authenticated:
+        return AssetIds('SELECT "assets_asset"."id" AS "pk" FROM "assets_asset" WHERE false')
+    if user_sees_everything(user):
+        return _visible_ids(None, None)
+    return _visible_ids(user.pk, territory_named(territory))
 
 
 # --- Metadata predicates shared by the API filters, search filters, the admin and the report -----

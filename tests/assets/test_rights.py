@@ -1,5 +1,6 @@
 """One selector decides who sees what, and every API read path goes through it."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -86,6 +87,19 @@ def test_territory_from_the_request_or_the_profile(cms, assets):
     assert assets["territory"] in listed(cms)
     assert cms.get(f"/api/assets/{assets['territory']}/").status_code == 200
     assert cms.get(f"/api/assets/{assets['territory']}/?territory=DE").status_code == 404
+
+
+def test_rights_are_read_when_each_query_runs(cms, assets):
+    """The predicate is built once per user and reused, yet a new group, a new default territory
+    and an embargo that lifts count from the very next request."""
+    assert listed(cms) == {assets["open"]}
+    cms.user.groups.add(Group.objects.get(name="press office"))
+    AccessProfile.objects.create(user=cms.user, default_territory="no")  # any case
+    Asset.objects.filter(pk=assets["embargoed"]).update(embargo_until=timezone.now() + timedelta(seconds=1))
+    assert listed(cms) == {assets["open"], assets["group"], assets["territory"]}
+    time.sleep(1.2)
+    assert listed(cms) == {assets["open"], assets["group"], assets["territory"], assets["embargoed"]}
+    assert assets["embargoed"] in {row.pk for row in asset_list_visible_to(cms.user)}
 
 
 def test_group_members_see_group_restricted_assets(cms, assets):
