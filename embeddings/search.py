@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from assets.models import Asset
-from assets.selectors import array_text, asset_list_visible_to
+from assets.selectors import array_text, asset_ids_visible_to, asset_list_visible_to
 from embeddings.encoders import encoder_for
 from embeddings.models import Role
 from embeddings.pipeline import ROLES_FOR_KIND
@@ -102,6 +102,16 @@ def _candidates(visible, kind, filters, exclude: str | None = None):
         raise SearchError(str(error)) from error
 
 
+def _candidate_ids(user, territory, kind, filters, exclude: str | None = None):
+    """``_candidates`` for searches that only embed the set in their statements: when neither a
+    kind nor a filter narrows it, the caller's visible assets as SQL compiled once per user
+    (``AssetIds``), else the narrowed queryset."""
+    if kind or filters:
+        return _candidates(asset_list_visible_to(user, territory=territory), kind, filters, exclude)
+    visible = asset_ids_visible_to(user, territory)
+    return visible.excluding(exclude) if exclude else visible
+
+
 def _fuse(queries, assets, k: int, metadata_text: str | None = None) -> list[SearchResult]:
     """Reciprocal rank fusion of each (model version, query vector)'s nearest assets, and of a
     metadata match list for text queries."""
@@ -169,25 +179,22 @@ def search_similar(
     user, asset_id: str, k: int = 10, kind: str | None = None, territory: str | None = None, filters: dict | None = None
 ) -> list[SearchResult]:
     """More like this: the asset's own vectors (metadata text, pixels) as queries, read by the
-    database inside each search statement."""
-    from embeddings.models import ModelVersion
-    from embeddings.storage import StoredVector
+    database inside each search statement, which also checks that the caller may see the asset
+    (told apart from "nothing similar" only when nothing is found)."""
+    from embeddings.storage import StoredVector, versions_holding
 
-    visible = asset_list_visible_to(user, territory=territory)
-    # The active versions that fit and hold a vector of the asset, if the caller may see it: one query.
-    versions = list(
-        ModelVersion.objects.filter(
-            roles__name__in=_role_names(kind),
-            embeddings__asset_id=asset_id,
-            embeddings__asset__in=visible,
-        ).distinct()
-    )
+    versions = versions_holding(asset_id, _role_names(kind))
     if not versions:
-        if not visible.filter(pk=asset_id).exists():
+        if not asset_list_visible_to(user, territory=territory).filter(pk=asset_id).exists():
             raise SearchError(f"no asset {asset_id} that you may see")
         raise SearchError(f"asset {asset_id} has no vectors yet: try again when the workers have embedded it")
-    queries = [(version, StoredVector(asset_id)) for version in versions]
-    return _fuse(queries, _candidates(visible, kind, filters, exclude=asset_id), k)
+    source = StoredVector(asset_id, visible=asset_ids_visible_to(user, territory))
+    results = _fuse(
+        [(version, source) for version in versions], _candidate_ids(user, territory, kind, filters, asset_id), k
+    )
+    if not results and not asset_list_visible_to(user, territory=territory).filter(pk=asset_id).exists():
+        raise SearchError(f"no asset {asset_id} that you may see")
+    return results
 
 
 def search_image(user, image, k: int = 10, territory: str | None = None, filters: dict | None = None):
@@ -197,9 +204,7 @@ def search_image(user, image, k: int = 10, territory: str | None = None, filters
         raise SearchError("no image model is active: register one (see `python manage.py models`)")
     vector = encoder_for(role.model_version).embed_images([image])[0].tolist()
     return _fuse(
-        [(role.model_version, vector)],
-        _candidates(asset_list_visible_to(user, territory=territory), "image", filters),
-        k,
+        [(role.model_version, vector)], _candidates(asset_list_visible_to(user, territory), "image", filters), k
     )
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 
+from assets.selectors import AssetIds
+
 EF_SEARCH = 100
 
 
@@ -126,9 +128,21 @@ def _literal(vector: list[float]) -> str:
 @dataclass(frozen=True)
 class StoredVector:
     """The query is an asset's own vector by the same version (its first segment), read by the
-    database inside the search statement: "more like this" without a round trip."""
+    database inside the search statement: "more like this" without a round trip. With
+    ``visible`` (assets: a queryset or ``AssetIds``), the statement finds nothing unless the
+    asset is among them: the caller's right to see it is checked by the same statement."""
 
     asset_id: str
+    visible: object = None  # QuerySet[Asset] | AssetIds | None
+
+
+def _as_ids(assets) -> AssetIds:
+    """``assets`` (a queryset, compiled here once for all the statements of a search, or
+    ``AssetIds``) as ``AssetIds``."""
+    if isinstance(assets, AssetIds):
+        return assets
+    sql, params = assets.order_by().values("pk").query.sql_with_params()
+    return AssetIds(sql, tuple(params))
 
 
 def _query(version, vector, exact: bool) -> tuple[str, list]:
@@ -155,9 +169,14 @@ def _select(version, vector, exact: bool = False) -> tuple[str, list, str, list]
     select = f"SELECT {columns} FROM embeddings_embedding WHERE model_version_id = {int(version.pk)}"
     select_params = list(params)
     if isinstance(vector, StoredVector):
-        # An asset without a vector by this version has no neighbours: a one-time check, not a scan.
-        select += f" AND {query} IS NOT NULL"
-        select_params += params
+        # A one-time check before any scan: an asset without a vector by this version (or that the
+        # caller may not see) has no neighbours.
+        source = f"SELECT 1 FROM embeddings_embedding WHERE asset_id = %s AND model_version_id = {int(version.pk)}"
+        select_params.append(vector.asset_id)
+        if vector.visible is not None:
+            source += f" AND asset_id IN ({vector.visible.sql})"
+            select_params += vector.visible.params
+        select += f" AND EXISTS ({source})"
     return select, select_params, distance, params
 
 
@@ -178,7 +197,7 @@ def _candidates_checked(version, vector, limit: int, ef_search: int, assets) -> 
     """The ``limit`` nearest by the index, unfiltered (a materialised CTE, so the planner cannot
     turn it into anything else), then checked against ``assets``: ``(candidates seen, kept)``."""
     select, select_params, distance, params = _select(version, vector)
-    allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
+    allowed, allowed_params = assets.sql, list(assets.params)
     sql = (
         f"WITH candidates AS MATERIALIZED ({select} ORDER BY {distance} LIMIT %s), "
         f"kept AS ({_DETAILS.format(source='candidates')} WHERE n.asset_id IN ({allowed})) "
@@ -194,20 +213,22 @@ def _filtered_scan(version, vector, k: int, ef_search: int, assets) -> list[Neig
     over the whole filter), and pgvector's iterative scan keeps reading until k pass or it has
     read ``hnsw.max_scan_tuples``."""
     select, select_params, distance, params = _select(version, vector)
-    allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
+    allowed, allowed_params = assets.sql, list(assets.params)
     check = (
         f"EXISTS (SELECT 1 FROM ({allowed}) AS allowed_ids "
         "WHERE allowed_ids.pk = embeddings_embedding.asset_id OFFSET 0)"
     )
     search = f"({select} AND {check} ORDER BY {distance} LIMIT %s)"
-    rows = _run(_DETAILS.format(source=search), [*params, *allowed_params, *params, int(k)], ef_search, index_only=True)
+    rows = _run(
+        _DETAILS.format(source=search), [*select_params, *allowed_params, *params, int(k)], ef_search, index_only=True
+    )
     return [Neighbour(*row) for row in rows]
 
 
 def _exact_among(version, vector, k: int, assets) -> list[Neighbour]:
     """The exact ``k`` nearest among ``assets``: their vectors looked up one asset at a time."""
     select, select_params, distance, params = _select(version, vector, exact=True)
-    allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
+    allowed, allowed_params = assets.sql, list(assets.params)
     search = (
         f"(WITH allowed AS MATERIALIZED ({allowed}) {select} AND asset_id IN (SELECT * FROM allowed) "
         f"ORDER BY {distance} LIMIT %s)"
@@ -218,9 +239,26 @@ def _exact_among(version, vector, k: int, assets) -> list[Neighbour]:
     return [Neighbour(*row) for row in rows]
 
 
+def versions_holding(asset_id: str, role_names) -> list:
+    """The model versions active in one of ``role_names`` that hold a vector of the asset, in one
+    short statement, with what search statements need of them (ID and dimension; the other
+    fields load if read)."""
+    from embeddings.models import ModelVersion
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT v.id, v.dimension FROM embeddings_role AS r "
+            "JOIN embeddings_modelversion AS v ON v.id = r.model_version_id WHERE r.name = ANY(%s) AND EXISTS "
+            "(SELECT 1 FROM embeddings_embedding AS e WHERE e.model_version_id = v.id AND e.asset_id = %s) "
+            "ORDER BY v.id",
+            [sorted(role_names), asset_id],
+        )
+        return [ModelVersion.from_db(connection.alias, ["id", "dimension"], row) for row in cursor.fetchall()]
+
+
 def nearest(version, vector, k: int, assets=None, ef_search: int = EF_SEARCH) -> list[Neighbour]:
     """The ``k`` nearest segments by ``version`` to ``vector`` (values, or a ``StoredVector``),
-    among ``assets`` (a queryset) when given.
+    among ``assets`` (a queryset, or ``AssetIds``) when given.
 
     With a filter, the index is first searched unfiltered for a few more than k candidates,
     checked against the filter in the same statement: the common case (rights and filters that
@@ -230,6 +268,8 @@ def nearest(version, vector, k: int, assets=None, ef_search: int = EF_SEARCH) ->
     reads, and an exact search settles what is still short."""
     if isinstance(vector, StoredVector):
         query_vector = vector
+        if vector.visible is not None:
+            query_vector = StoredVector(vector.asset_id, _as_ids(vector.visible))
     else:
         query_vector = _checked(vector, int(version.dimension))
 
@@ -239,11 +279,16 @@ def nearest(version, vector, k: int, assets=None, ef_search: int = EF_SEARCH) ->
 
     if assets is None:
         return by_distance(_index_search(version, query_vector, k, ef_search))
+    assets = _as_ids(assets)
     limit = max(2 * k, 40)
     seen, kept = _candidates_checked(version, query_vector, limit, ef_search, assets)
     if len(kept) >= k or seen < limit:
         return by_distance(kept)
-    if assets.order_by()[: EXACT_UP_TO + 1].count() > EXACT_UP_TO:
+    allowed, allowed_params = assets.sql, list(assets.params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({allowed} LIMIT {EXACT_UP_TO + 1}) AS allowed", allowed_params)
+        many = cursor.fetchone()[0] > EXACT_UP_TO
+    if many:
         found = _filtered_scan(version, query_vector, k, ef_search, assets)
         if len(found) >= k:
             return by_distance(found)

@@ -64,6 +64,10 @@ def test_more_like_this_excludes_the_asset_itself(api_client, places):
     Asset.objects.filter(pk=places["ushuaia"]).update(withdrawn_at="2020-01-01T00:00:00Z")
     hidden = api_client.post("/api/search/", {"asset_id": places["ushuaia"]}, format="json")
     assert hidden.status_code == 400 and "that you may see" in hidden.json()["error"]
+    assert places["ushuaia"] not in found(api_client, asset_id=places["zurich"])
+    Asset.objects.filter(pk=places["ushuaia"]).update(withdrawn_at=None)  # back: at once, for both roles it plays
+    assert places["zurich"] in found(api_client, asset_id=places["ushuaia"])
+    assert places["ushuaia"] in found(api_client, asset_id=places["zurich"])
 
 
 def test_exactly_one_kind_of_query(api_client, places):

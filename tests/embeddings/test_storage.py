@@ -143,3 +143,28 @@ def test_more_like_this_reads_the_assets_own_vector_and_an_asset_without_one_has
     lonely = Asset.objects.exclude(pk__in=list(library)).get().pk
     assert nearest(version, StoredVector(lonely), 10) == []
     assert nearest(version, StoredVector(lonely), 10, assets=Asset.objects.all()) == []
+
+
+@pytest.mark.parametrize("exact_up_to", [5, 5_000], ids=["index-scan", "exact"])
+def test_more_like_this_with_a_selective_filter_checks_the_source_in_every_strategy(
+    version, library, monkeypatch, exact_up_to
+):
+    """The asset's own vector, a filter keeping 1%, and the set the asset must belong to (the
+    caller's visible assets), as a queryset or as precompiled SQL: the same neighbours as a
+    search by the vector's values, and none when the asset is outside that set."""
+    from assets.selectors import AssetIds
+    from embeddings.storage import StoredVector
+
+    monkeypatch.setattr("embeddings.storage.EXACT_UP_TO", exact_up_to)
+    source = sorted(library)[11]
+    kept = Asset.objects.filter(pk__in=sorted(library)[::100]).exclude(pk=source)
+    by_values = [n.asset_id for n in nearest(version, library[source].tolist(), 10, assets=kept)]
+    assert len(by_values) == 10
+    everyone = Asset.objects.all()
+    sql, params = everyone.order_by().values("pk").query.sql_with_params()
+    for visible in (everyone, AssetIds(sql, tuple(params))):
+        found = nearest(version, StoredVector(source, visible=visible), 10, assets=kept)
+        assert [n.asset_id for n in found] == by_values
+    outside = AssetIds(sql + " WHERE false")
+    assert nearest(version, StoredVector(source, visible=outside), 10, assets=kept) == []
+    assert nearest(version, StoredVector(source, visible=Asset.objects.exclude(pk=source)), 10, assets=kept) == []

@@ -18,12 +18,13 @@ from pathlib import Path
 import numpy
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from assets.models import Asset
-from assets.selectors import asset_list_visible_to
+from assets.selectors import asset_ids_visible_to
 from assets.synthetic import synthetic_assets_create
 from dam.benchmarking import figures_json, rolled_back
 from embeddings.registry import model_version_register, role_activate
@@ -69,8 +70,8 @@ class Command(BaseCommand):
             f"{figures['filtered_p99_ms']:7.2f} ms   full k in {figures['filtered_full_k_share']:.0%} of queries, "
             f"recall@10 {figures['filtered_recall_at_10']:.3f}\n"
             f"  index only, no rights     p50 {figures['sql_p50_ms']:7.2f} ms   p99 {figures['sql_p99_ms']:7.2f} ms\n"
-            f"  the API's SQL, run alone  p50 {figures['rights_sql_p50_ms']:7.2f} ms   p99 "
-            f"{figures['rights_sql_p99_ms']:7.2f} ms   (rights checked, titles read)\n"
+            f"  the API's SQL, run raw    p50 {figures['rights_sql_p50_ms']:7.2f} ms   p99 "
+            f"{figures['rights_sql_p99_ms']:7.2f} ms   (the statements it sends: rights checked, titles read)\n"
             f"  API (more like this)      p50 {figures['api_p50_ms']:7.2f} ms   p99 {figures['api_p99_ms']:7.2f} ms   "
             f"{figures['api_ratio_p50']:.2f}x its SQL at p50, {figures['api_ratio_p99']:.2f}x at p99\n"
             f"  HNSW index size           {figures['index_mb']:.1f} MB (vector)\n"
@@ -81,6 +82,10 @@ class Command(BaseCommand):
                 f"{figures['halfvec_build_seconds']:.1f} s, recall@10 {figures['halfvec_recall_at_10']:.3f}, "
                 f"p50 {figures['halfvec_p50_ms']:.2f} ms\n"
             )
+
+
+def _savepoint(sql: str) -> bool:
+    return sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))
 
 
 def _ms(values: list[float], percentile: int) -> float:
@@ -252,22 +257,30 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
     client.force_authenticate(user)
     sample = [asset_id for asset_id, _ in pairs[:: max(len(pairs) // query_count, 1)]][:query_count]
     sql_times, rights_sql_times, api_times = [], [], []
-    visible = asset_list_visible_to(user)
+    visible_ids = asset_ids_visible_to(user)
     from embeddings.models import Embedding
 
     stored = {
         asset_id: list(Embedding.objects.get(asset_id=asset_id, model_version=version).embedding) for asset_id in sample
     }
-    for asset_id in sample:  # one pass first, so that no measured loop warms the cache for another
-        nearest(version, StoredVector(asset_id), 30, assets=visible.exclude(pk=asset_id))
+    # The statements the API runs for each asset (the search settings, then the search: the
+    # asset's own vector if the caller may see it, the neighbours the caller may see, titles),
+    # captured as sent, to be run raw: no query building, no framework.
+    statements = {}
+    for asset_id in sample:  # also one pass first, so that no measured loop warms the cache for another
+        with CaptureQueriesContext(connection) as captured:
+            nearest(version, StoredVector(asset_id, visible=visible_ids), 30, assets=visible_ids.excluding(asset_id))
+        statements[asset_id] = [q["sql"] for q in captured.captured_queries if not _savepoint(q["sql"])]
     for asset_id in sample:
         started = time.perf_counter()
         nearest(version, stored[asset_id], 30)
         sql_times.append(time.perf_counter() - started)
     for asset_id in sample:
-        # The statement the API runs: the asset's own vector, the caller's rights, titles.
         started = time.perf_counter()
-        nearest(version, StoredVector(asset_id), 30, assets=visible.exclude(pk=asset_id))
+        with transaction.atomic(), connection.cursor() as cursor:
+            for sql in statements[asset_id]:
+                cursor.execute(sql)
+                cursor.fetchall()
         rights_sql_times.append(time.perf_counter() - started)
     for asset_id in sample:
         started = time.perf_counter()
