@@ -183,17 +183,20 @@ def search_similar(
     (told apart from "nothing similar" only when nothing is found)."""
     from embeddings.storage import StoredVector, versions_holding
 
-    versions = versions_holding(asset_id, _role_names(kind))
-    if not versions:
+    def refuse_if_hidden() -> None:
         if not asset_list_visible_to(user, territory=territory).filter(pk=asset_id).exists():
             raise SearchError(f"no asset {asset_id} that you may see")
+
+    versions = versions_holding(asset_id, _role_names(kind))
+    if not versions:
+        refuse_if_hidden()
         raise SearchError(f"asset {asset_id} has no vectors yet: try again when the workers have embedded it")
     source = StoredVector(asset_id, visible=asset_ids_visible_to(user, territory))
     results = _fuse(
         [(version, source) for version in versions], _candidate_ids(user, territory, kind, filters, asset_id), k
     )
-    if not results and not asset_list_visible_to(user, territory=territory).filter(pk=asset_id).exists():
-        raise SearchError(f"no asset {asset_id} that you may see")
+    if not results:
+        refuse_if_hidden()
     return results
 
 

@@ -63,7 +63,8 @@ class Command(BaseCommand):
             f"{figures['index_build_seconds']:.1f} s; {queries} queries, k=10\n"
             + "".join(
                 f"  ef_search {ef:<4}            recall@10 {row['recall_at_10']:.3f}   p50 {row['p50_ms']:6.2f} ms   "
-                f"p99 {row['p99_ms']:6.2f} ms{'   (the default)' if int(ef) == figures['ef_search'] else ''}\n"
+                f"p99 {row['p99_ms']:6.2f} ms   worst query {row['worst_recall_at_10']:.1f}, "
+                f"{row['queries_below_0_8']} below 0.8{'   (the default)' if int(ef) == figures['ef_search'] else ''}\n"
                 for ef, row in figures["ef_sweep"].items()
             )
             + f"  with a {figures['filter_share']:.1%} filter          p50 {figures['filtered_p50_ms']:7.2f} ms   p99 "
@@ -224,6 +225,8 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
             recall.append(len({n.asset_id for n in found} & set(truth)) / 10)
         sweep[ef_search] = {
             "recall_at_10": statistics.mean(recall),
+            "worst_recall_at_10": min(recall),  # a few poorly linked neighbourhoods show here, not in the mean
+            "queries_below_0_8": sum(value < 0.8 for value in recall),
             "p50_ms": _ms(latencies, 50),
             "p99_ms": _ms(latencies, 99),
         }
