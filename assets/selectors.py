@@ -26,8 +26,9 @@ def territory_named(territory: str | None) -> str | None:
 
 def territory_for(user, territory: str | None = None) -> str | None:
     """The territory a request is for: the one it names, else the user's default, else None."""
-    if territory_named(territory):
-        return territory_named(territory)
+    named = territory_named(territory)
+    if named:
+        return named
     profile = AccessProfile.objects.filter(user=user).only("default_territory").first() if user else None
     return territory_named(profile.default_territory) if profile else None
 
@@ -59,8 +60,9 @@ def asset_rights_q(user_id: int | None, territory: str | None = None) -> Q:
     the predicate, not by queries of their own, so the predicate depends on nothing but its
     arguments."""
     territories = Q(allowed_territories=[])
-    if territory_named(territory):
-        territories |= Q(allowed_territories__contains=[territory_named(territory)])
+    named = territory_named(territory)
+    if named:
+        territories |= Q(allowed_territories__contains=[named])
     elif user_id:
         # ARRAY(…) of the user's default territory: empty (overlapping nothing) when there is none.
         default = AccessProfile.objects.filter(user_id=user_id).exclude(default_territory="")
@@ -73,16 +75,16 @@ def asset_rights_q(user_id: int | None, territory: str | None = None) -> Q:
     return territories & groups
 
 
-def asset_visibility_q(user, territory: str | None = None, at: datetime | None = None) -> Q:
-    """The whole rights predicate for ``user``: live (at ``at``, else when the statement runs),
-    and allowed by territory and groups."""
-    return asset_live_q(at or StatementTimestamp()) & asset_rights_q(user.pk if user else None, territory)
+def asset_visibility_q(user_id: int | None, territory: str | None = None, at: datetime | None = None) -> Q:
+    """The whole rights predicate for a user: live (at ``at``, else when the statement runs), and
+    allowed by territory and groups."""
+    return asset_live_q(at or StatementTimestamp()) & asset_rights_q(user_id, territory)
 
 
 @functools.lru_cache(maxsize=4096)
 def _visible_to(user_id: int, territory: str | None) -> QuerySet[Asset]:
     # Never evaluated itself (callers get clones): it holds no rows, only the built predicate.
-    return Asset.objects.filter(asset_live_q(StatementTimestamp()) & asset_rights_q(user_id, territory))
+    return Asset.objects.filter(asset_visibility_q(user_id, territory))
 
 
 def asset_list_visible_to(user, territory: str | None = None, at: datetime | None = None) -> QuerySet[Asset]:
@@ -97,7 +99,7 @@ def asset_list_visible_to(user, territory: str | None = None, at: datetime | Non
     if user_sees_everything(user):
         return Asset.objects.all()
     if at is not None:
-        return Asset.objects.filter(asset_visibility_q(user, territory, at))
+        return Asset.objects.filter(asset_visibility_q(user.pk, territory, at))
     return _visible_to(user.pk, territory_named(territory)).all()
 
 
