@@ -41,7 +41,8 @@ ALLOWED = {
     "validate": {State.VALIDATING, State.READY},
     "ready": {State.VALIDATING},
     "cutover": {State.READY},
-    "rollback": {State.PLANNED, State.BACKFILLING, State.PAUSED, State.VALIDATING, State.READY, State.CUT_OVER},
+    "backfilled": {State.BACKFILLING},
+    "rollback": set(Migration.OPEN),
     "retire": {State.CUT_OVER},
     "fail": {State.BACKFILLING, State.PAUSED, State.VALIDATING},
 }
@@ -59,19 +60,24 @@ def _transition(migration: Migration, action: str, to_state: str, user=None, rea
         if locked.state not in ALLOWED[action]:
             allowed = ", ".join(sorted(ALLOWED[action]))
             raise MigrationError(f"cannot {action} migration {locked.pk}: it is {locked.state} (only from {allowed})")
-        MigrationEvent.objects.create(
-            migration=locked,
-            from_state=locked.state,
-            to_state=to_state,
-            user=user if user is not None and user.is_authenticated else None,
-            reason=reason,
-        )
+        _event(locked, locked.state, to_state, user, reason)
         locked.state = to_state
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.save()
     migration.refresh_from_db()
     return migration
+
+
+def _event(migration: Migration, from_state: str, to_state: str, user=None, reason: str = "") -> None:
+    """One line of the audit trail (the user only when a person made the change)."""
+    MigrationEvent.objects.create(
+        migration=migration,
+        from_state=from_state,
+        to_state=to_state,
+        user=user if user is not None and user.is_authenticated else None,
+        reason=reason,
+    )
 
 
 def _covered_assets(migration: Migration):
@@ -106,13 +112,7 @@ def migration_plan(role_name: str, to_version: ModelVersion, user=None, reason: 
             source=settings.DAM_MIGRATION_SOURCE,
             batch_size=settings.DAM_MIGRATION_BATCH_SIZE,
         )
-        MigrationEvent.objects.create(
-            migration=migration,
-            from_state="",
-            to_state=State.PLANNED,
-            user=user if user is not None and user.is_authenticated else None,
-            reason=reason,
-        )
+        _event(migration, "", State.PLANNED, user, reason)
     return migration
 
 
@@ -222,16 +222,17 @@ def _backfill_finished(migration_id: int) -> None:
     """Every batch done: on to validation (once, whichever worker gets here first)."""
     from embeddings.tasks import migration_validate_task
 
-    with transaction.atomic():
-        migration = Migration.objects.select_for_update().get(pk=migration_id)
-        if migration.state != State.BACKFILLING:
-            return
-        MigrationEvent.objects.create(
-            migration=migration, from_state=migration.state, to_state=State.VALIDATING, reason="backfill complete"
+    try:
+        _transition(
+            Migration(pk=migration_id),
+            "backfilled",
+            State.VALIDATING,
+            reason="backfill complete",
+            backfilled_at=timezone.now(),
         )
-        migration.state, migration.backfilled_at = State.VALIDATING, timezone.now()
-        migration.save(update_fields=["state", "backfilled_at", "updated_at"])
-        transaction.on_commit(lambda: migration_validate_task.delay(migration_id))
+    except MigrationError:
+        return  # another worker got here first, or the migration was paused or rolled back meanwhile
+    transaction.on_commit(lambda: migration_validate_task.delay(migration_id))
 
 
 def migration_retry_failures(migration: Migration, user=None) -> int:
