@@ -89,10 +89,11 @@ def _metadata_ranking(assets, text: str, limit: int) -> list[str]:
     return [asset_id for _, asset_id in sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:limit]]
 
 
-def _candidates(visible, kind, filters, exclude: str | None = None):
-    """The assets a search may return: those the caller may see (``visible``), narrowed."""
+def _candidates(user, territory, kind, filters, exclude: str | None = None):
+    """The assets a search may return: those the caller may see, narrowed."""
     from embeddings.filters import FilterError, filters_apply
 
+    visible = asset_list_visible_to(user, territory=territory)
     assets = visible.filter(kind=kind) if kind else visible
     if exclude:
         assets = assets.exclude(pk=exclude)
@@ -107,7 +108,7 @@ def _candidate_ids(user, territory, kind, filters, exclude: str | None = None):
     kind nor a filter narrows it, the caller's visible assets as SQL compiled once per user
     (``AssetIds``), else the narrowed queryset."""
     if kind or filters:
-        return _candidates(asset_list_visible_to(user, territory=territory), kind, filters, exclude)
+        return _candidates(user, territory, kind, filters, exclude)
     visible = asset_ids_visible_to(user, territory)
     return visible.excluding(exclude) if exclude else visible
 
@@ -168,7 +169,7 @@ def search_text(
     roles = _roles_for(kind)
     if not roles:
         raise SearchError("no embedding model is active: run `python manage.py models setup`")
-    assets = _candidates(asset_list_visible_to(user, territory=territory), kind, filters)
+    assets = _candidates(user, territory, kind, filters)
     # Only versions that embed text can answer a text query (Whisper's encoder embeds audio only).
     roles = [role for role in roles if "text" in role.model_version.modalities]
     queries = [(role.model_version, encoder_for(role.model_version).embed_texts([text])[0].tolist()) for role in roles]
@@ -206,9 +207,7 @@ def search_image(user, image, k: int = 10, territory: str | None = None, filters
     if role is None:
         raise SearchError("no image model is active: register one (see `python manage.py models`)")
     vector = encoder_for(role.model_version).embed_images([image])[0].tolist()
-    return _fuse(
-        [(role.model_version, vector)], _candidates(asset_list_visible_to(user, territory), "image", filters), k
-    )
+    return _fuse([(role.model_version, vector)], _candidates(user, territory, "image", filters), k)
 
 
 def search_audio(user, path, k: int = 10, territory: str | None = None, filters: dict | None = None):
@@ -222,11 +221,7 @@ def search_audio(user, path, k: int = 10, territory: str | None = None, filters:
     windows = encoder_for(role.model_version).embed_audio(path)
     query = numpy.mean([vector for _, _, vector in windows], axis=0)
     query = (query / numpy.linalg.norm(query)).tolist()
-    return _fuse(
-        [(role.model_version, query)],
-        _candidates(asset_list_visible_to(user, territory=territory), "audio", filters),
-        k,
-    )
+    return _fuse([(role.model_version, query)], _candidates(user, territory, "audio", filters), k)
 
 
 def search_file(user, upload, k: int = 10, territory: str | None = None, filters: dict | None = None):
