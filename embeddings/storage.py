@@ -106,16 +106,16 @@ EXACT_UP_TO = 5_000  # a filter keeping at most this many assets is answered exa
 
 
 def _run(sql: str, params: list, ef_search: int, index_only: bool = False) -> list[tuple]:
-    settings = {"hnsw.iterative_scan": "relaxed_order", "hnsw.ef_search": str(int(ef_search))}
+    planner = {"hnsw.iterative_scan": "relaxed_order", "hnsw.ef_search": str(int(ef_search))}
     if index_only:
         # Keeps the planner on index paths (the HNSW scan, the per-asset lookups) even where its
         # estimate of a filter's size would make a full scan and sort look cheaper.
-        settings["enable_seqscan"] = "off"
+        planner["enable_seqscan"] = "off"
     with transaction.atomic(), connection.cursor() as cursor:
         # Local to the transaction: prepared-plan caching can never carry these over.
         cursor.execute(
-            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in settings),
-            [value for pair in settings.items() for value in pair],
+            "SELECT " + ", ".join("set_config(%s, %s, true)" for _ in planner),
+            [value for pair in planner.items() for value in pair],
         )
         cursor.execute(sql, params)
         return cursor.fetchall()
