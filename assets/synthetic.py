@@ -70,6 +70,13 @@ def _defaults(model, skip: set[str]) -> dict[str, str]:
     return columns
 
 
+def synthetic_asset_ids(count: int, prefix: str = "synthetic") -> list[str]:
+    """The IDs ``synthetic_assets_create`` gives its rows (numbered from 1): ``md5('{prefix}-' || i)``."""
+    import hashlib
+
+    return [hashlib.md5(f"{prefix}-{i}".encode()).hexdigest() for i in range(1, count + 1)]
+
+
 def synthetic_assets_create(count: int, prefix: str = "synthetic") -> None:
     """Insert ``count`` image assets with one file version each."""
     assets = _asset_columns(prefix)

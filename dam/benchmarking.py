@@ -43,3 +43,10 @@ def median_seconds(rounds: int, run: Callable[[], float]) -> float:
 
 def figures_json(figures: dict) -> str:
     return json.dumps(figures, indent=2)
+
+
+def percentile_ms(seconds: list[float], percentile: int) -> float:
+    """A percentile of timings in seconds, in milliseconds."""
+    import numpy
+
+    return float(numpy.percentile(numpy.array(seconds) * 1000, percentile))

@@ -13,7 +13,6 @@ sees committed rows): everything it creates is deleted at the end, also when int
 
 from __future__ import annotations
 
-import hashlib
 import os
 import subprocess
 import sys
@@ -28,8 +27,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from assets.models import Asset
-from assets.synthetic import synthetic_assets_create
-from dam.benchmarking import figures_json
+from assets.synthetic import synthetic_asset_ids, synthetic_assets_create
+from dam.benchmarking import figures_json, percentile_ms
 from dam.runtime import celery_worker_command, database_url
 from embeddings import migration as service
 from embeddings.defaults import ASSET_TEXT, default_models_register
@@ -104,18 +103,9 @@ class _Scratch:
             self.user.delete()
 
 
-def _synthetic_ids(count: int) -> list[str]:
-    """The IDs synthetic_assets_create gives (its rows are numbered from 1; IDs derive from that)."""
-    return [hashlib.md5(f"{PREFIX}-{i}".encode()).hexdigest() for i in range(1, count + 1)]
-
-
-def _percentile_ms(values: list[float], percentile: int) -> float:
-    return float(numpy.percentile(numpy.array(values) * 1000, percentile))
-
-
 def _measure(scratch: _Scratch, count: int, query_count: int, nice: int) -> dict:
     print(f"creating {count} assets…", file=sys.stderr)
-    scratch.asset_ids = _synthetic_ids(count)
+    scratch.asset_ids = synthetic_asset_ids(count, prefix=PREFIX)
     if Asset.objects.filter(pk__in=scratch.asset_ids[:1]).exists():
         scratch.asset_ids = []  # not ours to delete
         raise CommandError("assets of an earlier benchmark run are still here: remove them first")
@@ -211,12 +201,12 @@ def _measure(scratch: _Scratch, count: int, query_count: int, nice: int) -> dict
         "migration_per_second": len(covered) / backfill,
         "throughput_ratio": first_time / backfill,
         "queries": len(idle),
-        "idle_p50_ms": _percentile_ms(idle, 50),
-        "idle_p99_ms": _percentile_ms(idle, 99),
+        "idle_p50_ms": percentile_ms(idle, 50),
+        "idle_p99_ms": percentile_ms(idle, 99),
         "migrating_queries": len(during),
-        "migrating_p50_ms": _percentile_ms(during, 50),
-        "migrating_p99_ms": _percentile_ms(during, 99),
-        "p99_ratio": _percentile_ms(during, 99) / _percentile_ms(idle, 99),
+        "migrating_p50_ms": percentile_ms(during, 50),
+        "migrating_p99_ms": percentile_ms(during, 99),
+        "p99_ratio": percentile_ms(during, 99) / percentile_ms(idle, 99),
         "rate_limit": str(settings.DAM_MIGRATION_RATE_LIMIT or "no limit"),
         "worker_nice": nice,
         "worker_rate_per_second": service.migration_progress(migrated)["rate_per_second"],

@@ -26,7 +26,7 @@ from rest_framework.test import APIClient
 from assets.models import Asset
 from assets.selectors import asset_ids_visible_to
 from assets.synthetic import synthetic_assets_create
-from dam.benchmarking import figures_json, rolled_back
+from dam.benchmarking import figures_json, percentile_ms, rolled_back
 from embeddings.registry import model_version_register, role_activate
 from embeddings.storage import EF_SEARCH, StoredVector, hnsw_index_create, nearest
 
@@ -89,10 +89,6 @@ def _savepoint(sql: str) -> bool:
     return sql.startswith(("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT"))
 
 
-def _ms(values: list[float], percentile: int) -> float:
-    return float(numpy.percentile(numpy.array(values) * 1000, percentile))
-
-
 LATENT = 32  # intrinsic dimension of the spread within a cluster
 
 
@@ -147,7 +143,7 @@ def _halfvec(version, dimension: int, query_vectors, exact: list[list[str]]) -> 
         "halfvec_index_mb": _index_mb(name),
         "halfvec_build_seconds": build,
         "halfvec_recall_at_10": statistics.mean(recall),
-        "halfvec_p50_ms": _ms(latencies, 50),
+        "halfvec_p50_ms": percentile_ms(latencies, 50),
     }
 
 
@@ -227,8 +223,8 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
             "recall_at_10": statistics.mean(recall),
             "worst_recall_at_10": min(recall),  # a few poorly linked neighbourhoods show here, not in the mean
             "queries_below_0_8": sum(value < 0.8 for value in recall),
-            "p50_ms": _ms(latencies, 50),
-            "p99_ms": _ms(latencies, 99),
+            "p50_ms": percentile_ms(latencies, 50),
+            "p99_ms": percentile_ms(latencies, 99),
         }
 
     # About 1% of the assets (IDs starting 00, 01 or 02: 3/256), by an indexed condition, like a
@@ -305,17 +301,17 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
         "ef_search": EF_SEARCH,
         "ef_sweep": sweep,
         "filter_share": len(kept_ids) / count,
-        "filtered_p50_ms": _ms(filtered, 50),
-        "filtered_p99_ms": _ms(filtered, 99),
+        "filtered_p50_ms": percentile_ms(filtered, 50),
+        "filtered_p99_ms": percentile_ms(filtered, 99),
         "filtered_full_k_share": full_k / len(filtered),
         "filtered_recall_at_10": statistics.mean(filtered_recall),
-        "sql_p50_ms": _ms(sql_times, 50),
-        "sql_p99_ms": _ms(sql_times, 99),
-        "rights_sql_p50_ms": _ms(rights_sql_times, 50),
-        "rights_sql_p99_ms": _ms(rights_sql_times, 99),
-        "api_p50_ms": _ms(api_times, 50),
-        "api_p99_ms": _ms(api_times, 99),
+        "sql_p50_ms": percentile_ms(sql_times, 50),
+        "sql_p99_ms": percentile_ms(sql_times, 99),
+        "rights_sql_p50_ms": percentile_ms(rights_sql_times, 50),
+        "rights_sql_p99_ms": percentile_ms(rights_sql_times, 99),
+        "api_p50_ms": percentile_ms(api_times, 50),
+        "api_p99_ms": percentile_ms(api_times, 99),
         # The API against the SQL it runs (the rights-checked search), as a client would see it.
-        "api_ratio_p50": _ms(api_times, 50) / _ms(rights_sql_times, 50),
-        "api_ratio_p99": _ms(api_times, 99) / _ms(rights_sql_times, 99),
+        "api_ratio_p50": percentile_ms(api_times, 50) / percentile_ms(rights_sql_times, 50),
+        "api_ratio_p99": percentile_ms(api_times, 99) / percentile_ms(rights_sql_times, 99),
     }
