@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from embeddings.defaults import IMAGE
 from embeddings.registry import model_version_register, role_activate
 
 TINY = {
@@ -38,14 +39,7 @@ def image_role(tiny_clip_directory):
             "dimension": 64,
             "modalities": ["image", "text"],
             "prompt_template": "a photo of {}",
-            "preprocessing": {
-                "image_size": 224,
-                "resize": "bicubic, shortest side",
-                "crop": "center",
-                "mean": [0.48145466, 0.4578275, 0.40821073],
-                "std": [0.26862954, 0.26130258, 0.27577711],
-                "exif_orientation": True,
-            },
+            "preprocessing": dict(IMAGE["preprocessing"]),  # the default image model's (224 px, CLIP's mean/std)
         }
     )
     return role_activate("image", version)
