@@ -34,7 +34,7 @@ from assets.metadata.image import image_metadata
 from assets.metadata.image_write import image_tags_write, image_writable_fields
 from assets.models import Asset, FileVersion, MetadataChange
 from assets.storage import blob_save, blob_staged
-from assets.vocabulary import keywords_normalize
+from assets.vocabulary.keywords import keywords_normalize
 
 logger = logging.getLogger(__name__)
 

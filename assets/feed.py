@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 from assets.jsonld import CONTEXT, asset_iri, asset_jsonld
 from assets.models import Asset, AssetTombstone
 from assets.selectors import asset_rights_q, territory_for, user_sees_everything
-from assets.vocabulary import terms_for
+from assets.vocabulary.keywords import terms_for
 
 CHUNK = 100  # assets serialised per database round trip while streaming
 MALFORMED = "the cursor is malformed: use a cursor exactly as the feed returned it (Link rel=next)"

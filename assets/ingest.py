@@ -33,7 +33,7 @@ from assets.metadata.result import MetadataRead
 from assets.models import Asset, FileVersion, IngestRecord, OriginalName, asset_id_for
 from assets.storage import blob_save
 from assets.validation import IngestError, Inspection, inspect_file
-from assets.vocabulary import keywords_normalize, terms_for
+from assets.vocabulary.keywords import keywords_normalize, terms_for
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from django.conf import settings
 
 from assets.fields import FIELDS, Field
 from assets.models import Asset, Term, keyword_key
-from assets.vocabulary import terms_for
+from assets.vocabulary.keywords import terms_for
 
 CONTEXT = "https://schema.org"
 DOCUMENT_TYPES = {"image": "ImageObject", "audio": "AudioObject"}

@@ -13,9 +13,10 @@ from assets.admin.asset import AssetAdmin
 from assets.editing import metadata_writeback_retry
 from assets.geo_enrichment import geo_suggestion_accept, geo_suggestion_reject
 from assets.models import AccessProfile, Asset, GeoSuggestion, IngestRecord, MetadataChange, Term
-from assets.vocabulary import terms_merge
-from assets.vocabulary_io import vocabulary_export_csv, vocabulary_export_skos
-from assets.vocabulary_report import vocabulary_report
+from assets.vocabulary.csv_format import vocabulary_export_csv
+from assets.vocabulary.merge import terms_merge
+from assets.vocabulary.report import vocabulary_report
+from assets.vocabulary.skos import vocabulary_export_skos
 
 admin.site.register(Asset, AssetAdmin)
 

@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 
 from assets.editing import asset_metadata_update
 from assets.models import MetadataChange
-from assets.vocabulary import keywords_normalize
+from assets.vocabulary.keywords import keywords_normalize
 
 
 def _lines(text: str) -> list[str]:

@@ -1,6 +1,6 @@
 from django import template
 
-from assets.vocabulary_report import geo_completeness
+from assets.vocabulary.report import geo_completeness
 
 register = template.Library()
 

@@ -7,12 +7,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assets.vocabulary_io import (
-    VocabularyExportError,
-    format_for_path,
-    vocabulary_export_csv,
-    vocabulary_export_skos,
-)
+from assets.vocabulary.csv_format import vocabulary_export_csv
+from assets.vocabulary.importing import VocabularyExportError, format_for_path
+from assets.vocabulary.skos import vocabulary_export_skos
 
 EXPORTERS = {"csv": vocabulary_export_csv, "skos": vocabulary_export_skos}
 

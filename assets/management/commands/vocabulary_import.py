@@ -6,12 +6,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assets.vocabulary_io import (
-    VocabularyImportError,
-    format_for_path,
-    vocabulary_import_csv,
-    vocabulary_import_skos,
-)
+from assets.vocabulary.csv_format import vocabulary_import_csv
+from assets.vocabulary.importing import VocabularyImportError, format_for_path
+from assets.vocabulary.skos import vocabulary_import_skos
 
 IMPORTERS = {"csv": vocabulary_import_csv, "skos": vocabulary_import_skos}
 

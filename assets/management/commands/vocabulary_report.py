@@ -4,7 +4,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from assets.vocabulary_report import vocabulary_report
+from assets.vocabulary.report import vocabulary_report
 
 
 class Command(BaseCommand):
