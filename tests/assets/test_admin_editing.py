@@ -212,7 +212,7 @@ def test_the_list_of_100k_assets_costs_the_same_queries_as_a_short_one_and_no_fu
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from assets.synthetic import synthetic_assets_create
+    from benchmarks.synthetic import synthetic_assets_create
 
     login(LIBRARIAN)
     synthetic_assets_create(60, prefix="short")
