@@ -11,9 +11,9 @@ class AssetsConfig(AppConfig):
         from PIL import Image
 
         from assets import checks, receivers  # noqa: F401  (registers checks and signal receivers)
-        from assets.roles import roles_ensure
+        from assets.staff_groups import staff_groups_ensure
 
-        post_migrate.connect(roles_ensure, sender=self)
+        post_migrate.connect(staff_groups_ensure, sender=self)
 
         # Pillow refuses images over twice this size by itself; dam refuses them at this size.
         Image.MAX_IMAGE_PIXELS = settings.DAM_MAX_IMAGE_PIXELS

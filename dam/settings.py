@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "dam",
     "assets",
     "embeddings",
+    "benchmarks",
 ]
 
 MIDDLEWARE = [

@@ -6,5 +6,5 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # The browser test drives Debian's Chromium (never a browser downloaded by Playwright); the
 # transcript test speaks with espeak-ng; the crash test kills a worker fed by a real Redis.
 DAM_SYSTEM_PACKAGES="${DAM_SYSTEM_PACKAGES:-chromium espeak-ng redis-server}" bash scripts/setup.sh
-"${DAM_VENV:-.venv}/bin/ruff" check --quiet dam assets embeddings tests
+"${DAM_VENV:-.venv}/bin/ruff" check --quiet dam assets embeddings tests benchmarks
 exec "${DAM_VENV:-.venv}/bin/python" -m pytest "$@"

@@ -40,27 +40,27 @@ def media_copy(tmp_path):
 
 
 @pytest.fixture
-def user_with_role(django_user_model):
-    """A user in one of dam's roles (assets/roles.py), fetched afresh so permissions are current."""
+def user_in_group(django_user_model):
+    """A user in one of dam's staff groups (assets/staff_groups.py), fetched afresh so permissions are current."""
 
-    def make(role: str | None = None, username: str | None = None, staff: bool = False):
+    def make(group: str | None = None, username: str | None = None, staff: bool = False):
         user = django_user_model.objects.create_user(
-            username=username or (role or "user").replace(" ", "-"), password="x", is_staff=staff
+            username=username or (group or "user").replace(" ", "-"), password="x", is_staff=staff
         )
-        if role:
+        if group:
             from django.contrib.auth.models import Group
 
-            user.groups.add(Group.objects.get(name=role))
+            user.groups.add(Group.objects.get(name=group))
         return django_user_model.objects.get(pk=user.pk)
 
     return make
 
 
 @pytest.fixture
-def librarian(user_with_role):
-    from assets.roles import LIBRARIAN
+def librarian(user_in_group):
+    from assets.staff_groups import LIBRARIAN
 
-    return user_with_role(LIBRARIAN, staff=True)
+    return user_in_group(LIBRARIAN, staff=True)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The admin: where librarians, rights managers and viewers work (see assets/roles.py)."""
+"""The admin: where librarians, rights managers and viewers work (staff groups: see assets/staff_groups.py)."""
 
 import io
 

@@ -1,4 +1,4 @@
-"""Editing in the admin: the form, role-based read-only fields, bulk actions, viewers' lists."""
+"""Editing in the admin: the form, read-only fields by staff group, bulk actions, viewers' lists."""
 
 from html.parser import HTMLParser
 
@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from assets.ingest import ingest_paths
 from assets.models import Asset, MetadataChange, Term
-from assets.roles import LIBRARIAN, RIGHTS_MANAGER, VIEWER
+from assets.staff_groups import LIBRARIAN, RIGHTS_MANAGER, VIEWER
 from tests.conftest import FIXTURES_DIR
 
 pytestmark = pytest.mark.django_db
@@ -59,11 +59,11 @@ def form_data(page: str) -> dict[str, list[str]]:
 
 
 @pytest.fixture
-def login(client, user_with_role):
-    """Log the test client in as a staff user in ``role``."""
+def login(client, user_in_group):
+    """Log the test client in as a staff user in the group ``group``."""
 
-    def make(role: str):
-        user = user_with_role(role, staff=True)
+    def make(group: str):
+        user = user_in_group(group, staff=True)
         client.force_login(user)
         return user
 
@@ -212,7 +212,7 @@ def test_the_list_of_100k_assets_costs_the_same_queries_as_a_short_one_and_no_fu
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from assets.synthetic import synthetic_assets_create
+    from benchmarks.synthetic import synthetic_assets_create
 
     login(LIBRARIAN)
     synthetic_assets_create(60, prefix="short")

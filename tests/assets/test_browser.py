@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 
 from assets.ingest import ingest_paths
 from assets.models import Asset, MetadataChange, Term
-from assets.roles import LIBRARIAN
+from assets.staff_groups import LIBRARIAN
 from tests.conftest import FIXTURES_DIR, PROJECT_DIR, wait_for
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

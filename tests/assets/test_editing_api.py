@@ -5,17 +5,17 @@ from rest_framework.test import APIClient
 
 from assets.ingest import ingest_paths
 from assets.models import Asset, MetadataChange
-from assets.roles import LIBRARIAN, RIGHTS_MANAGER, VIEWER
+from assets.staff_groups import LIBRARIAN, RIGHTS_MANAGER, VIEWER
 from tests.conftest import FIXTURES_DIR, wait_for
 
 
 @pytest.fixture
-def client_for(user_with_role):
-    """An API client authenticated as a user in ``role``."""
+def client_for(user_in_group):
+    """An API client authenticated as a user in the staff group ``group``."""
 
-    def make(role: str) -> APIClient:
+    def make(group: str) -> APIClient:
         client = APIClient()
-        client.force_authenticate(user_with_role(role))
+        client.force_authenticate(user_in_group(group))
         return client
 
     return make
@@ -43,7 +43,7 @@ def test_librarian_patches_metadata_and_gets_an_audited_change(client_for, asset
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    ("role", "payload", "status"),
+    ("group", "payload", "status"),
     [
         (VIEWER, {"metadata": {"title": "x"}}, 403),
         (LIBRARIAN, {"metadata": {"copyright_notice": "(c) x"}}, 403),
@@ -54,8 +54,8 @@ def test_librarian_patches_metadata_and_gets_an_audited_change(client_for, asset
         (LIBRARIAN, {"allowed_territories": ["Norway"]}, 400),
     ],
 )
-def test_roles_and_validation_through_the_api(client_for, asset, role, payload, status):
-    response = client_for(role).patch(f"/api/assets/{asset.pk}/", payload, format="json")
+def test_staff_groups_and_validation_through_the_api(client_for, asset, group, payload, status):
+    response = client_for(group).patch(f"/api/assets/{asset.pk}/", payload, format="json")
     assert response.status_code == status, response.content
     if status != 200:
         assert "error" in response.json()

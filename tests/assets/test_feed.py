@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 from assets.feed import Feed
 from assets.ingest import ingest_paths
 from assets.models import Asset
-from assets.synthetic import synthetic_assets_create
+from benchmarks.synthetic import synthetic_assets_create
 from tests.schemaorg import vocabulary
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.test import override_settings
 from assets.editing import asset_metadata_update
 from assets.ingest import ingest_paths
 from assets.models import Asset, FileVersion
-from assets.roles import LIBRARIAN
+from assets.staff_groups import LIBRARIAN
 from tests.conftest import FIXTURES_DIR
 
 pytestmark = pytest.mark.django_db

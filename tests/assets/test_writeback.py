@@ -15,7 +15,7 @@ from PIL import Image
 from assets.editing import asset_metadata_update, metadata_writeback, metadata_writeback_retry
 from assets.ingest import ingest_paths
 from assets.models import Asset, FileVersion, MetadataChange, Term
-from assets.roles import LIBRARIAN, RIGHTS_MANAGER, VIEWER
+from assets.staff_groups import LIBRARIAN, RIGHTS_MANAGER, VIEWER
 from tests.conftest import FIXTURES_DIR
 
 pytestmark = pytest.mark.django_db
@@ -194,11 +194,11 @@ def test_keywords_are_normalised_to_the_vocabulary(librarian):
     assert Asset.objects.get(pk=asset.pk).keywords == ["Harbours", "brand new word"]
 
 
-def test_roles_decide_which_fields_may_change(user_with_role):
+def test_staff_groups_decide_which_fields_may_change(user_in_group):
     asset = ingest("images/sample.jpg")
-    librarian = user_with_role(LIBRARIAN)
-    rights_manager = user_with_role(RIGHTS_MANAGER)
-    viewer = user_with_role(VIEWER)
+    librarian = user_in_group(LIBRARIAN)
+    rights_manager = user_in_group(RIGHTS_MANAGER)
+    viewer = user_in_group(VIEWER)
     with pytest.raises(PermissionDenied):
         asset_metadata_update(asset, {"copyright_notice": "(c) me"}, librarian, "admin")
     with pytest.raises(PermissionDenied):

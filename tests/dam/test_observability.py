@@ -6,7 +6,7 @@ import logging
 import pytest
 from django.core.management import call_command
 
-from assets.synthetic import synthetic_assets_create
+from benchmarks.synthetic import synthetic_assets_create
 from tests.conftest import FIXTURES_DIR
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from assets.models import Asset
-from assets.synthetic import synthetic_assets_create
+from benchmarks.synthetic import synthetic_assets_create
 from embeddings import migration as service
 from embeddings.defaults import ASSET_TEXT, default_models_register
 from embeddings.models import Embedding, Migration, MigrationBatch, MigrationEvent, ModelAlert, ModelVersion, Role

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, transaction
 
 from assets.models import Asset, FileVersion
-from assets.synthetic import synthetic_assets_create
+from benchmarks.synthetic import synthetic_assets_create
 from embeddings.models import Embedding
 from embeddings.registry import model_version_register
 from embeddings.storage import VectorError, VectorRow, nearest, vectors_upsert

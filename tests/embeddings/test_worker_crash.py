@@ -123,7 +123,7 @@ def test_a_worker_killed_mid_backfill_leaves_a_migration_that_completes_exactly_
     """SIGKILL in the middle of a migration's backfill: a new worker finishes it, every asset
     gets exactly one vector by the new version, and none is missing."""
     from assets.models import Asset
-    from assets.synthetic import synthetic_assets_create
+    from benchmarks.synthetic import synthetic_assets_create
     from embeddings import migration as service
     from embeddings.defaults import ASSET_TEXT
     from embeddings.models import Migration, MigrationBatch

@@ -30,7 +30,7 @@ from tqdm import tqdm
 from assets.ingest import ingest_paths
 from assets.metadata.exiftool import READ_ARGS, ExifToolSession
 from assets.metadata.image import image_metadata
-from dam.benchmarking import figures_json, median_seconds, rolled_back, scratch_storages
+from benchmarks.measuring import figures_json, median_seconds, rolled_back, scratch_storages
 
 
 class Command(BaseCommand):

@@ -27,8 +27,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from assets.models import Asset
-from assets.synthetic import synthetic_asset_ids, synthetic_assets_create
-from dam.benchmarking import figures_json, percentile_ms
+from benchmarks.measuring import figures_json, percentile_ms
+from benchmarks.synthetic import synthetic_asset_ids, synthetic_assets_create
 from dam.runtime import celery_worker_command, database_url
 from embeddings import migration as service
 from embeddings.defaults import ASSET_TEXT, default_models_register

@@ -24,7 +24,7 @@ from django.core.management.base import BaseCommand
 from django.test import override_settings
 from PIL import Image, ImageDraw
 
-from dam.benchmarking import figures_json, median_seconds, rolled_back
+from benchmarks.measuring import figures_json, median_seconds, rolled_back
 
 
 class Command(BaseCommand):

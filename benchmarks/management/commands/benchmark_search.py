@@ -25,8 +25,8 @@ from rest_framework.test import APIClient
 
 from assets.models import Asset
 from assets.selectors import asset_ids_visible_to
-from assets.synthetic import synthetic_assets_create
-from dam.benchmarking import figures_json, percentile_ms, rolled_back
+from benchmarks.measuring import figures_json, percentile_ms, rolled_back
+from benchmarks.synthetic import synthetic_assets_create
 from embeddings.registry import model_version_register, role_activate
 from embeddings.storage import EF_SEARCH, StoredVector, hnsw_index_create, nearest
 

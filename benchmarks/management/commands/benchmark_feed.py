@@ -25,8 +25,8 @@ from tqdm import tqdm
 
 from assets.models import AccessProfile, Asset
 from assets.selectors import asset_list_visible_to
-from assets.synthetic import synthetic_assets_create
-from dam.benchmarking import figures_json, rolled_back
+from benchmarks.measuring import figures_json, rolled_back
+from benchmarks.synthetic import synthetic_assets_create
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""Benchmark commands: measurements of dam next to bare tools. It may import every app; nothing imports it."""
