@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from assets.filters import ASSET_FILTERS
 from embeddings.migration import migration_progress
 from embeddings.models import Migration
 
@@ -17,8 +18,9 @@ class SearchRequestSerializer(serializers.Serializer):
     territory = serializers.CharField(max_length=2, required=False)
     filters = serializers.JSONField(
         required=False,
-        help_text="keywords (list), created_after/created_before (YYYY-MM-DD), country, licence, "
-        'near {"lat", "lon", "km"}, bbox [south, west, north, east]',
+        help_text="filter name → value, with the names and values of the asset list's query parameters "
+        f"(docs/filters.md): {', '.join(definition.name for definition in ASSET_FILTERS)}; "
+        'e.g. {"keyword": ["harbour"], "near": {"lat": 59.9, "lon": 10.7, "km": 5}}',
     )
 
     def validate(self, data):

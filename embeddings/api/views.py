@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from embeddings.api.serializers import MigrationSerializer, SearchRequestSerializer, SearchResponseSerializer
 from embeddings.encoders import EncoderError
+from embeddings.filters import search_filters_parse
 from embeddings.models import Migration
 from embeddings.search import SearchError, search_file, search_similar, search_text
 
@@ -27,7 +28,8 @@ class SearchView(APIView):
         query = SearchRequestSerializer(data=request.data)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        common = {"k": data["k"], "territory": data.get("territory"), "filters": data.get("filters") or {}}
+        filters = search_filters_parse(data.get("filters") or {})  # a bad filter is a 400 naming it
+        common = {"k": data["k"], "territory": data.get("territory"), "filters": filters}
         try:
             if data.get("text"):
                 results = search_text(request.user, data["text"], kind=data.get("kind"), **common)
