@@ -10,7 +10,7 @@ so parsed values can be parsed again). A bad value raises ``FilterError`` naming
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -339,8 +339,3 @@ def filters_apply(assets: QuerySet, filters: Mapping[str, Any]) -> QuerySet:
     for name, value in filters.items():
         assets = FILTERS_BY_NAME[name].apply(assets, value)
     return assets
-
-
-def filter_names() -> Iterable[str]:
-    """Every name a filter answers to, canonical names first, in the declared order."""
-    return [*(each.name for each in ASSET_FILTERS), *(alias for each in ASSET_FILTERS for alias in each.aliases)]
