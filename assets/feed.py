@@ -17,11 +17,13 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 from django.db.models import Case, DateTimeField, F, Q, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.http import http_date, parse_http_date_safe
 
 from assets.jsonld import CONTEXT, asset_iri, asset_jsonld
 from assets.models import Asset, AssetTombstone
@@ -171,3 +173,62 @@ class Feed:
                 yield (b"" if first else b", ") + json.dumps(item, ensure_ascii=False).encode()
                 first = False
         yield b"]}"
+
+
+class FeedPage:
+    """One page of a caller's feed, with what HTTP says about it: its validators (ETag,
+    Last-Modified), where the next page starts, and whether a conditional request may get 304."""
+
+    def __init__(self, feed: Feed, cursor: FeedCursor | None, limit: int, territory: str | None = None) -> None:
+        self.feed = feed
+        self.cursor = cursor
+        self.limit = limit
+        self.territory = territory  # as the request named it, to carry into the next page's link
+        self.entries = feed.entries(cursor, limit)
+
+    @cached_property
+    def etag(self) -> str:
+        return self.feed.etag(self.cursor, self.entries)
+
+    @property
+    def last_modified(self) -> datetime | None:
+        """The newest position on the page, else the cursor's; None for an empty first page."""
+        return max((e.position for e in self.entries), default=self.cursor.position if self.cursor else None)
+
+    @property
+    def next_cursor(self) -> str:
+        """Where the next pull starts: after the last entry, else where this one started ("" when
+        nothing was ever pulled)."""
+        if self.entries:
+            return self.entries[-1].cursor.encode()
+        return self.cursor.encode() if self.cursor and self.cursor.asset_id else ""
+
+    def headers(self, feed_url: str) -> dict[str, str]:
+        """The response headers, whether the page is sent or not modified; ``feed_url`` is the
+        feed's absolute URL, for the ``Link: <...>; rel="next"`` of a full page."""
+        headers = {"ETag": self.etag, "Cache-Control": "private, no-cache"}
+        if self.last_modified is not None:
+            headers["Last-Modified"] = http_date(self.last_modified.timestamp())
+        if self.next_cursor:
+            headers["DAM-Next-Cursor"] = self.next_cursor
+        if len(self.entries) == self.limit:
+            url = f"{feed_url}?since={self.next_cursor}&limit={self.limit}"
+            headers["Link"] = f'<{url}{f"&territory={self.territory}" if self.territory else ""}>; rel="next"'
+        return headers
+
+    def unchanged(self, if_none_match: str | None, if_modified_since: str | None) -> bool:
+        """Whether a request with these conditional headers may get 304 (If-None-Match wins)."""
+        if if_none_match is not None:
+            return self.etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
+        since = parse_http_date_safe(if_modified_since or "")
+        last_modified = self.last_modified
+        return since is not None and last_modified is not None and int(last_modified.timestamp()) <= since
+
+    def stream(self, url_for) -> Iterator[bytes]:
+        return self.feed.stream(self.entries, url_for)
+
+
+def feed_page(user, cursor: FeedCursor | None, limit: int, territory: str | None = None) -> FeedPage:
+    """The next ``limit`` entries of ``user``'s feed after ``cursor`` (from the start when None),
+    for ``territory`` (else the user's default)."""
+    return FeedPage(Feed(user, territory=territory), cursor, limit, territory)

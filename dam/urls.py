@@ -2,25 +2,19 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
-from rest_framework.routers import SimpleRouter
 
 from dam import observability
-from embeddings.api import MigrationViewSet, SearchView
 
 admin.site.site_header = "dam"
 admin.site.site_title = "dam"
 admin.site.index_title = "Digital asset management"
-
-migrations = SimpleRouter()
-migrations.register("api/embedding-migrations", MigrationViewSet, basename="embedding-migration")
 
 urlpatterns = [
     path("healthz", observability.healthz, name="healthz"),
     path("readyz", observability.readyz, name="readyz"),
     path("metrics", observability.metrics, name="metrics"),
     path("admin/", admin.site.urls),
-    path("api/search/", SearchView.as_view(), name="search"),
-    *migrations.urls,
+    path("api/", include("embeddings.api.urls")),
     path("api/", include("assets.api.urls")),
     path("api/token/", obtain_auth_token, name="api-token"),
     path("api/auth/", include("rest_framework.urls")),

@@ -1,10 +1,16 @@
 """Errors as JSON with a message a person can act on, for every API path."""
 
 from django.http import JsonResponse
+from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from assets.filters import FilterError
 
 
 def api_exception_handler(exc, context):
+    if isinstance(exc, FilterError):
+        # One shape for a bad filter wherever it is given (list query parameters, search filters).
+        return Response({"error": str(exc), "filter": exc.name}, status=400)
     response = exception_handler(exc, context)
     if response is not None and isinstance(response.data, dict) and "detail" in response.data:
         response.data = {

@@ -1,61 +1,54 @@
-from datetime import UTC
+"""The list API's query parameters: the asset filters (``assets.filters``) as django-filter
+filters, plus ``kind``. A bad value raises ``FilterError``, which the API answers with a 400
+naming the filter (``assets.api.errors``), as search does."""
 
 import django_filters
-from django.db.models import Q
+from django import forms
+from drf_spectacular.utils import extend_schema_field
 
+from assets.filters import ASSET_FILTERS, FilterDefinition
 from assets.models import Asset, Kind
-from assets.selectors import array_text, created_between, in_country, with_keyword
 
 
-class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 moment, compared in UTC: any offset Python reads is accepted, also those beyond
-    the ±15:59 PostgreSQL takes (e.g. -16:36)."""
+class RepeatedTextField(forms.Field):
+    """Every value of a repeated query parameter (``?keyword=a&keyword=b``), as given."""
 
-    def filter(self, qs, value):
-        return super().filter(qs, value.astimezone(UTC) if value is not None and value.tzinfo else value)
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        return list(value or [])
+
+
+class AssetFilterParameter(django_filters.Filter):
+    """One asset filter under one of its names: the value is checked and applied by the filter's
+    own definition, exactly as search checks and applies it."""
+
+    field_class = forms.Field  # the raw text: the definition checks it, NUL characters included
+
+    def __init__(self, definition: FilterDefinition, name: str):
+        self.definition = definition
+        if definition.repeatable:
+            self.field_class = RepeatedTextField
+        meaning = definition.meaning if name == definition.name else f"alias of `{definition.name}`"
+        super().__init__(field_name=name, label=meaning)
+        extend_schema_field({**definition.schema, "description": meaning})(self)
+
+    def filter(self, queryset, value):
+        checked = self.definition.value_parse(value, self.field_name)
+        return queryset if checked is None else self.definition.apply(queryset, checked)
 
 
 class AssetFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Kind.choices)
-    mime_type = django_filters.CharFilter(lookup_expr="iexact")
-    keyword = django_filters.CharFilter(method="filter_keyword", label="Keyword (exact, any case)")
-    city = django_filters.CharFilter(lookup_expr="iexact")
-    country = django_filters.CharFilter(method="filter_country", label="Country name or ISO code")
-    has_gps = django_filters.BooleanFilter(method="filter_has_gps")
-    created_after = django_filters.DateFilter(
-        method="filter_created_after", label="Date created on or after (YYYY-MM-DD)"
-    )
-    created_before = django_filters.DateFilter(
-        method="filter_created_before", label="Date created on or before (YYYY-MM-DD)"
-    )
-    ingested_after = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    ingested_before = UtcDateTimeFilter(field_name="created_at", lookup_expr="lte")
-    q = django_filters.CharFilter(method="filter_search", label="Search title, headline, description and keywords")
 
     class Meta:
         model = Asset
         fields = []
 
-    def filter_keyword(self, queryset, name, value):
-        # Keywords match whole, in any case: "Harbour" finds "harbour" but not "harbours".
-        return with_keyword(queryset, value)
-
-    def filter_country(self, queryset, name, value):
-        return queryset.filter(in_country(value))
-
-    def filter_has_gps(self, queryset, name, value):
-        return queryset.filter(latitude__isnull=not value)
-
-    def filter_created_after(self, queryset, name, value):
-        return created_between(queryset, after=value.isoformat())
-
-    def filter_created_before(self, queryset, name, value):
-        return created_between(queryset, before=value.isoformat())
-
-    def filter_search(self, queryset, name, value):
-        return queryset.alias(_keywords_text=array_text("keywords")).filter(
-            Q(title__icontains=value)
-            | Q(headline__icontains=value)
-            | Q(description__icontains=value)
-            | Q(_keywords_text__icontains=value)
-        )
+    @classmethod
+    def get_filters(cls):
+        filters = super().get_filters()
+        for definition in ASSET_FILTERS:
+            for name in definition.names:
+                filters[name] = AssetFilterParameter(definition, name)
+        return filters

@@ -1,11 +1,9 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.files.storage import default_storage
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.urls import reverse
-from django.utils.http import http_date, parse_http_date_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -26,15 +24,14 @@ from assets.api.serializers import (
     AssetUploadSerializer,
     IngestResponseSerializer,
 )
-from assets.delivery import delivery_copy_key
 from assets.editing import asset_metadata_update
-from assets.feed import Feed, FeedCursor, FeedCursorError
+from assets.feed import FeedCursor, FeedCursorError, feed_page
 from assets.ingest import IngestSource, ingest_sources, safe_name
 from assets.jsonld import asset_jsonld
 from assets.models import Asset, FileVersion, IngestRecord, MetadataChange
 from assets.selectors import asset_list_visible_to
+from assets.serving import ServedFile, asset_content_open, asset_thumbnail_open, file_version_download
 from assets.sidecar import sidecar_xmp
-from assets.thumbnails import thumbnail_render
 
 TERRITORY = OpenApiParameter(
     "territory", str, description="ISO 3166-1 alpha-2 code of the audience (default: the caller's profile)"
@@ -49,6 +46,21 @@ def absolute_url_builder(request):
         return request.build_absolute_uri(reverse(name, kwargs={"pk": asset.pk}))
 
     return url_for
+
+
+def file_response(served: ServedFile):
+    """The HTTP answer for bytes ``assets.serving`` decided to serve."""
+    if served.redirect_url is not None:
+        return HttpResponseRedirect(served.redirect_url)
+    response = FileResponse(
+        served.stream,
+        as_attachment=served.filename is not None,
+        filename=served.filename or "",
+        content_type=served.content_type,
+    )
+    if served.cache_control:
+        response["Cache-Control"] = served.cache_control
+    return response
 
 
 UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and headers around the file
@@ -142,26 +154,10 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @action(detail=True, methods=["get"], url_path=r"files/(?P<number>\d+)/download", url_name="file-download")
     def file_download(self, request, pk=None, number=None):
         """The stored bytes of one file version, exactly as ingested or written back."""
-        version = FileVersion.objects.filter(asset=self.get_object(), number=number).first()
-        if version is None:
+        served = file_version_download(self.get_object(), number)
+        if served is None:
             raise Http404("No such file version")
-        extension = version.storage_name.rsplit(".", 1)[-1]
-        filename = f"{version.asset_id}-v{version.number}.{extension}"
-        if settings.DAM_S3_PRESIGNED_DOWNLOADS and hasattr(default_storage, "bucket_name"):  # S3
-            url = default_storage.url(
-                version.storage_name,
-                parameters={
-                    "ResponseContentDisposition": f'attachment; filename="{filename}"',
-                    "ResponseContentType": version.mime_type,
-                },
-            )
-            return HttpResponseRedirect(url)
-        return FileResponse(
-            default_storage.open(version.storage_name, "rb"),
-            as_attachment=True,
-            filename=filename,
-            content_type=version.mime_type,
-        )
+        return file_response(served)
 
     @extend_schema(
         request=AssetPatchSerializer,
@@ -199,11 +195,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def content(self, request, pk=None):
         """The delivery copy of the current version (`contentUrl`): privacy-sensitive tags removed,
         rights tags kept."""
-        asset = self.get_object()
-        key = delivery_copy_key(asset)
-        response = FileResponse(default_storage.open(key, "rb"), content_type=asset.current_version.mime_type)
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return file_response(asset_content_open(self.get_object()))
 
     @extend_schema(responses={(200, "application/rdf+xml"): OpenApiTypes.BINARY}, filters=False)
     @action(detail=True, methods=["get"], url_path="sidecar", url_name="sidecar")
@@ -217,14 +209,10 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY}, filters=False)
     @action(detail=True, methods=["get"], url_path="thumbnail", url_name="thumbnail")
     def thumbnail(self, request, pk=None):
-        asset = self.get_object()
-        version = asset.current_version
-        if asset.kind != "image" or version is None:
+        served = asset_thumbnail_open(self.get_object())
+        if served is None:
             raise Http404("Only images have thumbnails")
-        key = version.thumbnail_name or thumbnail_render(version.pk)  # rendered here if the worker has not yet
-        response = FileResponse(default_storage.open(key, "rb"), content_type="image/jpeg")
-        response["Cache-Control"] = "private, max-age=86400, immutable"
-        return response
+        return file_response(served)
 
 
 class FeedView(APIView):
@@ -255,8 +243,6 @@ class FeedView(APIView):
         },
     )
     def get(self, request):
-        from django.conf import settings
-
         try:
             limit = int(request.query_params.get("limit", settings.DAM_FEED_PAGE_SIZE))
         except ValueError:
@@ -268,36 +254,13 @@ class FeedView(APIView):
             cursor = FeedCursor.from_since(since) if since else None
         except FeedCursorError as error:
             return Response({"error": str(error)}, status=400)
-        feed = Feed(request.user, territory=request.query_params.get("territory"))
-        entries = feed.entries(cursor, limit)
-        etag = feed.etag(cursor, entries)
-        last_modified = max((e.position for e in entries), default=cursor.position if cursor else None)
-        headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
-        if last_modified is not None:
-            headers["Last-Modified"] = http_date(last_modified.timestamp())
-        next_cursor = (
-            entries[-1].cursor.encode() if entries else (cursor.encode() if cursor and cursor.asset_id else "")
-        )
-        if next_cursor:
-            headers["DAM-Next-Cursor"] = next_cursor
-        if len(entries) == limit:
-            url = request.build_absolute_uri(reverse("feed")) + f"?since={next_cursor}&limit={limit}"
-            territory = request.query_params.get("territory")
-            headers["Link"] = f'<{url}{f"&territory={territory}" if territory else ""}>; rel="next"'
-        if _not_modified(request, etag, last_modified):
+        page = feed_page(request.user, cursor, limit, territory=request.query_params.get("territory"))
+        if page.unchanged(request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since")):
             response = HttpResponse(status=304)
         else:
             response = StreamingHttpResponse(
-                feed.stream(entries, absolute_url_builder(request)), content_type="application/ld+json"
+                page.stream(absolute_url_builder(request)), content_type="application/ld+json"
             )
-        for name, value in headers.items():
+        for name, value in page.headers(request.build_absolute_uri(reverse("feed"))).items():
             response[name] = value
         return response
-
-
-def _not_modified(request, etag: str, last_modified) -> bool:
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        return etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
-    since = parse_http_date_safe(request.headers.get("If-Modified-Since", ""))
-    return since is not None and last_modified is not None and int(last_modified.timestamp()) <= since

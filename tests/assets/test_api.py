@@ -36,6 +36,7 @@ def library(make_jpeg):
             "IPTC:Country-PrimaryLocationName": "Peru",
             "IPTC:Country-PrimaryLocationCode": "PER",
             "XMP-dc:Description": "Fruit stalls near the harbour road",
+            "XMP-xmpRights:WebStatement": "https://creativecommons.org/licenses/by/4.0/",
             "ExifIFD:DateTimeOriginal": "2023:01:15 12:00:00",
         },
         "blank": {},
@@ -116,10 +117,39 @@ def test_unknown_asset_is_404(api_client, library):
         ("q=harbour", {"oslo", "lima"}),  # title of one, description of the other
         ("q=market", {"lima"}),
         ("q=boats", {"oslo"}),  # keywords are searched too
+        # The filters search takes, with the same names and meaning (docs/filters.md).
+        ("keyword=harbour&keyword=BOATS", {"oslo"}),  # several keywords: every one
+        ("keyword=harbour&keyword=market", set()),
+        ("keywords=market", {"lima"}),  # the alias search's filters have long used
+        ("licence=https://creativecommons.org/licenses/by/4.0/", {"lima"}),
+        ("near=59.9,10.7,10", {"oslo"}),
+        ("near=-12.05,-77.04,50", set()),  # Lima has no position
+        ("bbox=50,0,70,20", {"oslo"}),
+        ("bbox=-60,150,0,-60", set()),  # across the 180° meridian
+        ("ingested_after=2000-01-01T00:00:00Z", {"oslo", "lima", "blank"}),
+        ("city=&keyword=", {"oslo", "lima", "blank"}),  # no value, no condition
     ],
 )
 def test_filters(api_client, library, query, expected):
     assert ids_of(api_client.get(f"/api/assets/?{query}")) == {library[name] for name in expected}
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("has_gps=maybe", "has_gps"),
+        ("created_after=2021-13-01", "created_after"),
+        ("ingested_before=yesterday", "ingested_before"),
+        ("near=59.9,10.7", "near"),
+        ("bbox=0,0,95,10", "bbox"),
+        ("keywords=a%00b", "keywords"),
+    ],
+)
+def test_bad_filter_values_are_400_naming_the_filter(api_client, query, name):
+    response = api_client.get(f"/api/assets/?{query}")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["filter"] == name and body["error"].startswith(f"{name}: ")
 
 
 def test_cursor_pagination_walks_every_asset_once(api_client, make_jpeg):

@@ -1,13 +1,10 @@
-"""POST /api/search/: semantic search over what the caller may see."""
+"""What the embeddings API reads and answers: search requests and results, re-embedding migrations."""
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, viewsets
-from rest_framework.parsers import JSONParser, MultiPartParser
-from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework import serializers
 
-from embeddings.encoders import EncoderError
-from embeddings.search import SearchError, search_file, search_similar, search_text
+from assets.filters import ASSET_FILTERS
+from embeddings.migration import migration_progress
+from embeddings.models import Migration
 
 
 class SearchRequestSerializer(serializers.Serializer):
@@ -21,8 +18,9 @@ class SearchRequestSerializer(serializers.Serializer):
     territory = serializers.CharField(max_length=2, required=False)
     filters = serializers.JSONField(
         required=False,
-        help_text="keywords (list), created_after/created_before (YYYY-MM-DD), country, licence, "
-        'near {"lat", "lon", "km"}, bbox [south, west, north, east]',
+        help_text="filter name → value, with the names and values of the asset list's query parameters "
+        f"(docs/filters.md): {', '.join(definition.name for definition in ASSET_FILTERS)}; "
+        'e.g. {"keyword": ["harbour"], "near": {"lat": 59.9, "lon": 10.7, "km": 5}}',
     )
 
     def validate(self, data):
@@ -56,42 +54,11 @@ class SearchResponseSerializer(serializers.Serializer):
     results = SearchResultSerializer(many=True)
 
 
-class SearchView(APIView):
-    """Assets nearest in meaning to a text, an asset ("more like this") or an uploaded image, best
-    first, among those the caller may see; audio hits carry the time span that matched."""
-
-    parser_classes = [JSONParser, MultiPartParser]
-
-    @extend_schema(
-        request={"application/json": SearchRequestSerializer, "multipart/form-data": SearchRequestSerializer},
-        responses={200: SearchResponseSerializer},
-    )
-    def post(self, request):
-        query = SearchRequestSerializer(data=request.data)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
-        common = {"k": data["k"], "territory": data.get("territory"), "filters": data.get("filters") or {}}
-        try:
-            if data.get("text"):
-                results = search_text(request.user, data["text"], kind=data.get("kind"), **common)
-            elif data.get("asset_id"):
-                results = search_similar(request.user, data["asset_id"], kind=data.get("kind"), **common)
-            else:
-                results = search_file(request.user, data["file"], **common)
-        except EncoderError as error:
-            return Response({"error": str(error)}, status=503)
-        except SearchError as error:
-            return Response({"error": str(error)}, status=400)
-        return Response({"results": [result.as_json() for result in results]})
-
-
 class MigrationSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
     events = serializers.SerializerMethodField()
 
     class Meta:
-        from embeddings.models import Migration
-
         model = Migration
         fields = [
             "id",
@@ -115,8 +82,6 @@ class MigrationSerializer(serializers.ModelSerializer):
         ]
 
     def get_progress(self, migration) -> dict:
-        from embeddings.migration import migration_progress
-
         progress = migration_progress(migration)
         return {key: progress[key] for key in ("done", "total", "failed", "rate_per_second", "eta_seconds")}
 
@@ -131,15 +96,3 @@ class MigrationSerializer(serializers.ModelSerializer):
             }
             for e in migration.events.select_related("user")
         ]
-
-
-class MigrationViewSet(viewsets.ReadOnlyModelViewSet):
-    """Re-embedding migrations, read-only: state, progress, validation figures, audit trail.
-    They are run with ``python manage.py migrate_embeddings`` or from the admin."""
-
-    serializer_class = MigrationSerializer
-
-    def get_queryset(self):
-        from embeddings.models import Migration
-
-        return Migration.objects.order_by("-created_at")

@@ -1,0 +1,54 @@
+"""POST /api/search/: semantic search over what the caller may see; GET /api/embedding-migrations/:
+re-embedding migrations, read-only."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from embeddings.api.serializers import MigrationSerializer, SearchRequestSerializer, SearchResponseSerializer
+from embeddings.encoders import EncoderError
+from embeddings.filters import search_filters_parse
+from embeddings.models import Migration
+from embeddings.search import SearchError, search_file, search_similar, search_text
+
+
+class SearchView(APIView):
+    """Assets nearest in meaning to a text, an asset ("more like this") or an uploaded image, best
+    first, among those the caller may see; audio hits carry the time span that matched."""
+
+    parser_classes = [JSONParser, MultiPartParser]
+
+    @extend_schema(
+        request={"application/json": SearchRequestSerializer, "multipart/form-data": SearchRequestSerializer},
+        responses={200: SearchResponseSerializer},
+    )
+    def post(self, request):
+        query = SearchRequestSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        filters = search_filters_parse(data.get("filters") or {})  # a bad filter is a 400 naming it
+        common = {"k": data["k"], "territory": data.get("territory"), "filters": filters}
+        try:
+            if data.get("text"):
+                results = search_text(request.user, data["text"], kind=data.get("kind"), **common)
+            elif data.get("asset_id"):
+                results = search_similar(request.user, data["asset_id"], kind=data.get("kind"), **common)
+            else:
+                results = search_file(request.user, data["file"], **common)
+        except EncoderError as error:
+            return Response({"error": str(error)}, status=503)
+        except SearchError as error:
+            return Response({"error": str(error)}, status=400)
+        return Response({"results": [result.as_json() for result in results]})
+
+
+class MigrationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Re-embedding migrations, read-only: state, progress, validation figures, audit trail.
+    They are run with ``python manage.py migrate_embeddings`` or from the admin."""
+
+    serializer_class = MigrationSerializer
+
+    def get_queryset(self):
+        return Migration.objects.order_by("-created_at")
