@@ -26,7 +26,6 @@ from assets.api.serializers import (
     AssetUploadSerializer,
     IngestResponseSerializer,
 )
-from assets.delivery import delivery_copy_key
 from assets.editing import asset_metadata_update
 from assets.feed import Feed, FeedCursor, FeedCursorError
 from assets.ingest import IngestSource, ingest_sources, safe_name
@@ -34,7 +33,8 @@ from assets.jsonld import asset_jsonld
 from assets.models import Asset, FileVersion, IngestRecord, MetadataChange
 from assets.selectors import asset_list_visible_to
 from assets.sidecar import sidecar_xmp
-from assets.thumbnails import thumbnail_render
+from assets.storage.delivery import delivery_copy_key
+from assets.storage.thumbnails import thumbnail_render
 
 TERRITORY = OpenApiParameter(
     "territory", str, description="ISO 3166-1 alpha-2 code of the audience (default: the caller's profile)"

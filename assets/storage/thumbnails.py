@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from PIL import Image, ImageOps
 
 from assets.models import FileVersion
-from assets.storage import blob_open, content_key
+from assets.storage.blobs import blob_open, content_key
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from django.core.files.storage import default_storage
 
 from assets.metadata.exiftool import exiftool_session
 from assets.models import Asset, FileVersion
-from assets.storage import blob_staged
+from assets.storage.blobs import blob_staged
 
 
 def delivery_policy(asset: Asset) -> list[str]:
