@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import math
 
-from django.db.models import F, FloatField, Q
-from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.db.models import F, Q
 
+from assets.geo.distance import great_circle_km
 from assets.selectors import created_between, in_country, with_keyword
-
-EARTH_RADIUS_KM = 6371.0088
 
 
 class FilterError(ValueError):
@@ -66,12 +64,6 @@ def filters_apply(assets, filters: dict):
         span = degrees / max(math.cos(math.radians(min(abs(latitude) + degrees, 90))), 1e-6)
         if abs(latitude) + degrees < 89 and -180 <= longitude - span and longitude + span <= 180:
             assets = assets.filter(longitude__gte=longitude - span, longitude__lte=longitude + span)
-        half_chord = Sqrt(
-            Power(Sin((Radians(F("latitude")) - math.radians(latitude)) / 2), 2)
-            + math.cos(math.radians(latitude))
-            * Cos(Radians(F("latitude")))
-            * Power(Sin((Radians(F("longitude")) - math.radians(longitude)) / 2), 2),
-            output_field=FloatField(),
-        )
-        assets = assets.alias(_distance_km=2 * EARTH_RADIUS_KM * ASin(half_chord)).filter(_distance_km__lte=radius)
+        distance_km = great_circle_km(F("latitude"), F("longitude"), latitude, longitude)
+        assets = assets.alias(_distance_km=distance_km).filter(_distance_km__lte=radius)
     return assets
