@@ -33,7 +33,7 @@ from assets.metadata.exiftool import ExifToolWriteError, exiftool_session
 from assets.metadata.image import image_metadata
 from assets.metadata.image_write import image_tags_write, image_writable_fields
 from assets.models import Asset, FileVersion, MetadataChange
-from assets.storage import blob_save, blob_staged
+from assets.storage.blobs import blob_save, blob_staged
 from assets.vocabulary.keywords import keywords_normalize
 
 logger = logging.getLogger(__name__)

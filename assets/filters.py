@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from django.db.models import F, FloatField, Q, QuerySet
-from django.db.models.functions import ASin, Cos, Power, Radians, Sin, Sqrt
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from assets.geo.distance import great_circle_km
 from assets.selectors import array_text, created_between, in_country, with_keyword
 
-EARTH_RADIUS_KM = 6371.0088
 EMPTY = ("", None, [], (), {})  # a filter given no value is no condition, as django-filter does
 
 
@@ -203,14 +202,8 @@ def _within_radius(assets: QuerySet, circle: dict) -> QuerySet:
     span = degrees / max(math.cos(math.radians(min(abs(latitude) + degrees, 90))), 1e-6)
     if abs(latitude) + degrees < 89 and -180 <= longitude - span and longitude + span <= 180:
         assets = assets.filter(longitude__gte=longitude - span, longitude__lte=longitude + span)
-    half_chord = Sqrt(
-        Power(Sin((Radians(F("latitude")) - math.radians(latitude)) / 2), 2)
-        + math.cos(math.radians(latitude))
-        * Cos(Radians(F("latitude")))
-        * Power(Sin((Radians(F("longitude")) - math.radians(longitude)) / 2), 2),
-        output_field=FloatField(),
-    )
-    return assets.alias(_distance_km=2 * EARTH_RADIUS_KM * ASin(half_chord)).filter(_distance_km__lte=radius)
+    distance = great_circle_km(F("latitude"), F("longitude"), latitude, longitude)
+    return assets.alias(_distance_km=distance).filter(_distance_km__lte=radius)
 
 
 _TEXT = {"type": "string"}

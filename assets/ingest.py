@@ -31,7 +31,7 @@ from assets.metadata.exiftool import exiftool_session
 from assets.metadata.image import image_metadata
 from assets.metadata.result import MetadataRead
 from assets.models import Asset, FileVersion, IngestRecord, OriginalName, asset_id_for
-from assets.storage import blob_save
+from assets.storage.blobs import blob_save
 from assets.validation import IngestError, Inspection, inspect_file
 from assets.vocabulary.keywords import keywords_normalize, terms_for
 

@@ -12,10 +12,10 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from assets.delivery import delivery_copy_key
 from assets.models import Asset, FileVersion
-from assets.storage import blob_open
-from assets.thumbnails import thumbnail_render
+from assets.storage.blobs import blob_open
+from assets.storage.delivery import delivery_copy_key
+from assets.storage.thumbnails import thumbnail_render
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def thumbnail_render_task(file_version_id: int) -> str | None:
-    from assets.thumbnails import thumbnail_render
+    from assets.storage.thumbnails import thumbnail_render
 
     return thumbnail_render(file_version_id)
 

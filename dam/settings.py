@@ -144,7 +144,7 @@ DAM_S3_PRESIGNED_DOWNLOADS = env_bool("DAM_S3_PRESIGNED_DOWNLOADS", False)
 DAM_MEDIA_DIR = Path(os.environ.get("DAM_MEDIA_DIR") or STATE_DIR / "files").resolve()
 if DAM_STORAGE == "s3":
     _default_storage = {
-        "BACKEND": "assets.s3.ContentAddressedS3Storage",
+        "BACKEND": "assets.storage.s3.ContentAddressedS3Storage",
         "OPTIONS": {
             "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
             "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,

@@ -101,7 +101,7 @@ def _embed_images(version, assets: list[Asset]) -> int:
     """Pixels only: decoded from the stored current version, never from metadata."""
     from PIL import Image
 
-    from assets.storage import blob_open
+    from assets.storage.blobs import blob_open
 
     if not assets:
         return 0
@@ -149,7 +149,7 @@ def _embed_transcripts(version, assets: list[Asset]) -> int:
 
 def _embed_audio(version, assets: list[Asset]) -> int:
     """One vector per window, keyed by its start; windows of an earlier file version go."""
-    from assets.storage import blob_staged
+    from assets.storage.blobs import blob_staged
 
     encoder = encoder_for(version) if assets else None
     written = 0

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from assets.models import Asset
-from assets.storage import blob_staged
+from assets.storage.blobs import blob_staged
 from embeddings.encoders import EncoderError
 from embeddings.models import Role, TranscriptSegment
 

@@ -11,7 +11,7 @@ from django.utils.html import format_html
 
 from assets.admin.asset import AssetAdmin
 from assets.editing import metadata_writeback_retry
-from assets.geo_enrichment import geo_suggestion_accept, geo_suggestion_reject
+from assets.geo.suggestions import geo_suggestion_accept, geo_suggestion_reject
 from assets.models import AccessProfile, Asset, GeoSuggestion, IngestRecord, MetadataChange, Term
 from assets.vocabulary.csv_format import vocabulary_export_csv
 from assets.vocabulary.merge import terms_merge

@@ -125,7 +125,7 @@ def location_set(modeladmin, request, queryset):
 
 @admin.action(description="Suggest missing GEO data (offline GeoNames)", permissions=["edit_metadata"])
 def geo_suggest_action(modeladmin, request, queryset):
-    from assets.geo_enrichment import geo_suggest
+    from assets.geo.suggestions import geo_suggest
 
     made = sum(1 for asset in queryset if geo_suggest(asset))
     modeladmin.message_user(request, f"{made} suggestion(s) ready to review under GEO suggestions.", messages.SUCCESS)

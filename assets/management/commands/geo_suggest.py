@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db.models import Q
 from tqdm import tqdm
 
-from assets.geo_enrichment import geo_suggest
+from assets.geo.suggestions import geo_suggest
 from assets.models import Asset
 
 

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from assets.editing import asset_metadata_update
-from assets.geo import coordinates_from_place, place_from_coordinates
+from assets.geo.places import coordinates_from_place, place_from_coordinates
 from assets.models import Asset, GeoSuggestion, MetadataChange
 
 PLACE_FIELDS = ("city", "province_state", "country", "country_code")

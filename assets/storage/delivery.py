@@ -10,14 +10,15 @@ reads carry no camera or contact data.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
 
 from assets.metadata.exiftool import exiftool_session
 from assets.models import Asset, FileVersion
-from assets.storage import blob_staged
+from assets.storage.blobs import blob_staged, blob_store
 
 
 def delivery_policy(asset: Asset) -> list[str]:
@@ -40,12 +41,13 @@ def delivery_copy_key(asset: Asset) -> str:
     tags = delivery_policy(asset)
     extension = version.storage_name.rsplit(".", 1)[-1]
     key = f"delivery/{policy_hash(tags)}/{version.sha256[:2]}/{version.sha256}.{extension}"
-    if default_storage.exists(key):
-        return key
+    return blob_store(key, lambda: _stripped_copy(version, tags, key))
+
+
+@contextmanager
+def _stripped_copy(version: FileVersion, tags: list[str], key: str) -> Iterator[File]:
+    """The version's bytes without ``tags``, open for reading until the block ends."""
     with blob_staged(version.storage_name) as work:
         exiftool_session().write(work, [f"-{tag}=" for tag in tags])
         with work.open("rb") as handle:
-            saved = default_storage.save(key, File(handle, name=key))
-        if saved != key:  # another request made the same copy meanwhile: keep theirs
-            default_storage.delete(saved)
-    return key
+            yield File(handle, name=key)

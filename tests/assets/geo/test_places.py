@@ -1,4 +1,4 @@
-"""Offline GEO suggestions: known places from coordinates, coordinates from names, country codes. No database."""
+"""Offline places: known places from coordinates, coordinates from names. No database."""
 
 import math
 import time
@@ -6,13 +6,13 @@ import time
 import numpy
 import pytest
 
-from assets import geo
-from assets.geo import (
+from assets.geo import places as geo_places
+from assets.geo.datasets import reverse_geocode_places
+from assets.geo.distance import EARTH_RADIUS_KM
+from assets.geo.places import (
     CoordinateSuggestion,
     PlaceSuggestion,
     coordinates_from_place,
-    country_code_from_name,
-    country_from_code,
     place_from_coordinates,
 )
 
@@ -88,19 +88,19 @@ def _haversine_km(latitude, longitude, latitudes, longitudes):
         numpy.sin((latitudes - latitude) / 2) ** 2
         + math.cos(latitude) * numpy.cos(latitudes) * numpy.sin((longitudes - longitude) / 2) ** 2
     )
-    return 2 * geo.EARTH_RADIUS_KM * numpy.arcsin(numpy.sqrt(half_chord))
+    return 2 * EARTH_RADIUS_KM * numpy.arcsin(numpy.sqrt(half_chord))
 
 
 def test_the_suggestion_is_the_nearest_place_by_great_circle_distance():
     # Brute force over every place: the suggestion is the nearest, or a much larger place at most 2 km farther.
-    places = geo._reverse_geocode_places()
+    places = reverse_geocode_places()
     latitudes = numpy.radians([place.latitude for place in places])
     longitudes = numpy.radians([place.longitude for place in places])
     random = numpy.random.default_rng(20240611)
     for latitude, longitude in zip(random.uniform(-60, 80, 60), random.uniform(-180, 180, 60), strict=True):
         suggestion = place_from_coordinates(latitude, longitude, max_distance_km=20_000)
         nearest_km = float(_haversine_km(latitude, longitude, latitudes, longitudes).min())
-        assert nearest_km - 0.01 <= suggestion.distance_km <= nearest_km + geo.LARGER_PLACE_EXTRA_KM + 0.01
+        assert nearest_km - 0.01 <= suggestion.distance_km <= nearest_km + geo_places.LARGER_PLACE_EXTRA_KM + 0.01
 
 
 @pytest.mark.parametrize("city", ["Zürich", "zurich", "ZURICH", "Zurich"])
@@ -173,48 +173,6 @@ def test_the_source_says_when_an_alternate_name_matched():
 @pytest.mark.parametrize("name", ["Xyzzyville-upon-Nowhere", "", "   ", None])
 def test_unknown_names_give_none(name):
     assert coordinates_from_place(name) is None
-
-
-@pytest.mark.parametrize("code", ["NO", "NOR", "no", "nor", " NO "])
-def test_country_from_code(code):
-    assert country_from_code(code) == ("Norway", "NOR")
-
-
-def test_country_from_code_other_countries_and_unknown_codes():
-    assert country_from_code("US") == ("United States", "USA")
-    assert country_from_code("AU") == ("Australia", "AUS")
-    assert country_from_code("XK") == ("Kosovo", "XKX")  # GeoNames' code, not assigned by ISO 3166
-    assert country_from_code("ZZ") is None
-    assert country_from_code("") is None
-    assert country_from_code(None) is None
-
-
-@pytest.mark.parametrize(
-    ("name", "alpha3"),
-    [
-        ("Viet Nam", "VNM"),
-        ("Vietnam", "VNM"),
-        ("United Kingdom", "GBR"),
-        ("UK", "GBR"),
-        ("Norway", "NOR"),
-        ("norway", "NOR"),
-        ("Bolivia", "BOL"),
-        ("Côte d'Ivoire", "CIV"),
-        ("Cote d'Ivoire", "CIV"),
-        ("South Korea", "KOR"),
-        ("Czech Republic", "CZE"),
-        ("Russia", "RUS"),
-        ("Türkiye", "TUR"),
-        ("Turkey", "TUR"),
-    ],
-)
-def test_country_code_from_name(name, alpha3):
-    assert country_code_from_name(name) == alpha3
-
-
-@pytest.mark.parametrize("name", ["Narnia", "Korea", "", None])
-def test_country_code_from_name_unknown_or_ambiguous(name):
-    assert country_code_from_name(name) is None
 
 
 def test_later_calls_are_fast():

@@ -8,9 +8,9 @@ import pytest
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from assets.delivery import delivery_copy_key
 from assets.ingest import ingest_paths
 from assets.models import Asset
+from assets.storage.delivery import delivery_copy_key
 
 pytestmark = pytest.mark.django_db
 

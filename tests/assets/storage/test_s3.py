@@ -13,7 +13,7 @@ from moto import mock_aws
 
 from assets.ingest import ingest_paths
 from assets.models import Asset
-from assets.storage import blob_save
+from assets.storage.blobs import blob_save
 
 BUCKET = "dam-test-originals"
 
@@ -28,7 +28,7 @@ def s3_storage(monkeypatch):
         client.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
         storages = {
             "default": {
-                "BACKEND": "assets.s3.ContentAddressedS3Storage",
+                "BACKEND": "assets.storage.s3.ContentAddressedS3Storage",
                 "OPTIONS": {
                     "bucket_name": BUCKET,
                     "region_name": "eu-west-1",

@@ -3,7 +3,7 @@
 import pytest
 
 from assets.editing import asset_metadata_update, metadata_writeback
-from assets.geo_enrichment import geo_suggest, geo_suggestion_accept
+from assets.geo.suggestions import geo_suggest, geo_suggestion_accept
 from assets.ingest import ingest_paths
 from assets.models import Asset, GeoSuggestion, MetadataChange
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from django.core.files import File
@@ -22,18 +22,36 @@ def content_key(sha256: str, extension: str, prefix: str = "files") -> str:
     return f"{prefix}/{sha256[:2]}/{sha256[2:4]}/{sha256}.{extension}"
 
 
-def blob_save(source: Path, sha256: str, extension: str, prefix: str = "files") -> str:
-    """Store ``source`` under its content key and return the key. Idempotent: an object that is
-    already there (the same bytes, by construction) is left as it is."""
-    key = content_key(sha256, extension, prefix)
+def blob_store(key: str, content: Callable[[], AbstractContextManager[File]]) -> str:
+    """Store the bytes that ``content()`` gives under ``key``, unless an object is already there,
+    and return ``key``.
+
+    What a caller may rely on:
+
+    * An object is never overwritten: ``key`` must name its bytes (a content key, or a key made
+      from a content key and what was done to those bytes, such as a delivery policy).
+    * ``content`` is called only when the object is missing, so the work it does (rendering,
+      stripping tags) is skipped for objects that exist. It returns a context manager that gives
+      the ``File`` to store (a ``File`` is one itself); the block ends, and the file is closed,
+      once the bytes are stored.
+    * When two processes store one key at once, both get ``key`` back, the object stored first
+      stays, and the copy the storage saved under another name is deleted.
+    """
     if default_storage.exists(key):
         return key
-    with source.open("rb") as handle:
-        saved = default_storage.save(key, File(handle, name=key))
+    with content() as file:
+        saved = default_storage.save(key, file)
     if saved != key:
         # Another process stored the same bytes between our check and our save: keep theirs.
         default_storage.delete(saved)
     return key
+
+
+def blob_save(source: Path, sha256: str, extension: str, prefix: str = "files") -> str:
+    """Store ``source`` under its content key and return the key. Idempotent: an object that is
+    already there (the same bytes, by construction) is left as it is (see ``blob_store``)."""
+    key = content_key(sha256, extension, prefix)
+    return blob_store(key, lambda: File(source.open("rb"), name=key))
 
 
 def blob_open(key: str):

@@ -1,0 +1,67 @@
+"""Content-addressed blobs: an object is stored once and never overwritten, whoever stores it."""
+
+import hashlib
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+from django.test import override_settings
+
+from assets.storage.blobs import blob_save, blob_store, content_key
+
+
+@pytest.fixture
+def local_storage(tmp_path):
+    storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        yield tmp_path
+
+
+def test_content_keys_are_made_of_the_hash_only():
+    sha = hashlib.sha256(b"x").hexdigest()
+    assert content_key(sha, "jpg") == f"files/{sha[:2]}/{sha[2:4]}/{sha}.jpg"
+    assert content_key(sha, "jpg", prefix="thumbnails").startswith("thumbnails/")
+    with pytest.raises(ValueError, match="SHA-256"):
+        content_key("../../etc/passwd", "jpg")
+
+
+def test_content_is_made_only_when_the_object_is_missing(local_storage):
+    made = []
+
+    def content():
+        made.append(True)
+        return ContentFile(b"rendered")
+
+    assert blob_store("thumbnails/a.jpg", content) == "thumbnails/a.jpg"
+    assert blob_store("thumbnails/a.jpg", content) == "thumbnails/a.jpg"
+    assert made == [True]
+    assert (local_storage / "thumbnails" / "a.jpg").read_bytes() == b"rendered"
+
+
+def test_a_store_that_loses_a_race_keeps_the_first_object_and_removes_its_copy(local_storage, monkeypatch):
+    blob_store("delivery/a.jpg", lambda: ContentFile(b"first"))
+    # This process checked before the first object was there; the storage then saves under another name.
+    real_exists, checks = FileSystemStorage.exists, []
+
+    def exists_as_before_the_first_store(storage, name):
+        checks.append(name)
+        return False if len(checks) == 1 else real_exists(storage, name)
+
+    monkeypatch.setattr(FileSystemStorage, "exists", exists_as_before_the_first_store)
+    assert blob_store("delivery/a.jpg", lambda: ContentFile(b"second")) == "delivery/a.jpg"
+    assert [path.name for path in (local_storage / "delivery").iterdir()] == ["a.jpg"]
+    assert (local_storage / "delivery" / "a.jpg").read_bytes() == b"first"
+
+
+def test_blob_save_stores_a_file_under_its_content_key_once(local_storage, tmp_path):
+    source = tmp_path / "source.bin"
+    source.write_bytes(b"original bytes")
+    sha = hashlib.sha256(b"original bytes").hexdigest()
+    key = blob_save(source, sha, "bin")
+    assert key == content_key(sha, "bin")
+    source.write_bytes(b"other bytes")
+    assert blob_save(source, sha, "bin") == key
+    assert (local_storage / key).read_bytes() == b"original bytes"
