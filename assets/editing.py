@@ -11,7 +11,9 @@ value, and, once the transaction commits, asks a worker to write the file.
 ``metadata_writeback`` is what the worker runs: it writes the asset's current values into a copy
 of its current file (ExifTool for images, mutagen for audio), reads the copy back to verify every
 written field, stores it as a new immutable version and makes it current. Any failure leaves the
-asset on its previous version and puts the reason on the change; nothing is half-written.
+asset on its previous version and puts the reason on the change; nothing is half-written. A new
+version is announced like an ingested one (``assets.signals.file_version_created``, once the
+transaction commits), saying which version's tags it rewrote.
 """
 
 from __future__ import annotations
@@ -210,6 +212,7 @@ def metadata_writeback(change_id: int) -> MetadataChange | None:
         target = {name: getattr(asset, name) for name in writable_fields(asset) if name not in asset.derived_fields}
         todo = {name: value for name, value in target.items() if not _same(name, value, version.metadata.get(name))}
         if todo:
+            previous = version
             try:
                 version, created = _version_write(asset, version, todo, target)
             except (WritebackError, ExifToolWriteError, AudioWriteError, OSError) as error:
@@ -219,6 +222,8 @@ def metadata_writeback(change_id: int) -> MetadataChange | None:
                 return MetadataChange.objects.get(pk=change.pk)
             asset.current_version = version
             asset.save(update_fields=["current_version", "updated_at"])
+            if created:
+                _version_announce(version, previous)
         pending.update(status=MetadataChange.Status.WRITTEN, file_version=version, written_at=timezone.now())
     return MetadataChange.objects.get(pk=change.pk)
 
@@ -229,6 +234,19 @@ def metadata_writeback_retry(change: MetadataChange) -> None:
         status=MetadataChange.Status.PENDING, error=""
     )
     _writeback_enqueue(change.pk)
+
+
+def _version_announce(version: FileVersion, previous: FileVersion) -> None:
+    """Once the new version is committed, tell listeners (thumbnails, embeddings) it exists, and
+    which version it rewrote the tags of: the pixels and the sound are that version's."""
+    transaction.on_commit(
+        lambda: signals.file_version_created.send(
+            sender=FileVersion,
+            file_version_id=version.pk,
+            origin=FileVersion.Origin.WRITEBACK,
+            previous_file_version_id=previous.pk,
+        )
+    )
 
 
 def _version_write(asset: Asset, version: FileVersion, todo: dict, target: dict) -> tuple[FileVersion, bool]:
