@@ -96,9 +96,10 @@ class Asset(models.Model):
         return {field.name: getattr(self, field.name) for field in FIELDS}
 
 
-def _model_field(field: Field) -> models.Field:
-    """The column a row of the field table gets. Text a file holds has no length limit; text kept
-    by dam alone may have one (its row's ``max_length``)."""
+def asset_column(field: Field) -> models.Field:
+    """The Asset column a row of the field table gets (a many-to-many relation for groups). A row
+    with ``max_length`` gets a bounded text column; rows of file metadata set none (files may hold
+    any length)."""
     options = {"verbose_name": field.label, "blank": True, "editable": field.editable}
     if field.help_text:
         options["help_text"] = field.help_text
@@ -127,7 +128,7 @@ def _model_field(field: Field) -> models.Field:
 
 
 for _field in ALL_FIELDS:
-    Asset.add_to_class(_field.name, _model_field(_field))
+    Asset.add_to_class(_field.name, asset_column(_field))
 
 
 class FileVersion(models.Model):

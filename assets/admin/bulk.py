@@ -44,7 +44,8 @@ def bulk_form_field(field) -> forms.Field:
     nothing), typed, bounded and labelled as the row says."""
     options = {"required": False, "label": field.label, "help_text": field.help_text}
     if field.type is FieldType.LIST:
-        return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **{**options, "help_text": "One per line."})
+        options["help_text"] = f"{field.help_text} One per line.".strip()
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **options)
     if field.type is FieldType.FLOAT:
         return forms.FloatField(min_value=field.minimum, max_value=field.maximum, **options)
     if field.widget is Widget.URL:

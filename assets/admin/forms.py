@@ -65,7 +65,7 @@ def _list_field(field) -> forms.Field:
         required=False,
         label=field.label,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text=field.help_text or "One per line.",
+        help_text=f"{field.help_text} One per line.".strip(),
     )
 
 

@@ -27,7 +27,7 @@ from assets.fields import (
     Group,
     field_value_clean,
 )
-from assets.models import Asset, _model_field
+from assets.models import Asset, asset_column
 from assets.roles import LIBRARIAN, RIGHTS_MANAGER
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
@@ -110,13 +110,13 @@ SYNDICATION = Field(
 def test_a_new_restriction_is_one_row_and_a_schema_migration():
     before = ProjectState.from_apps(apps)
     after = before.clone()
-    after.models["assets", "asset"].fields[SYNDICATION.name] = _model_field(SYNDICATION)
+    after.models["assets", "asset"].fields[SYNDICATION.name] = asset_column(SYNDICATION)
     changes = MigrationAutodetector(before, after).changes(graph=MigrationLoader(None).graph)
     [migration] = changes["assets"]
     assert [(type(operation).__name__, operation.name) for operation in migration.operations] == [
         ("AddField", "syndication")
     ]
-    column = _model_field(SYNDICATION)
+    column = asset_column(SYNDICATION)
     assert (column.max_length, column.choices, column.default) == (8, list(SYNDICATION.choices), "")
 
 
@@ -136,7 +136,7 @@ def test_a_new_restriction_row_reaches_the_service_the_api_and_the_admin(monkeyp
     assert not AssetPatchSerializer(data={"syndication": "maybe"}).is_valid()
     assert isinstance(field_serializer(SYNDICATION), serializers.ChoiceField)
     # The admin: a choice among the row's, under "Restrictions", and in bulk forms.
-    formfield = _model_field(SYNDICATION).formfield()
+    formfield = asset_column(SYNDICATION).formfield()
     assert (formfield.label, formfield.help_text) == ("Syndication", SYNDICATION.help_text)
     assert [value for value, _ in formfield.choices] == ["", "allowed", "refused"]
     monkeypatch.setattr("assets.admin.asset.ALL_FIELDS", (*ALL_FIELDS, SYNDICATION))
