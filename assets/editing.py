@@ -1,15 +1,19 @@
 """Metadata edits: validated, audited, and written back into the files as new versions.
 
 ``asset_metadata_update`` is the one way metadata changes (admin form, bulk actions, API PATCH,
-vocabulary merges, accepted GEO suggestions). It checks the editor's permissions field by field,
-normalises values (keywords to their vocabulary labels), stores them on the asset at once (the
+vocabulary merges, accepted GEO suggestions), for every field of the field table, restrictions
+and groups included. It checks the editor's permissions field by field, checks values by their
+rows and the table's rules (bounds, choices, both coordinates or neither, never 0,0), normalises
+them (keywords to their vocabulary labels), stores them on the asset at once (the
 database is the source of truth), records a ``MetadataChange`` with every field's old and new
 value, and, once the transaction commits, asks a worker to write the file.
 
 ``metadata_writeback`` is what the worker runs: it writes the asset's current values into a copy
 of its current file (ExifTool for images, mutagen for audio), reads the copy back to verify every
 written field, stores it as a new immutable version and makes it current. Any failure leaves the
-asset on its previous version and puts the reason on the change; nothing is half-written.
+asset on its previous version and puts the reason on the change; nothing is half-written. A new
+version is announced like an ingested one (``assets.signals.file_version_created``, once the
+transaction commits), saying which version's tags it rewrote.
 """
 
 from __future__ import annotations
@@ -20,13 +24,21 @@ import math
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import Group as AuthGroup
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from assets import signals
-from assets.fields import FIELDS_BY_NAME, RIGHTS_FIELD_NAMES, FieldType, coerce
+from assets.fields import (
+    ALL_FIELDS_BY_NAME,
+    EDIT_METADATA,
+    FIELDS_BY_NAME,
+    RULES,
+    FieldType,
+    field_value_clean,
+)
 from assets.metadata.audio import audio_metadata
 from assets.metadata.audio_write import AudioWriteError, audio_format_writable_fields, audio_tags_write
 from assets.metadata.exiftool import ExifToolWriteError, exiftool_session
@@ -37,16 +49,6 @@ from assets.storage.blobs import blob_save, blob_staged
 from assets.vocabulary.keywords import keywords_normalize
 
 logger = logging.getLogger(__name__)
-
-# Rights and restrictions kept in the database only (no standard tag holds them in every format).
-RESTRICTION_FIELDS = (
-    "embargo_until",
-    "expires_at",
-    "allowed_territories",
-    "location_sensitive",
-    "consent_status",
-    "withdrawn_at",
-)
 
 
 class WritebackError(Exception):
@@ -60,40 +62,65 @@ def writable_fields(asset: Asset) -> set[str]:
     return audio_format_writable_fields(_audio_format_key(asset.current_version))
 
 
+def field_permission(name: str) -> str:
+    """The permission an editor needs to change a field (its row's; unknown names are refused
+    later as not editable)."""
+    field = ALL_FIELDS_BY_NAME.get(name)
+    return field.permission if field is not None else EDIT_METADATA
+
+
 def _clean(name: str, value):
     """A value as the field stores it, or ValidationError naming the field."""
-    if name in RESTRICTION_FIELDS:
-        if name == "allowed_territories":
-            codes = [str(code).strip().upper() for code in (value or []) if str(code).strip()]
-            bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
-            if bad:
-                raise ValidationError({name: f"not ISO 3166-1 alpha-2 codes: {', '.join(bad)}"})
-            return sorted(set(codes))
-        return value
-    field = FIELDS_BY_NAME.get(name)
+    field = ALL_FIELDS_BY_NAME.get(name)
     if field is None or not field.editable:
         raise ValidationError({name: "not an editable field"})
-    cleaned = coerce(field, value)
+    if field.type is FieldType.GROUPS:
+        return _group_names(name, value)
+    try:
+        cleaned = field_value_clean(field, value)
+    except ValueError as error:
+        raise ValidationError({name: str(error)}) from None
     if name == "keywords":
         cleaned = keywords_normalize(cleaned)
-    if name == "latitude" and cleaned is not None and not -90 <= cleaned <= 90:
-        raise ValidationError({name: "latitude must be between -90 and 90"})
-    if name == "longitude" and cleaned is not None and not -180 <= cleaned <= 180:
-        raise ValidationError({name: "longitude must be between -180 and 180"})
     return cleaned
 
 
-def field_permission(name: str) -> str:
-    """The permission an editor needs to change a field."""
-    rights = name in RIGHTS_FIELD_NAMES or name in RESTRICTION_FIELDS or name == "restricted_to_groups"
-    return "assets.edit_rights" if rights else "assets.edit_metadata"
+def _group_names(name: str, value) -> list[str]:
+    """Groups (instances, primary keys or names) as their sorted names; unknown ones are refused."""
+    items = list(value or [])
+    names = {item.name for item in items if isinstance(item, AuthGroup)}
+    keys = {item for item in items if isinstance(item, int)}
+    wanted = {str(item).strip() for item in items if not isinstance(item, (AuthGroup, int))} - {""}
+    found = AuthGroup.objects.filter(Q(pk__in=keys) | Q(name__in=wanted)).values_list("pk", "name")
+    unknown = sorted(map(str, keys - {pk for pk, _ in found})) + sorted(wanted - {group for _, group in found})
+    if unknown:
+        raise ValidationError({name: f"no such group: {', '.join(unknown)}"})
+    return sorted(names | {group for _, group in found})
+
+
+def _rules_check(asset: Asset, cleaned: dict) -> None:
+    """The field table's rules across fields, for every rule a change touches; the fields a
+    change leaves alone take the asset's values."""
+    for rule in RULES:
+        if not set(rule.fields) & set(cleaned):
+            continue
+        problem = rule.check(*(cleaned[name] if name in cleaned else getattr(asset, name) for name in rule.fields))
+        if problem:
+            raise ValidationError({rule.fields[0]: problem})
+
+
+def _current(asset: Asset, name: str):
+    """The stored value of a field (groups as their sorted names)."""
+    if ALL_FIELDS_BY_NAME[name].type is FieldType.GROUPS:
+        return sorted(getattr(asset, name).values_list("name", flat=True))
+    return getattr(asset, name)
 
 
 def _same(field_name: str, left, right) -> bool:
-    field = FIELDS_BY_NAME.get(field_name)
+    field = ALL_FIELDS_BY_NAME.get(field_name)
     if field is not None and field.type is FieldType.FLOAT and left is not None and right is not None:
         return math.isclose(float(left), float(right), rel_tol=0, abs_tol=1e-6)
-    if field is not None and field.type is FieldType.LIST:
+    if field is not None and field.type in (FieldType.LIST, FieldType.GROUPS):
         return list(left or []) == list(right or [])
     return (left if left not in ("", None) else None) == (right if right not in ("", None) else None)
 
@@ -122,24 +149,23 @@ def asset_metadata_update(
         if missing:
             raise PermissionDenied(f"{user} may not change {', '.join(sorted(changes))} (needs {', '.join(missing)})")
     cleaned = {name: _clean(name, value) for name, value in changes.items()}
-    if ("latitude" in cleaned) != ("longitude" in cleaned):
-        other = "longitude" if "latitude" in cleaned else "latitude"
-        cleaned.setdefault(other, getattr(asset, other))
-    if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None) and (
-        "latitude" in cleaned or "longitude" in cleaned
-    ):
-        raise ValidationError({"latitude": "latitude and longitude go together: give both, or clear both"})
+    _rules_check(asset, cleaned)
     with transaction.atomic():
         locked = Asset.objects.select_for_update().get(pk=asset.pk)
+        before = {name: _current(locked, name) for name in cleaned}
         diff = {
-            name: {"from": _jsonable(getattr(locked, name)), "to": _jsonable(value)}
+            name: {"from": _jsonable(before[name]), "to": _jsonable(value)}
             for name, value in cleaned.items()
-            if not _same(name, getattr(locked, name), value)
+            if not _same(name, before[name], value)
         }
         if not diff:
             return None
+        groups = {name for name in diff if ALL_FIELDS_BY_NAME[name].type is FieldType.GROUPS}
         for name in diff:
-            setattr(locked, name, cleaned[name])
+            if name in groups:
+                getattr(locked, name).set(AuthGroup.objects.filter(name__in=cleaned[name]))
+            else:
+                setattr(locked, name, cleaned[name])
             if derived_from:
                 who = getattr(user, "username", "") or "dam"
                 locked.derived_fields[name] = {"source": derived_from, "by": who, "at": timezone.now().isoformat()}
@@ -159,7 +185,7 @@ def asset_metadata_update(
         if writes:
             transaction.on_commit(lambda: _writeback_enqueue(change.pk))
         transaction.on_commit(lambda: signals.asset_metadata_changed.send(sender=Asset, asset_id=locked.pk))
-    for name in diff:
+    for name in set(diff) - groups:  # (a many-to-many manager reads the groups afresh)
         setattr(asset, name, cleaned[name])
     return change
 
@@ -186,8 +212,9 @@ def metadata_writeback(change_id: int) -> MetadataChange | None:
         target = {name: getattr(asset, name) for name in writable_fields(asset) if name not in asset.derived_fields}
         todo = {name: value for name, value in target.items() if not _same(name, value, version.metadata.get(name))}
         if todo:
+            previous = version
             try:
-                version = _version_write(asset, version, todo, target)
+                version, created = _version_write(asset, version, todo, target)
             except (WritebackError, ExifToolWriteError, AudioWriteError, OSError) as error:
                 reason = f"the file was not updated: {error}"
                 logger.warning("write-back of %s failed: %s", asset.pk, reason, extra={"asset_id": asset.pk})
@@ -195,6 +222,8 @@ def metadata_writeback(change_id: int) -> MetadataChange | None:
                 return MetadataChange.objects.get(pk=change.pk)
             asset.current_version = version
             asset.save(update_fields=["current_version", "updated_at"])
+            if created:
+                _version_announce(version, previous)
         pending.update(status=MetadataChange.Status.WRITTEN, file_version=version, written_at=timezone.now())
     return MetadataChange.objects.get(pk=change.pk)
 
@@ -207,7 +236,22 @@ def metadata_writeback_retry(change: MetadataChange) -> None:
     _writeback_enqueue(change.pk)
 
 
-def _version_write(asset: Asset, version: FileVersion, todo: dict, target: dict) -> FileVersion:
+def _version_announce(version: FileVersion, previous: FileVersion) -> None:
+    """Once the new version is committed, tell listeners (thumbnails, embeddings) it exists, and
+    which version it rewrote the tags of: the pixels and the sound are that version's."""
+    transaction.on_commit(
+        lambda: signals.file_version_created.send(
+            sender=FileVersion,
+            file_version_id=version.pk,
+            origin=FileVersion.Origin.WRITEBACK,
+            previous_file_version_id=previous.pk,
+        )
+    )
+
+
+def _version_write(asset: Asset, version: FileVersion, todo: dict, target: dict) -> tuple[FileVersion, bool]:
+    """The verified new version of ``version`` with ``todo`` written, and whether it is new
+    (False: the edit brought the file back to an earlier version's bytes, which is returned)."""
     extension = version.storage_name.rsplit(".", 1)[-1]
     with blob_staged(version.storage_name) as work:
         if asset.kind == "image":
@@ -223,7 +267,7 @@ def _version_write(asset: Asset, version: FileVersion, todo: dict, target: dict)
         sha256 = hashlib.sha256(data).hexdigest()
         existing = FileVersion.objects.filter(asset=asset, sha256=sha256).first()
         if existing is not None:  # the edit brought the file back to an earlier version's bytes
-            return existing
+            return existing, False
         key = blob_save(work, sha256, extension)
         technical = {
             name: version.metadata.get(name)
@@ -231,7 +275,7 @@ def _version_write(asset: Asset, version: FileVersion, todo: dict, target: dict)
             if FIELDS_BY_NAME[name].derived and not FIELDS_BY_NAME[name].editable
         }
         number = (FileVersion.objects.filter(asset=asset).aggregate(Max("number"))["number__max"] or 0) + 1
-        return FileVersion.objects.create(
+        created = FileVersion.objects.create(
             asset=asset,
             number=number,
             sha256=sha256,
@@ -242,6 +286,7 @@ def _version_write(asset: Asset, version: FileVersion, todo: dict, target: dict)
             metadata={**read.values, **technical},
             raw_tags=read.raw,
         )
+        return created, True
 
 
 def _audio_format_key(version: FileVersion) -> str:

@@ -1,9 +1,14 @@
-"""The field table: every canonical metadata field, declared once.
+"""The field table: every field of an asset that a person reads or edits, declared once.
 
 Each row names the field's type, where a librarian finds it (``group``), where it is read from
 in priority order (ExifTool tags for images and audio fallbacks, mutagen keys for audio tags),
-and its schema.org property. The Asset model's columns, the metadata readers, the API and the
-admin walk this table; adding a field is one row here plus a migration.
+its schema.org property, and how a value is checked and edited (bounds, choices, widget, the
+permission it needs). Rows marked ``database_only`` (rights and restrictions no standard tag
+holds) are kept by dam alone: never read from or written into files.
+
+The Asset model's columns, the metadata readers and writers, the editing service, the API
+serializers, the admin forms and the search text walk this table; adding a field or a
+restriction is one row here plus a schema migration.
 
 Image sources follow the Metadata Working Group's reconciliation (see ``assets/metadata/mwg.py``):
 EXIF wins where it has a value, then XMP, unless the IPTC digest shows that IPTC-IIM was edited
@@ -15,7 +20,9 @@ Tag keys are ExifTool names with their family-1 group, as ``exiftool -G1 -n`` re
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 
 class FieldType(enum.Enum):
@@ -25,14 +32,33 @@ class FieldType(enum.Enum):
     INT = "int"
     BOOL = "bool"
     DATETIME = "datetime"  # ISO 8601 text, as precise as the file says (date only, or with offset)
+    TIMESTAMP = "timestamp"  # a moment (timezone-aware datetime) dam decides on: embargo, expiry
+    GROUPS = "groups"  # user groups (auth.Group), many-to-many
 
 
 class Group(enum.Enum):
+    """Where a librarian finds a field (the admin's sections, in this order)."""
+
     DESCRIPTION = "Description"
     PEOPLE_RIGHTS = "People and rights"
     LOCATION = "Location"
     AUDIO = "Audio"
     TECHNICAL = "Technical"
+    RESTRICTIONS = "Restrictions"
+
+
+class Widget(enum.Enum):
+    """How a field is edited, where its type alone does not say it."""
+
+    DEFAULT = "default"  # by type: one line of text, one item per line, a number, a checkbox...
+    LONG_TEXT = "long_text"  # several lines of text
+    KEYWORDS = "keywords"  # picked from the controlled vocabulary
+    CODES = "codes"  # short codes separated by commas (e.g. ISO country codes)
+    URL = "url"  # a web address
+
+
+EDIT_METADATA = "assets.edit_metadata"
+EDIT_RIGHTS = "assets.edit_rights"
 
 
 @dataclass(frozen=True)
@@ -60,15 +86,45 @@ class Field:
     editable: bool = True
     # Fields whose value comes from a dedicated reader (GPS, dates, technical facts).
     derived: bool = False
-    # Rights metadata: edited by rights managers (assets.edit_rights), not by librarians.
+    # Rights metadata and restrictions: edited by rights managers (assets.edit_rights), not by librarians.
     rights: bool = False
+    # Kept by dam only: no file tag holds it, so it is never read from or written into a file.
+    database_only: bool = False
+    help_text: str = ""
+    # What a value may be; every edit is checked against these (``field_value_clean``).
+    choices: tuple[tuple[str, str], ...] = ()  # (stored value, label)
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None  # of a text, or of each item of a list
+    normalise: Callable | None = None  # value -> value as stored; ValueError says why it is refused
+    default: object = None  # the empty value, where it is not the type's (a checkbox: False)
+    widget: Widget = Widget.DEFAULT
+    related_name: str = ""  # GROUPS: the name a group gives its assets (group.<related_name>)
+    # The line of the search text (the asset_text role) the value goes on: fields on one line are
+    # joined with commas; earlier lines weigh more (a text model reads from the start and may cut
+    # the end). None: not in the search text.
+    search_line: int | None = None
 
     @property
     def is_list(self) -> bool:
         return self.type is FieldType.LIST
 
+    @property
+    def permission(self) -> str:
+        """The permission an editor needs to change the field."""
+        return EDIT_RIGHTS if self.rights else EDIT_METADATA
 
-FIELDS: tuple[Field, ...] = (
+
+def territory_codes_normalise(codes) -> list[str]:
+    """ISO 3166-1 alpha-2 codes, upper case, sorted, each once; ValueError names any other."""
+    codes = [str(code).strip().upper() for code in (codes or []) if str(code).strip()]
+    bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
+    if bad:
+        raise ValueError(f"not ISO 3166-1 alpha-2 codes: {', '.join(bad)}")
+    return sorted(set(codes))
+
+
+ALL_FIELDS: tuple[Field, ...] = (
     # --- Description -------------------------------------------------------------------------
     Field(
         "title",
@@ -84,6 +140,7 @@ FIELDS: tuple[Field, ...] = (
         ape=("Title",),
         exiftool_audio=("RIFF:Title", "AIFF:Name", "QuickTime:Title"),
         jsonld=("name",),
+        search_line=1,
     ),
     Field(
         "headline",
@@ -94,6 +151,7 @@ FIELDS: tuple[Field, ...] = (
         xmp=("XMP-photoshop:Headline",),
         iptc_limit=256,
         jsonld=("headline",),
+        search_line=2,
     ),
     Field(
         "description",
@@ -110,6 +168,8 @@ FIELDS: tuple[Field, ...] = (
         ape=("Description",),
         exiftool_audio=("RIFF:Subject",),
         jsonld=("description",),
+        widget=Widget.LONG_TEXT,
+        search_line=3,
     ),
     Field(
         "alt_text",
@@ -118,6 +178,8 @@ FIELDS: tuple[Field, ...] = (
         Group.DESCRIPTION,
         xmp=("XMP-iptcCore:AltTextAccessibility",),
         jsonld=("caption",),
+        widget=Widget.LONG_TEXT,
+        search_line=4,
     ),
     Field(
         "extended_description",
@@ -126,6 +188,8 @@ FIELDS: tuple[Field, ...] = (
         Group.DESCRIPTION,
         xmp=("XMP-iptcCore:ExtDescrAccessibility",),
         jsonld=("abstract",),
+        widget=Widget.LONG_TEXT,
+        search_line=5,
     ),
     Field(
         "keywords",
@@ -141,6 +205,8 @@ FIELDS: tuple[Field, ...] = (
         ape=("Keywords",),
         exiftool_audio=("RIFF:Keywords",),
         jsonld=("keywords",),
+        widget=Widget.KEYWORDS,
+        search_line=6,
     ),
     Field(
         "genre",
@@ -165,6 +231,7 @@ FIELDS: tuple[Field, ...] = (
         iptc=("IPTC:SpecialInstructions",),
         xmp=("XMP-photoshop:Instructions",),
         iptc_limit=256,
+        widget=Widget.LONG_TEXT,
     ),
     Field(
         "job_id",
@@ -192,6 +259,7 @@ FIELDS: tuple[Field, ...] = (
         mp4=("©cmt",),
         ape=("Comment",),
         exiftool_audio=("RIFF:Comment", "AIFF:Comment"),
+        widget=Widget.LONG_TEXT,
     ),
     # --- People and rights -------------------------------------------------------------------
     Field(
@@ -275,6 +343,7 @@ FIELDS: tuple[Field, ...] = (
         jsonld=("usageInfo",),
         jsonld_as="creative_work",
         rights=True,
+        widget=Widget.LONG_TEXT,
     ),
     Field(
         "web_statement_url",
@@ -286,6 +355,7 @@ FIELDS: tuple[Field, ...] = (
         vorbis=("license",),
         jsonld=("license",),
         rights=True,
+        widget=Widget.URL,
     ),
     Field(
         "licensor_url",
@@ -345,6 +415,7 @@ FIELDS: tuple[Field, ...] = (
         xmp=("XMP-iptcCore:Location", "XMP-iptcExt:LocationShownSublocation"),
         iptc_limit=32,
         jsonld=("contentLocation.name",),
+        search_line=7,
     ),
     Field(
         "city",
@@ -355,6 +426,7 @@ FIELDS: tuple[Field, ...] = (
         xmp=("XMP-photoshop:City", "XMP-iptcExt:LocationShownCity"),
         iptc_limit=32,
         jsonld=("contentLocation.address.addressLocality",),
+        search_line=7,
     ),
     Field(
         "province_state",
@@ -375,6 +447,7 @@ FIELDS: tuple[Field, ...] = (
         xmp=("XMP-photoshop:Country", "XMP-iptcExt:LocationShownCountryName"),
         iptc_limit=64,
         jsonld=("contentLocation.address.addressCountry",),
+        search_line=7,
     ),
     Field(
         "country_code",
@@ -385,9 +458,18 @@ FIELDS: tuple[Field, ...] = (
         xmp=("XMP-iptcCore:CountryCode", "XMP-iptcExt:LocationShownCountryCode"),
         iptc_limit=3,
         jsonld=("contentLocation.address.addressCountry",),
+        help_text="ISO 3166 code, e.g. NOR",
     ),
+    # Checked together with the other coordinate by ``position_problem`` (see RULES).
     Field(
-        "latitude", "Latitude", FieldType.FLOAT, Group.LOCATION, derived=True, jsonld=("contentLocation.geo.latitude",)
+        "latitude",
+        "Latitude",
+        FieldType.FLOAT,
+        Group.LOCATION,
+        derived=True,
+        jsonld=("contentLocation.geo.latitude",),
+        minimum=-90,
+        maximum=90,
     ),
     Field(
         "longitude",
@@ -396,6 +478,8 @@ FIELDS: tuple[Field, ...] = (
         Group.LOCATION,
         derived=True,
         jsonld=("contentLocation.geo.longitude",),
+        minimum=-180,
+        maximum=180,
     ),
     Field(
         "altitude",
@@ -503,15 +587,100 @@ FIELDS: tuple[Field, ...] = (
     ),
     Field("sample_rate", "Sample rate (Hz)", FieldType.INT, Group.TECHNICAL, derived=True, editable=False),
     Field("channels", "Channels", FieldType.INT, Group.TECHNICAL, derived=True, editable=False),
+    # --- Restrictions (kept in dam only; enforced by assets.selectors on every read path) -------
+    Field(
+        "embargo_until",
+        "Embargo until",
+        FieldType.TIMESTAMP,
+        Group.RESTRICTIONS,
+        rights=True,
+        database_only=True,
+        help_text="Hidden from API users before this moment.",
+    ),
+    Field(
+        "expires_at",
+        "Expires at",
+        FieldType.TIMESTAMP,
+        Group.RESTRICTIONS,
+        rights=True,
+        database_only=True,
+        help_text="Hidden from API users from this moment on.",
+    ),
+    Field(
+        "allowed_territories",
+        "Allowed territories",
+        FieldType.LIST,
+        Group.RESTRICTIONS,
+        rights=True,
+        database_only=True,
+        help_text="ISO 3166-1 alpha-2 codes where the asset may be shown; empty means everywhere.",
+        max_length=2,
+        normalise=territory_codes_normalise,
+        widget=Widget.CODES,
+    ),
+    Field(
+        "restricted_to_groups",
+        "Restricted to groups",
+        FieldType.GROUPS,
+        Group.RESTRICTIONS,
+        rights=True,
+        database_only=True,
+        help_text="Only members of these groups see the asset; empty means every API user.",
+        related_name="restricted_assets",
+    ),
+    Field(
+        "location_sensitive",
+        "Location sensitive",
+        FieldType.BOOL,
+        Group.RESTRICTIONS,
+        rights=True,
+        database_only=True,
+        help_text="Strip GPS from delivery copies (e.g. protected species, private homes).",
+        default=False,
+    ),
+    Field(
+        "consent_status",
+        "Consent status",
+        FieldType.TEXT,
+        Group.RESTRICTIONS,
+        rights=True,
+        database_only=True,
+        help_text="Consent of the people shown (kept in dam only: no standard tag holds it).",
+        choices=(
+            ("", "Unknown"),
+            ("obtained", "Obtained"),
+            ("not_required", "Not required"),
+            ("refused", "Refused"),
+            ("withdrawn", "Withdrawn"),
+        ),
+        max_length=12,
+    ),
+    Field(
+        "withdrawn_at",
+        "Withdrawn at",
+        FieldType.TIMESTAMP,
+        Group.RESTRICTIONS,
+        rights=True,
+        database_only=True,
+        help_text="Withdrawn assets are hidden everywhere and reported to feeds as deleted.",
+    ),
 )
 
+ALL_FIELDS_BY_NAME: dict[str, Field] = {field.name: field for field in ALL_FIELDS}
+# The canonical metadata: what files hold, and what readers, writers, JSON-LD and the API's
+# ``metadata`` walk.
+FIELDS: tuple[Field, ...] = tuple(field for field in ALL_FIELDS if not field.database_only)
 FIELDS_BY_NAME: dict[str, Field] = {field.name: field for field in FIELDS}
 FIELD_NAMES: tuple[str, ...] = tuple(FIELDS_BY_NAME)
+# Kept by dam alone (rights and restrictions no standard tag holds).
+DATABASE_FIELDS: tuple[Field, ...] = tuple(field for field in ALL_FIELDS if field.database_only)
 
 
 def empty_value(field: Field):
-    """The value a field holds when the file says nothing."""
-    if field.type is FieldType.LIST:
+    """The value a field holds when the file (or the editor) says nothing."""
+    if field.default is not None:
+        return field.default
+    if field.type in (FieldType.LIST, FieldType.GROUPS):
         return []
     if field.type in (FieldType.TEXT, FieldType.DATETIME):
         return ""
@@ -549,4 +718,82 @@ def coerce(field: Field, raw):
         return None
 
 
-RIGHTS_FIELD_NAMES: frozenset[str] = frozenset(field.name for field in FIELDS if field.rights)
+def bounds_problem(field: Field, value) -> str | None:
+    """Why a number is outside the field's bounds, or None (also for no value, or no bounds)."""
+    if value is None or (field.minimum is None and field.maximum is None):
+        return None
+    low = field.minimum if field.minimum is not None else float("-inf")
+    high = field.maximum if field.maximum is not None else float("inf")
+    if low <= value <= high:
+        return None
+    return f"{field.name} {value:g} is outside the valid range ({low:g} to {high:g})"
+
+
+def field_value_clean(field: Field, value):
+    """``value`` as the field stores it: typed, normalised, and checked against the row's bounds,
+    choices and length. Raises ValueError saying why a value is refused. (Groups are looked up
+    by the editing service, which can reach the database.)"""
+    if field.type is FieldType.TIMESTAMP:
+        if value in (None, ""):
+            return None
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a date and time (ISO 8601)") from None
+        if not isinstance(value, datetime):
+            raise ValueError(f"{value!r} is not a date and time")
+        return value
+    cleaned = coerce(field, value)
+    if field.normalise is not None:
+        cleaned = field.normalise(cleaned)
+    problem = bounds_problem(field, cleaned)
+    if problem:
+        raise ValueError(problem)
+    if field.choices and cleaned not in {choice for choice, _ in field.choices}:
+        raise ValueError(f"{cleaned!r} is not one of: {', '.join(repr(choice) for choice, _ in field.choices)}")
+    if field.max_length is not None:
+        items = cleaned if field.is_list else [cleaned]
+        long = [item for item in items if len(item) > field.max_length]
+        if long:
+            raise ValueError(f"longer than {field.max_length} characters: {', '.join(long)}")
+    return cleaned
+
+
+# --- Rules across fields -------------------------------------------------------------------------
+PLACEHOLDER_POSITION = "0, 0 is the placeholder written by devices without a GPS fix, not a position"
+
+
+def position_is_placeholder(latitude, longitude) -> bool:
+    """0, 0 ("null island"): what devices without a GPS fix write."""
+    return latitude == 0 and longitude == 0
+
+
+def position_problem(latitude, longitude) -> str | None:
+    """Why (latitude, longitude) is not a position dam keeps, or None when it is one (or when
+    both are None: no position). The one rule for every caller: editing, forms, file readers."""
+    if (latitude is None) != (longitude is None):
+        return "latitude and longitude go together: give both, or clear both"
+    if latitude is None:
+        return None
+    problem = bounds_problem(FIELDS_BY_NAME["latitude"], latitude) or bounds_problem(
+        FIELDS_BY_NAME["longitude"], longitude
+    )
+    if problem:
+        return problem
+    if position_is_placeholder(latitude, longitude):
+        return PLACEHOLDER_POSITION
+    return None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check across fields: ``check(*values)`` (in the order of ``fields``) says why the
+    values do not go together, or returns None."""
+
+    fields: tuple[str, ...]
+    check: Callable[..., str | None]
+
+
+# Applied by the editing service to every change that touches one of the fields, and by the forms.
+RULES: tuple[Rule, ...] = (Rule(("latitude", "longitude"), position_problem),)

@@ -7,7 +7,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
-from assets.fields import FIELDS, Field, FieldType
+from assets.fields import ALL_FIELDS, FIELDS, Field, FieldType
 
 ASSET_ID_LENGTH = 32
 
@@ -20,13 +20,23 @@ def asset_id_for(sha256: str) -> str:
     return sha256[:ASSET_ID_LENGTH]
 
 
+def _bounds_condition(field: Field) -> Q:
+    bounds = {}
+    if field.minimum is not None:
+        bounds[f"{field.name}__gte"] = field.minimum
+    if field.maximum is not None:
+        bounds[f"{field.name}__lte"] = field.maximum
+    return Q(**{f"{field.name}__isnull": True}) | Q(**bounds)
+
+
 class Kind(models.TextChoices):
     IMAGE = "image", "Image"
     AUDIO = "audio", "Audio"
 
 
 class Asset(models.Model):
-    """One piece of media. Its canonical metadata columns come from the field table."""
+    """One piece of media. Its metadata, rights and restriction columns come from the field table
+    (``assets.fields``); restrictions are enforced by assets.selectors on every read path."""
 
     id = models.CharField(primary_key=True, max_length=ASSET_ID_LENGTH, editable=False)
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -37,46 +47,12 @@ class Asset(models.Model):
     warnings = models.JSONField(
         default=list, blank=True, help_text="Problems found in the file that did not stop ingest."
     )
-    # Rights and restrictions, enforced by assets.selectors.asset_list_visible_to on every read path.
-    embargo_until = models.DateTimeField(null=True, blank=True, help_text="Hidden from API users before this moment.")
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Hidden from API users from this moment on.")
-    allowed_territories = ArrayField(
-        models.CharField(max_length=2),
-        default=list,
-        blank=True,
-        help_text="ISO 3166-1 alpha-2 codes where the asset may be shown; empty means everywhere.",
-    )
-    restricted_to_groups = models.ManyToManyField(
-        "auth.Group",
-        blank=True,
-        related_name="restricted_assets",
-        help_text="Only members of these groups see the asset; empty means every API user.",
-    )
     derived_fields = models.JSONField(
         default=dict,
         blank=True,
         editable=False,
         help_text="Values suggested by dam and accepted by a librarian, not read from the file: "
         "{field: {source, by, at}}. They stay out of the file until someone edits them by hand.",
-    )
-    consent_status = models.CharField(
-        max_length=12,
-        blank=True,
-        default="",
-        choices=[
-            ("", "Unknown"),
-            ("obtained", "Obtained"),
-            ("not_required", "Not required"),
-            ("refused", "Refused"),
-            ("withdrawn", "Withdrawn"),
-        ],
-        help_text="Consent of the people shown (kept in dam only: no standard tag holds it).",
-    )
-    location_sensitive = models.BooleanField(
-        default=False, help_text="Strip GPS from delivery copies (e.g. protected species, private homes)."
-    )
-    withdrawn_at = models.DateTimeField(
-        null=True, blank=True, help_text="Withdrawn assets are hidden everywhere and reported to feeds as deleted."
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -95,13 +71,11 @@ class Asset(models.Model):
             models.Index(fields=["city"], name="asset_city"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
-                name="asset_latitude_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
-                name="asset_longitude_range",
+            # The bounds of the field table's rows, enforced by the database as well.
+            *(
+                models.CheckConstraint(condition=_bounds_condition(field), name=f"asset_{field.name}_range")
+                for field in ALL_FIELDS
+                if field.minimum is not None or field.maximum is not None
             ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
@@ -118,27 +92,43 @@ class Asset(models.Model):
         return self.latitude is not None and self.longitude is not None
 
     def metadata(self) -> dict:
-        """The canonical fields as a plain dict, in field-table order."""
+        """The canonical metadata fields (those files hold) as a plain dict, in field-table order."""
         return {field.name: getattr(self, field.name) for field in FIELDS}
 
 
-def _model_field(field: Field) -> models.Field:
+def asset_column(field: Field) -> models.Field:
+    """The Asset column a row of the field table gets (a many-to-many relation for groups). A row
+    with ``max_length`` gets a bounded text column; rows of file metadata set none (files may hold
+    any length)."""
     options = {"verbose_name": field.label, "blank": True, "editable": field.editable}
+    if field.help_text:
+        options["help_text"] = field.help_text
+    if field.choices:
+        options["choices"] = list(field.choices)
+    if field.type is FieldType.GROUPS:
+        return models.ManyToManyField("auth.Group", related_name=field.related_name or "+", **options)
     if field.type is FieldType.LIST:
-        return ArrayField(models.TextField(), default=list, **options)
+        items = models.CharField(max_length=field.max_length) if field.max_length else models.TextField()
+        return ArrayField(items, default=list, **options)
     if field.type in (FieldType.TEXT, FieldType.DATETIME):
+        if field.max_length:
+            return models.CharField(max_length=field.max_length, default="", **options)
         return models.TextField(default="", **options)
+    if field.type is FieldType.TIMESTAMP:
+        return models.DateTimeField(null=True, **options)
     if field.type is FieldType.FLOAT:
         return models.FloatField(null=True, **options)
     if field.type is FieldType.INT:
         return models.BigIntegerField(null=True, **options)
     if field.type is FieldType.BOOL:
+        if field.default is not None:
+            return models.BooleanField(default=field.default, **options)
         return models.BooleanField(null=True, **options)
     raise ValueError(f"no column type for {field.type}")
 
 
-for _field in FIELDS:
-    Asset.add_to_class(_field.name, _model_field(_field))
+for _field in ALL_FIELDS:
+    Asset.add_to_class(_field.name, asset_column(_field))
 
 
 class FileVersion(models.Model):

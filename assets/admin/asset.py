@@ -28,8 +28,8 @@ from assets.admin.lists import (
     TextIsFilter,
     search_assets,
 )
-from assets.editing import RESTRICTION_FIELDS, asset_metadata_update, field_permission
-from assets.fields import FIELDS, Group
+from assets.editing import asset_metadata_update, field_permission
+from assets.fields import ALL_FIELDS, Group
 from assets.models import Asset, FileVersion, MetadataChange, OriginalName, Term, keyword_unmapped_sql
 from assets.selectors import asset_list_visible_to, user_sees_everything
 
@@ -39,7 +39,7 @@ UNMAPPED_KEYWORDS = RawSQL(
     [],
     output_field=IntegerField(),
 )
-EDITABLE = [f.name for f in FIELDS if f.editable] + [*RESTRICTION_FIELDS, "restricted_to_groups"]
+EDITABLE = [f.name for f in ALL_FIELDS if f.editable]
 
 
 class FileVersionInline(ReadOnlyTabularInline):
@@ -152,7 +152,7 @@ class AssetAdmin(admin.ModelAdmin):
             "created_at",
             "updated_at",
             "raw_tags",
-            *[f.name for f in FIELDS if not f.editable],
+            *[f.name for f in ALL_FIELDS if not f.editable],
             *locked,
         ]
 
@@ -160,14 +160,13 @@ class AssetAdmin(admin.ModelAdmin):
         groups = [g for g in Group if not (g is Group.AUDIO and obj is not None and obj.kind != "audio")]
         fieldsets = [(None, {"fields": ["id", "kind", "preview_large", "warnings_list"]})]
         for group in groups:
-            names = [f.name for f in FIELDS if f.group is group]
+            names = [f.name for f in ALL_FIELDS if f.group is group]
             if group is Group.LOCATION:
                 names += ["map_preview", "derived_values"]
             fieldsets.append(
                 (group.value, {"fields": names, "classes": ["collapse"] if group is Group.TECHNICAL else []})
             )
         fieldsets += [
-            ("Restrictions", {"fields": [*RESTRICTION_FIELDS[:3], "restricted_to_groups", *RESTRICTION_FIELDS[3:]]}),
             ("Provenance", {"fields": ["original_sha256", "created_at", "updated_at"]}),
             (
                 "Raw tags",
@@ -192,11 +191,8 @@ class AssetAdmin(admin.ModelAdmin):
 
     # --- saving goes through the audited service ---------------------------------------------
     def save_model(self, request, obj, form, change):
-        changes = {
-            name: form.cleaned_data[name]
-            for name in form.changed_data
-            if name in EDITABLE and name != "restricted_to_groups"
-        }
+        """Every changed field, restrictions and groups included, in one audited change."""
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in EDITABLE}
         original = Asset.objects.get(pk=obj.pk)
         try:
             record = asset_metadata_update(original, changes, request.user, MetadataChange.Source.ADMIN)
@@ -212,18 +208,9 @@ class AssetAdmin(admin.ModelAdmin):
             )
 
     def save_related(self, request, form, formsets, change):
-        asset = form.instance
-        before = sorted(asset.restricted_to_groups.values_list("name", flat=True))
-        super().save_related(request, form, formsets, change)  # the groups; the inlines are read-only
-        after = sorted(asset.restricted_to_groups.values_list("name", flat=True))
-        if before != after:
-            MetadataChange.objects.create(
-                asset=asset,
-                user=request.user,
-                source=MetadataChange.Source.ADMIN,
-                status=MetadataChange.Status.RECORDED,
-                changes={"restricted_to_groups": {"from": before, "to": after}},
-            )
+        # No form.save_m2m(): the groups went through asset_metadata_update in save_model.
+        for formset in formsets:  # (the inlines are read-only)
+            self.save_formset(request, form, formset, change=change)
 
     # --- extra pages ---------------------------------------------------------------------------
     def get_urls(self):

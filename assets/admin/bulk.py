@@ -9,7 +9,9 @@ from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.template.response import TemplateResponse
 
+from assets.admin.forms import rules_check
 from assets.editing import asset_metadata_update
+from assets.fields import ALL_FIELDS_BY_NAME, FieldType, Widget
 from assets.models import MetadataChange
 from assets.vocabulary.keywords import keywords_normalize
 
@@ -37,39 +39,52 @@ class KeywordsBulkForm(forms.Form):
         return {"keywords": kept + [word for word in add if word.casefold() not in {k.casefold() for k in kept}]}
 
 
-class PeopleRightsBulkForm(forms.Form):
-    creators = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="One per line.")
-    credit_line = forms.CharField(required=False)
-    copyright_notice = forms.CharField(required=False)
-    web_statement_url = forms.URLField(
-        required=False, label="Licence URL (web statement of rights)", assume_scheme="https"
-    )
-    usage_terms = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+def bulk_form_field(field) -> forms.Field:
+    """A row of the field table as a field of a bulk form: optional (left empty, it changes
+    nothing), typed, bounded and labelled as the row says."""
+    options = {"required": False, "label": field.label, "help_text": field.help_text}
+    if field.type is FieldType.LIST:
+        options["help_text"] = f"{field.help_text} One per line.".strip()
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **options)
+    if field.type is FieldType.FLOAT:
+        return forms.FloatField(min_value=field.minimum, max_value=field.maximum, **options)
+    if field.widget is Widget.URL:
+        return forms.URLField(assume_scheme="https", **options)
+    if field.widget is Widget.LONG_TEXT:
+        return forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), **options)
+    return forms.CharField(**options)
 
-    def changes_for(self, asset) -> dict:
-        changes = {name: value for name, value in self.cleaned_data.items() if value}
-        if "creators" in changes:
-            changes["creators"] = _lines(changes["creators"])
-        return changes
 
+class FieldsBulkForm(forms.Form):
+    """Sets the fields named in ``field_names`` (rows of the field table) on every asset chosen;
+    only those filled in change."""
 
-class LocationBulkForm(forms.Form):
-    sublocation = forms.CharField(required=False)
-    city = forms.CharField(required=False)
-    province_state = forms.CharField(required=False, label="Province / state")
-    country = forms.CharField(required=False)
-    country_code = forms.CharField(required=False, max_length=3, help_text="ISO 3166 code, e.g. NOR")
-    latitude = forms.FloatField(required=False, min_value=-90, max_value=90)
-    longitude = forms.FloatField(required=False, min_value=-180, max_value=180)
+    field_names: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.field_names:
+            self.fields[name] = bulk_form_field(ALL_FIELDS_BY_NAME[name])
 
     def clean(self):
         cleaned = super().clean()
-        if (cleaned.get("latitude") is None) != (cleaned.get("longitude") is None):
-            raise forms.ValidationError("Give both latitude and longitude, or neither.")
+        rules_check(self)
         return cleaned
 
     def changes_for(self, asset) -> dict:
-        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        changes = {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+        for name in changes:
+            if ALL_FIELDS_BY_NAME[name].type is FieldType.LIST:
+                changes[name] = _lines(changes[name])
+        return changes
+
+
+class PeopleRightsBulkForm(FieldsBulkForm):
+    field_names = ("creators", "credit_line", "copyright_notice", "web_statement_url", "usage_terms")
+
+
+class LocationBulkForm(FieldsBulkForm):
+    field_names = ("sublocation", "city", "province_state", "country", "country_code", "latitude", "longitude")
 
 
 def _bulk(modeladmin, request, queryset, form_class, title: str, note: str):

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.postgres.forms import SimpleArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from assets.fields import FIELDS, FieldType
+from assets.fields import ALL_FIELDS, RULES, FieldType, Widget
 from assets.models import Asset
 
 ADMIN_STATIC = "admin/"
@@ -60,79 +60,87 @@ class KeywordsField(forms.Field):
 def _list_field(field) -> forms.Field:
     # One item per line: names often contain commas ("Doe, Jane").
     return SimpleArrayField(
-        forms.CharField(max_length=500),
+        forms.CharField(max_length=field.max_length or 500),
         delimiter="\n",
         required=False,
         label=field.label,
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-        help_text="One per line.",
+        help_text=f"{field.help_text} One per line.".strip(),
     )
 
 
+def _codes_field(field) -> forms.Field:
+    length = field.max_length
+    return SimpleArrayField(
+        forms.CharField(max_length=length, min_length=length),
+        required=False,
+        label=field.label,
+        help_text=f"{field.help_text} Separate the codes with commas.".strip(),
+    )
+
+
+def bounds_apply(form_field: forms.Field, field) -> None:
+    """The row's bounds on a number field of a form: checked there, and told to the browser."""
+    if field.minimum is not None:
+        form_field.min_value = field.minimum
+        form_field.validators.append(MinValueValidator(field.minimum))
+        form_field.widget.attrs["min"] = field.minimum
+    if field.maximum is not None:
+        form_field.max_value = field.maximum
+        form_field.validators.append(MaxValueValidator(field.maximum))
+        form_field.widget.attrs["max"] = field.maximum
+    form_field.widget.attrs["step"] = "any"
+
+
+def rules_check(form: forms.Form, instance=None) -> None:
+    """The field table's rules across fields, on a form's cleaned data (fields the form does not
+    show take the instance's values), as form errors; fields with errors of their own are left
+    to those."""
+    for rule in RULES:
+        if not any(name in form.fields for name in rule.fields) or any(name in form.errors for name in rule.fields):
+            continue
+        values = [
+            form.cleaned_data.get(name) if name in form.fields else getattr(instance, name, None)
+            for name in rule.fields
+        ]
+        problem = rule.check(*values)
+        if problem:
+            form.add_error(None, problem[:1].upper() + problem[1:] + ".")
+
+
 class AssetForm(forms.ModelForm):
-    """Every editable canonical field, typed as the field table says."""
+    """Every editable field of the field table, typed and checked as its row says."""
 
     class Meta:
         model = Asset
-        fields = [
-            *[f.name for f in FIELDS if f.editable],
-            "embargo_until",
-            "expires_at",
-            "allowed_territories",
-            "restricted_to_groups",
-            "location_sensitive",
-            "consent_status",
-            "withdrawn_at",
-        ]
+        fields = [field.name for field in ALL_FIELDS if field.editable]
 
     def __init__(self, *args, autocomplete_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        for field in FIELDS:
+        for field in ALL_FIELDS:
             if field.name not in self.fields:
                 continue
-            if field.name == "keywords":
-                self.fields["keywords"] = KeywordsField(
+            if field.widget is Widget.KEYWORDS:
+                self.fields[field.name] = KeywordsField(
                     required=False,
                     label=field.label,
                     widget=KeywordsWidget(autocomplete_url),
                     help_text="Type to pick terms from the vocabulary; new words are kept and flagged as unmapped.",
                 )
+            elif field.widget is Widget.CODES:
+                self.fields[field.name] = _codes_field(field)
             elif field.type is FieldType.LIST:
                 self.fields[field.name] = _list_field(field)
-            elif field.type in (FieldType.TEXT, FieldType.DATETIME) and field.name in self.fields:
-                long_text = field.name in {
-                    "description",
-                    "extended_description",
-                    "alt_text",
-                    "usage_terms",
-                    "instructions",
-                    "comment",
-                }
+            elif field.type in (FieldType.TEXT, FieldType.DATETIME) and not field.choices:
                 self.fields[field.name].widget = (
-                    forms.Textarea(attrs={"rows": 3, "cols": 60}) if long_text else forms.TextInput(attrs={"size": 60})
+                    forms.Textarea(attrs={"rows": 3, "cols": 60})
+                    if field.widget is Widget.LONG_TEXT
+                    else forms.TextInput(attrs={"size": 60})
                 )
-        for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
-            if name in self.fields:
-                self.fields[name].min_value = low
-                self.fields[name].max_value = high
-                self.fields[name].validators += [
-                    MinValueValidator(low),
-                    MaxValueValidator(high),
-                ]
-                self.fields[name].widget.attrs.update({"step": "any", "min": low, "max": high})
-        if "allowed_territories" in self.fields:
-            self.fields["allowed_territories"] = SimpleArrayField(
-                forms.CharField(max_length=2, min_length=2),
-                required=False,
-                label="Allowed territories",
-                help_text="ISO 3166-1 alpha-2 codes separated by commas (e.g. NO, SE); empty means everywhere.",
-            )
+            if field.minimum is not None or field.maximum is not None:
+                bounds_apply(self.fields[field.name], field)
 
     def clean(self):
         cleaned = super().clean()
-        latitude, longitude = cleaned.get("latitude"), cleaned.get("longitude")
-        if ("latitude" in self.fields and "longitude" in self.fields) and (latitude is None) != (longitude is None):
-            raise forms.ValidationError("Latitude and longitude go together: give both, or clear both.")
-        if latitude == 0 and longitude == 0:
-            raise forms.ValidationError("0, 0 is the placeholder of devices without a GPS fix: clear both instead.")
+        rules_check(self, self.instance)
         return cleaned

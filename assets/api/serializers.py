@@ -1,7 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from assets.fields import FIELDS
+from assets.fields import DATABASE_FIELDS, FIELDS, Field, FieldType
 from assets.models import Asset, FileVersion
 
 
@@ -59,37 +59,45 @@ class IngestResponseSerializer(serializers.Serializer):
     asset = AssetSerializer()
 
 
-def _metadata_fields() -> dict:
-    from assets.fields import FieldType
-
-    kinds = {
-        FieldType.TEXT: lambda: serializers.CharField(allow_blank=True, required=False),
-        FieldType.DATETIME: lambda: serializers.CharField(allow_blank=True, required=False),
-        FieldType.LIST: lambda: serializers.ListField(child=serializers.CharField(), required=False),
-        FieldType.FLOAT: lambda: serializers.FloatField(allow_null=True, required=False),
-        FieldType.INT: lambda: serializers.IntegerField(allow_null=True, required=False),
-        FieldType.BOOL: lambda: serializers.BooleanField(allow_null=True, required=False),
-    }
-    return {field.name: kinds[field.type]() for field in FIELDS if field.editable}
+def field_serializer(field: Field) -> serializers.Field:
+    """The serializer field that takes a row's value in a PATCH: typed, bounded and with the
+    choices its row says (the editing service checks them again, for every caller)."""
+    if field.choices:
+        return serializers.ChoiceField(choices=list(field.choices), required=False)
+    if field.type in (FieldType.TEXT, FieldType.DATETIME):
+        return serializers.CharField(allow_blank=True, required=False)
+    if field.type is FieldType.LIST:
+        child = serializers.CharField(max_length=field.max_length) if field.max_length else serializers.CharField()
+        return serializers.ListField(child=child, required=False)
+    if field.type is FieldType.GROUPS:
+        return serializers.ListField(child=serializers.CharField(), required=False, help_text="Group names.")
+    if field.type is FieldType.TIMESTAMP:
+        return serializers.DateTimeField(allow_null=True, required=False)
+    if field.type is FieldType.FLOAT:
+        return serializers.FloatField(allow_null=True, required=False, min_value=field.minimum, max_value=field.maximum)
+    if field.type is FieldType.INT:
+        return serializers.IntegerField(allow_null=True, required=False)
+    if field.type is FieldType.BOOL:
+        return serializers.BooleanField(allow_null=field.default is None, required=False)
+    raise ValueError(f"no serializer field for {field.type}")
 
 
 class MetadataPatchSerializer(serializers.Serializer):
-    """The editable canonical fields; give only those that change."""
+    """The editable canonical metadata fields (those files hold); give only those that change."""
 
     def get_fields(self):
-        return _metadata_fields()
+        return {field.name: field_serializer(field) for field in FIELDS if field.editable}
 
 
 class AssetPatchSerializer(serializers.Serializer):
-    metadata = MetadataPatchSerializer(required=False)
-    embargo_until = serializers.DateTimeField(allow_null=True, required=False)
-    expires_at = serializers.DateTimeField(allow_null=True, required=False)
-    allowed_territories = serializers.ListField(child=serializers.CharField(max_length=2), required=False)
-    location_sensitive = serializers.BooleanField(required=False)
-    consent_status = serializers.ChoiceField(
-        choices=["", "obtained", "not_required", "refused", "withdrawn"], required=False
-    )
-    withdrawn_at = serializers.DateTimeField(allow_null=True, required=False)
+    """``metadata`` takes what files hold; the fields kept by dam alone (rights and restrictions)
+    sit beside it. Give only those that change."""
+
+    def get_fields(self):
+        return {
+            "metadata": MetadataPatchSerializer(required=False),
+            **{field.name: field_serializer(field) for field in DATABASE_FIELDS if field.editable},
+        }
 
 
 class ChangeSummarySerializer(serializers.Serializer):

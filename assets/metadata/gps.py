@@ -1,13 +1,16 @@
 """GPS coordinates from EXIF and XMP, validated.
 
 EXIF stores unsigned degrees with N/S and E/W reference tags; XMP stores signed decimals. dam
-keeps signed decimals, rejects values out of range, and treats 0,0 ("null island", written by
-devices without a fix) as no location at all.
+keeps signed decimals and checks them by the same rule as every edit (``position_problem`` in
+the field table): a position out of range is ignored (the next source may have a good one), and
+0,0 ("null island", written by devices without a fix) is no location at all, with a warning.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from assets.fields import position_is_placeholder, position_problem
 
 
 @dataclass
@@ -86,17 +89,13 @@ def position_from_tags(tags: dict) -> Position:
             continue
         latitude = _signed(latitude, tags.get(lat_ref) if lat_ref else None, ("S",))
         longitude = _signed(longitude, tags.get(lon_ref) if lon_ref else None, ("W",))
-        if not -90 <= latitude <= 90 or not -180 <= longitude <= 180:
-            position.warnings.append(
-                f"{label} position {latitude}, {longitude} is outside the valid range "
-                "(latitude -90..90, longitude -180..180); ignored"
-            )
-            continue
-        if latitude == 0 and longitude == 0:
-            position.warnings.append(
-                f"{label} position is 0, 0 (a placeholder written by devices without a GPS fix); treated as missing"
-            )
+        problem = position_problem(latitude, longitude)
+        if problem and position_is_placeholder(latitude, longitude):
+            position.warnings.append(f"{label} position: {problem}; treated as missing")
             return position
+        if problem:
+            position.warnings.append(f"{label} position {latitude}, {longitude}: {problem}; ignored")
+            continue
         position.latitude, position.longitude = round(latitude, 7), round(longitude, 7)
         altitude = _number(tags.get(alt_key))
         if altitude is not None:

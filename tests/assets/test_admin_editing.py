@@ -110,6 +110,16 @@ def test_out_of_range_coordinates_are_refused_by_the_form(client, login, asset):
     assert MetadataChange.objects.count() == 0
 
 
+def test_null_island_is_refused_by_the_form(client, login, asset):
+    login(LIBRARIAN)
+    url = f"/admin/assets/asset/{asset.pk}/change/"
+    data = form_data(client.get(url).content.decode())
+    data["latitude"], data["longitude"] = ["0"], ["0"]
+    response = client.post(url, data)
+    assert response.status_code == 200 and "placeholder" in response.content.decode()
+    assert MetadataChange.objects.count() == 0
+
+
 def test_rights_manager_edits_restrictions_but_not_descriptions(client, login, asset):
     login(RIGHTS_MANAGER)
     url = f"/admin/assets/asset/{asset.pk}/change/"
@@ -189,6 +199,34 @@ def test_bulk_location_and_people(client, login, make_jpeg):
     for asset in Asset.objects.filter(pk__in=ids):
         assert (asset.city, asset.country_code, asset.latitude) == ("Bergen", "NOR", 60.39)
         assert asset.creators == ["Kari Nordmann", "Ola Nordmann"] and asset.credit_line == "Example Agency"
+
+
+def test_bulk_location_refuses_null_island_and_half_positions(client, login, make_jpeg):
+    ids = [r.asset_id for r in ingest_paths([make_jpeg(f"zero{i}.jpg", seed=1550 + i) for i in range(2)])]
+    login(LIBRARIAN)
+    selection = {"action": "location_set", "_selected_action": ids, "apply": "1", "city": "Nowhere"}
+    for position, message in (
+        ({"latitude": "0", "longitude": "0"}, "placeholder"),
+        ({"latitude": "10"}, "go together"),
+    ):
+        response = client.post("/admin/assets/asset/", {**selection, **position})
+        assert response.status_code == 200 and message in response.content.decode()
+    assert MetadataChange.objects.count() == 0
+    assert not Asset.objects.filter(pk__in=ids, city="Nowhere").exists()
+
+
+def test_a_group_restriction_from_the_admin_is_one_audited_change_by_the_service(client, login, asset):
+    login(RIGHTS_MANAGER)
+    url = f"/admin/assets/asset/{asset.pk}/change/"
+    data = form_data(client.get(url).content.decode())
+    data["restricted_to_groups"] = [str(Group.objects.get(name=VIEWER).pk)]
+    assert client.post(url, data).status_code == 302
+    change = MetadataChange.objects.get()
+    assert (change.source, change.user.username, change.status) == ("admin", "rights-manager", "recorded")
+    assert change.changes == {"restricted_to_groups": {"from": [], "to": [VIEWER]}}
+    data["restricted_to_groups"] = []
+    assert client.post(url, data).status_code == 302
+    assert not asset.restricted_to_groups.exists() and MetadataChange.objects.count() == 2
 
 
 def test_keyword_autocomplete_offers_vocabulary_terms(client, login):

@@ -51,6 +51,10 @@ def test_librarian_patches_metadata_and_gets_an_audited_change(client_for, asset
         (RIGHTS_MANAGER, {"embargo_until": "2030-01-01T00:00:00Z", "allowed_territories": ["no", "SE"]}, 200),
         (RIGHTS_MANAGER, {"metadata": {"title": "x"}}, 403),
         (LIBRARIAN, {"metadata": {"latitude": 100, "longitude": 10}}, 400),
+        (LIBRARIAN, {"metadata": {"latitude": 0, "longitude": 0}}, 400),
+        (LIBRARIAN, {"metadata": {"latitude": None}}, 400),
+        (RIGHTS_MANAGER, {"consent_status": "maybe"}, 400),
+        (RIGHTS_MANAGER, {"restricted_to_groups": ["No such group"]}, 400),
         (LIBRARIAN, {"allowed_territories": ["Norway"]}, 400),
     ],
 )
@@ -69,6 +73,35 @@ def test_rights_manager_restrictions_are_normalised_and_recorded(client_for, ass
     asset.refresh_from_db()
     assert asset.allowed_territories == ["NO", "SE"]
     assert MetadataChange.objects.get().status == "recorded"  # nothing to write into the file
+
+
+@pytest.mark.django_db
+def test_null_island_is_refused_by_the_api_as_by_the_admin(client_for, asset):
+    client = client_for(LIBRARIAN)
+    response = client.patch(
+        f"/api/assets/{asset.pk}/", {"metadata": {"latitude": 0.0, "longitude": 0.0}}, format="json"
+    )
+    assert response.status_code == 400 and "placeholder" in str(response.json())
+    asset.refresh_from_db()
+    assert asset.latitude != 0 and MetadataChange.objects.count() == 0
+    equator = client.patch(
+        f"/api/assets/{asset.pk}/", {"metadata": {"latitude": 0.0, "longitude": 10.0}}, format="json"
+    )
+    assert equator.status_code == 200, equator.content  # one coordinate 0 is a real place
+
+
+@pytest.mark.django_db
+def test_rights_managers_restrict_an_asset_to_groups_through_the_api(client_for, asset):
+    from django.contrib.auth.models import Group
+
+    response = client_for(RIGHTS_MANAGER).patch(
+        f"/api/assets/{asset.pk}/", {"restricted_to_groups": [VIEWER]}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert list(asset.restricted_to_groups.values_list("name", flat=True)) == [VIEWER]
+    change = MetadataChange.objects.get()
+    assert change.changes == {"restricted_to_groups": {"from": [], "to": [VIEWER]}} and change.status == "recorded"
+    assert Group.objects.get(name=VIEWER).restricted_assets.get() == asset
 
 
 @pytest.mark.django_db

@@ -219,6 +219,17 @@ def test_invalid_values_are_refused_with_the_field_named(librarian):
         asset_metadata_update(asset, {"width": 10}, librarian, "admin")
 
 
+def test_the_position_rule_holds_for_every_caller_of_the_service(librarian):
+    asset = ingest("images/sample.jpg")
+    for position in ({"latitude": 0.0, "longitude": 0.0}, {"latitude": 0, "longitude": 0}):
+        with pytest.raises(ValidationError, match="placeholder"):
+            asset_metadata_update(asset, position, librarian, "bulk")
+    with pytest.raises(ValidationError, match="longitude"):
+        asset_metadata_update(asset, {"latitude": 10.0, "longitude": 181.0}, librarian, "api")
+    assert MetadataChange.objects.count() == 0
+    assert asset_metadata_update(asset, {"latitude": 0.0, "longitude": 9.5}, librarian, "api")
+
+
 def test_a_value_the_file_cannot_hold_fails_verification_and_nothing_is_stored(librarian):
     # ID3v2.3 has no multi-value frames: one keyword containing ";" comes back as two.
     asset = ingest("audio/tone-id3v23.mp3")
