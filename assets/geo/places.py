@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy
 import pycountry
 
+from assets.fields import position_problem
 from assets.geo.countries import country_alpha2, country_from_code
 from assets.geo.datasets import (
     Place,
@@ -101,12 +102,8 @@ def _valid_position(latitude, longitude) -> tuple[float, float] | None:
         latitude, longitude = float(latitude), float(longitude)
     except (TypeError, ValueError):
         return None
-    if not (math.isfinite(latitude) and math.isfinite(longitude)):
+    if not (math.isfinite(latitude) and math.isfinite(longitude)) or position_problem(latitude, longitude):
         return None
-    if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
-        return None
-    if latitude == 0.0 and longitude == 0.0:
-        return None  # "null island": what devices without a GPS fix write
     return latitude, longitude
 
 

@@ -28,7 +28,7 @@ from assets.fields import (
     field_value_clean,
 )
 from assets.models import Asset, asset_column
-from assets.roles import LIBRARIAN, RIGHTS_MANAGER
+from assets.staff_groups import LIBRARIAN, RIGHTS_MANAGER
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 ROW_NAMES = set(ALL_FIELDS_BY_NAME)
@@ -121,14 +121,14 @@ def test_a_new_restriction_is_one_row_and_a_schema_migration():
 
 
 @pytest.mark.django_db
-def test_a_new_restriction_row_reaches_the_service_the_api_and_the_admin(monkeypatch, user_with_role):
+def test_a_new_restriction_row_reaches_the_service_the_api_and_the_admin(monkeypatch, user_in_group):
     monkeypatch.setitem(ALL_FIELDS_BY_NAME, SYNDICATION.name, SYNDICATION)
     # The editing service: its permission and its choices, for every caller.
     asset = Asset(pk="a" * 32)
     with pytest.raises(PermissionDenied, match="edit_rights"):
-        asset_metadata_update(asset, {"syndication": "allowed"}, user_with_role(LIBRARIAN), "api")
+        asset_metadata_update(asset, {"syndication": "allowed"}, user_in_group(LIBRARIAN), "api")
     with pytest.raises(ValidationError, match="syndication"):
-        asset_metadata_update(asset, {"syndication": "maybe"}, user_with_role(RIGHTS_MANAGER), "api")
+        asset_metadata_update(asset, {"syndication": "maybe"}, user_in_group(RIGHTS_MANAGER), "api")
     assert field_value_clean(SYNDICATION, " allowed ") == "allowed"
     # The API's PATCH: beside ``metadata``, with the row's choices.
     monkeypatch.setattr("assets.api.serializers.DATABASE_FIELDS", (*DATABASE_FIELDS, SYNDICATION))
