@@ -38,12 +38,6 @@ def worker_queues(command: list[str]) -> set[str]:
     return set(command[command.index("-Q") + 1].split(","))
 
 
-def test_every_variable_dam_reads_is_documented_in_the_readme():
-    readme = (PROJECT_DIR / "README.md").read_text()
-    undocumented = sorted(name for name in variables_dam_reads() if f"`{name}`" not in readme)
-    assert not undocumented, f"not in the README's configuration table: {undocumented}"
-
-
 def test_compose_sets_only_variables_dam_reads_and_every_required_one():
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
