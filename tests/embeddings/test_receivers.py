@@ -5,13 +5,13 @@ metadata text is embedded again."""
 import io
 
 import pytest
-from assets.thumbnails import thumbnail_render
 from django.core.files.storage import default_storage
 from PIL import Image
 
 from assets.editing import asset_metadata_update, metadata_writeback
 from assets.ingest import ingest_paths
 from assets.models import Asset, FileVersion
+from assets.storage.thumbnails import thumbnail_render
 from assets.tasks import metadata_writeback_task, thumbnail_render_task
 from embeddings.models import Embedding, TranscriptSegment
 from embeddings.registry import model_version_register, role_activate
