@@ -6,6 +6,7 @@ import logging
 
 from django.conf import settings
 
+from assets.log_context import asset_logging
 from assets.models import Asset
 from embeddings.encoders import encoder_for
 from embeddings.models import Embedding, Role
@@ -26,8 +27,6 @@ def embed_assets(role_name: str, asset_ids: list[str], version=None, source: str
     """Embed the assets for the role's active version (or ``version``, e.g. a migration's new
     one), from their current file versions or, with ``source="original"``, their first ones;
     returns the number of vectors written."""
-    from dam.logs import asset_logging
-
     with asset_logging(asset_ids[0] if len(asset_ids) == 1 else None):
         written = _embed_assets(role_name, asset_ids, version, source)
     logger.info("%s: %d vectors for %d assets", role_name, written, len(asset_ids))
