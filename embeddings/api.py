@@ -115,7 +115,7 @@ class MigrationSerializer(serializers.ModelSerializer):
         ]
 
     def get_progress(self, migration) -> dict:
-        from embeddings.migration import migration_progress
+        from embeddings.reembedding.states import migration_progress
 
         progress = migration_progress(migration)
         return {key: progress[key] for key in ("done", "total", "failed", "rate_per_second", "eta_seconds")}

@@ -165,7 +165,7 @@ class TranscriptSegment(models.Model):
 
 class Migration(models.Model):
     """Re-embedding a role's assets with a new model version, in stages, while search keeps
-    serving the old one; see ``embeddings.migration`` for the state machine."""
+    serving the old one; see ``embeddings.reembedding.states`` for the state machine."""
 
     class State(models.TextChoices):
         PLANNED = "planned", "Planned"

@@ -80,7 +80,7 @@ def embed_enqueue(asset_ids: list[str], kind: str | None = None, roles: tuple[st
     """Ask the workers to embed assets for every active role that fits them (or only ``roles``),
     and for the new version of any migration under way for those roles (so nothing ingested or
     edited during a migration is missing from the new version)."""
-    from embeddings.migration import migrations_embedding_new_assets
+    from embeddings.reembedding.states import migrations_embedding_new_assets
     from embeddings.tasks import embed_task
 
     kinds = {kind} if kind else set(Asset.objects.filter(pk__in=asset_ids).values_list("kind", flat=True))
