@@ -8,7 +8,7 @@ from assets.signals import asset_metadata_changed, file_version_created
 @receiver(file_version_created)
 def embed_new_version(sender, file_version_id: int, **kwargs) -> None:
     from assets.models import FileVersion
-    from embeddings.pipeline import embed_enqueue
+    from embeddings.enqueue import embed_enqueue
 
     version = FileVersion.objects.filter(pk=file_version_id).select_related("asset").first()
     if version is not None:
@@ -17,6 +17,6 @@ def embed_new_version(sender, file_version_id: int, **kwargs) -> None:
 
 @receiver(asset_metadata_changed)
 def embed_changed_metadata(sender, asset_id: str, **kwargs) -> None:
-    from embeddings.pipeline import embed_enqueue
+    from embeddings.enqueue import embed_enqueue
 
     embed_enqueue([asset_id], roles=("asset_text",))  # pixels and sound did not change

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from embeddings.models import Migration, ModelAlert, Role
 from embeddings.reembedding.states import State, migration_plan, migration_retire, migration_start
+from embeddings.roles import ROLES
 
 
 def retention_expired_retire() -> list[Migration]:
@@ -30,7 +31,8 @@ def deprecations_check(today=None) -> list[Migration]:
     today = today or timezone.localdate()
     horizon = today + timedelta(days=settings.DAM_DEPRECATION_WARNING_DAYS)
     planned = []
-    for role in Role.objects.select_related("model_version__successor"):
+    # Only dam's roles (a row under another name has nothing to re-embed).
+    for role in Role.objects.filter(name__in=ROLES).select_related("model_version__successor"):
         version = role.model_version
         if not version.deprecation_date or version.deprecation_date > horizon:
             continue

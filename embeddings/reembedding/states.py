@@ -27,7 +27,9 @@ from django.utils import timezone
 
 from assets.models import Asset
 from embeddings.models import Embedding, Migration, MigrationBatch, MigrationEvent, MigrationFailure, ModelVersion, Role
+from embeddings.pipeline import embed_assets
 from embeddings.registry import role_activate
+from embeddings.roles import ROLES, role_active
 
 logger = logging.getLogger(__name__)
 State = Migration.State
@@ -89,7 +91,13 @@ def _covered_assets(migration: Migration):
 
 
 def migration_plan(role_name: str, to_version: ModelVersion, user=None, reason: str = "") -> Migration:
-    role = Role.objects.select_related("model_version").filter(name=role_name).first()
+    """Plan re-embedding the role's assets with ``to_version``; refused, with the reason, for a role
+    dam does not know or that has no active version, a version the role already uses or that is
+    retired or lacks a modality the role's version has, and while another migration of the role
+    is open."""
+    if role_name not in ROLES:
+        raise MigrationError(f"no role {role_name!r} in dam: the roles are {', '.join(sorted(ROLES))}")
+    role = role_active(role_name)
     if role is None:
         raise MigrationError(f"no role {role_name!r}: activate a version first (`manage.py models register --role`)")
     if role.model_version_id == to_version.pk:
@@ -168,8 +176,6 @@ def migration_kick(migration: Migration) -> int:
 def _embed_batch(migration: Migration, asset_ids: list[str]) -> dict[str, str]:
     """Embed the batch with the new version; returns {asset: why it failed}. One bad asset does
     not stop the others: a failing batch is retried asset by asset."""
-    from embeddings.pipeline import embed_assets
-
     try:
         embed_assets(migration.role, asset_ids, version=migration.to_version, source=migration.source)
         return {}

@@ -9,7 +9,6 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
-from assets.models import Asset
 from embeddings.models import Embedding, Migration, MigrationBatch, MigrationEvent, Role
 from embeddings.pipeline import embed_assets
 from embeddings.reembedding import scheduling, states, validation
@@ -149,27 +148,3 @@ def test_the_command_runs_every_step_and_explains_refusals(capsys):
     assert list(migration.events.values_list("reason", flat=True))[:3] == ["new preprocessing", "", "peak hours"]
     with pytest.raises(CommandError, match="no migration 999"):
         call_command("migrate_embeddings", "status", "999")
-
-
-@pytest.mark.django_db
-def test_assets_edited_during_a_migration_are_embedded_by_both_versions(
-    monkeypatch, django_user_model, django_capture_on_commit_callbacks
-):
-    from assets.editing import asset_metadata_update
-    from embeddings.tasks import embed_task
-
-    ids = library(8)
-    old, new = versions()
-    embed_assets("asset_text", ids)
-    migration = states.migration_start(states.migration_plan("asset_text", new))
-    backfill_here(migration)  # the backfill has passed this asset already…
-    queued = []
-    monkeypatch.setattr(embed_task, "delay", lambda *args: queued.append(args))
-    editor = django_user_model.objects.create_superuser("editor", "e@example.org", "x")
-    with django_capture_on_commit_callbacks(execute=True):
-        asset_metadata_update(Asset.objects.get(pk=ids[0]), {"title": "Lighthouse in a storm"}, editor, "api")
-    assert ("asset_text", [ids[0]], None) in queued and ("asset_text", [ids[0]], new.pk) in queued
-    for args in queued:  # …so the edit is embedded again, by both versions, as the workers would
-        embed_task.apply(args)
-    for version in (old, new):
-        assert Embedding.objects.get(asset_id=ids[0], model_version=version).text.startswith("Lighthouse in a storm")
