@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from assets.models import Asset
-from embeddings.encoders import encoder_for
+from embeddings.encoders.loading import encoder_for
 from embeddings.models import Embedding
 from embeddings.storage import VectorRow, vectors_upsert
 from embeddings.texts import asset_text

@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from assets.models import Asset
 from assets.selectors import array_text, asset_ids_visible_to, asset_list_visible_to
-from embeddings.encoders import encoder_for
+from embeddings.encoders.loading import encoder_for
 from embeddings.roles import ROLES, role_active, role_for_uploads, roles_active, roles_with_vectors
 from embeddings.storage import nearest
 

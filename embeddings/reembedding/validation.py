@@ -63,7 +63,7 @@ def _query_set_recall(migration: Migration) -> dict | None:
     import json
     from pathlib import Path
 
-    from embeddings.encoders import encoder_for
+    from embeddings.encoders.loading import encoder_for
     from embeddings.storage import nearest
 
     if not settings.DAM_MIGRATION_QUERY_SET:
