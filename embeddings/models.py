@@ -6,8 +6,8 @@ them), the SHA-256 of the weights actually loaded, output dimension, metric, mod
 full preprocessing spec and its hash, the prompt template and the library versions. Two
 sources that load the same weights with the same preprocessing are the same version.
 
-Roles (``image``, ``audio``, ``asset_text``, ``transcript``) name what search uses; each points
-at one active version, and switching a role is one transaction.
+Roles (``image``, ``audio``, ``asset_text``, ``transcript``, ``asr``; what each is for is its row
+in ``embeddings.roles``) point each at one active version, and switching a role is one transaction.
 
 Vectors live in one table with an untyped pgvector column; each model version gets its own
 partial HNSW index over ``embedding::vector(D)`` (see ``embeddings.storage``).
