@@ -4,31 +4,18 @@ written while dam works on an asset carries its ``asset_id``, and inside a Celer
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import json
 import logging
-from collections.abc import Iterator
 
-_asset_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("dam_asset_id", default=None)
-
-
-@contextlib.contextmanager
-def asset_logging(asset_id: str | None) -> Iterator[None]:
-    """Lines logged inside carry ``asset_id`` (nested uses: the innermost wins)."""
-    token = _asset_id.set(asset_id)
-    try:
-        yield
-    finally:
-        _asset_id.reset(token)
+from assets.log_context import logged_asset_id
 
 
 class ContextFilter(logging.Filter):
-    """Adds ``asset_id`` (from ``asset_logging`` or ``extra``) and the current Celery task."""
+    """Adds ``asset_id`` (from ``assets.log_context.asset_logging`` or ``extra``) and the current Celery task."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "asset_id", None) is None:
-            record.asset_id = _asset_id.get()
+            record.asset_id = logged_asset_id()
         if getattr(record, "task_id", None) is None:
             record.task_id, record.task_name = None, None
             try:

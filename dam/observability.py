@@ -132,8 +132,8 @@ class DatabaseCollector:
 
     def collect(self):
         from assets.models import Asset, IngestRecord
-        from embeddings.migration import migration_progress
         from embeddings.models import Migration, ModelVersion
+        from embeddings.reembedding.states import migration_progress
 
         assets = GaugeMetricFamily("dam_assets", "Assets, by kind", labels=["kind"])
         for kind, count in _grouped(Asset.objects.values_list("kind"), "kind"):

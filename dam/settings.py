@@ -199,7 +199,7 @@ DAM_HNSW_EF_CONSTRUCTION = env_int("DAM_HNSW_EF_CONSTRUCTION", 128)
 # Weight of the metadata match list (title, keywords) against each vector list in the fusion.
 DAM_SEARCH_METADATA_WEIGHT = float(os.environ.get("DAM_SEARCH_METADATA_WEIGHT", "0.5"))
 
-# Re-embedding migrations (see embeddings/migration.py): where backfills read the raw files from
+# Re-embedding migrations (see embeddings/reembedding/): where backfills read the raw files from
 # ("original" or "current" file version), how fast, and what validation requires.
 DAM_MIGRATION_SOURCE = os.environ.get("DAM_MIGRATION_SOURCE", "current")
 DAM_MIGRATION_BATCH_SIZE = env_int("DAM_MIGRATION_BATCH_SIZE", 32)

@@ -7,7 +7,6 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from assets.admin.inlines import ReadOnlyTabularInline
-from embeddings import migration as migration_service
 from embeddings.encoders import EncoderError
 from embeddings.models import (
     Migration,
@@ -18,6 +17,7 @@ from embeddings.models import (
     Role,
     TranscriptSegment,
 )
+from embeddings.reembedding import states, validation
 from embeddings.search import SearchError, search_file, search_similar, search_text
 
 
@@ -157,7 +157,7 @@ def _service_action(name: str, description: str, call):
                 call(migration, request.user)
                 migration.refresh_from_db()
                 modeladmin.message_user(request, f"migration {migration.pk}: {migration.state}")
-            except migration_service.MigrationError as error:
+            except states.MigrationError as error:
                 modeladmin.message_user(request, str(error), level=messages.ERROR)
 
     action.__name__ = name
@@ -193,20 +193,14 @@ class MigrationAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
     actions = [
-        _service_action("pause", "Pause the backfill", lambda m, u: migration_service.migration_pause(m, user=u)),
-        _service_action("resume", "Resume the backfill", lambda m, u: migration_service.migration_resume(m, user=u)),
+        _service_action("pause", "Pause the backfill", lambda m, u: states.migration_pause(m, user=u)),
+        _service_action("resume", "Resume the backfill", lambda m, u: states.migration_resume(m, user=u)),
+        _service_action("validate", "Validate the new vectors", lambda m, u: validation.migration_validate(m, u)),
         _service_action(
-            "validate", "Validate the new vectors", lambda m, u: migration_service.migration_validate(m, u)
+            "cutover", "Cut over: search uses the new version", lambda m, u: states.migration_cutover(m, u)
         ),
-        _service_action(
-            "cutover", "Cut over: search uses the new version", lambda m, u: migration_service.migration_cutover(m, u)
-        ),
-        _service_action(
-            "rollback", "Roll back to the old version", lambda m, u: migration_service.migration_rollback(m, u)
-        ),
-        _service_action(
-            "retry_failures", "Retry failed assets", lambda m, u: migration_service.migration_retry_failures(m, u)
-        ),
+        _service_action("rollback", "Roll back to the old version", lambda m, u: states.migration_rollback(m, u)),
+        _service_action("retry_failures", "Retry failed assets", lambda m, u: states.migration_retry_failures(m, u)),
     ]
 
     def has_add_permission(self, request):
@@ -233,11 +227,11 @@ class MigrationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Rate")
     def rate(self, migration):
-        return f"{migration_service.migration_progress(migration)['rate_per_second']:.1f} assets/s"
+        return f"{states.migration_progress(migration)['rate_per_second']:.1f} assets/s"
 
     @admin.display(description="ETA")
     def eta(self, migration):
-        seconds = migration_service.migration_progress(migration)["eta_seconds"]
+        seconds = states.migration_progress(migration)["eta_seconds"]
         return "—" if seconds is None else f"{seconds // 60} min {seconds % 60} s"
 
     @admin.display(description="Validation")
@@ -274,7 +268,7 @@ class MigrationAdmin(admin.ModelAdmin):
         from django.core.exceptions import PermissionDenied
         from django.shortcuts import get_object_or_404
 
-        from embeddings.drift import drift_plot_png
+        from embeddings.reembedding.drift import drift_plot_png
 
         if not self.has_view_permission(request):
             raise PermissionDenied

@@ -7,10 +7,13 @@ class EmbeddingsConfig(AppConfig):
     name = "embeddings"
 
     def ready(self) -> None:
+        from django.core.checks import Tags, register
         from django.db.models.signals import post_migrate
 
-        from embeddings import checks, receivers  # noqa: F401  (registers checks and signal receivers)
+        from embeddings import checks, receivers  # noqa: F401  (importing receivers connects them)
 
+        register(checks.pgvector_check, "dam", Tags.database)
+        register(checks.model_weights_check, "dam", Tags.database)
         post_migrate.connect(schedule_install, sender=self)
 
 

@@ -6,8 +6,8 @@ them), the SHA-256 of the weights actually loaded, output dimension, metric, mod
 full preprocessing spec and its hash, the prompt template and the library versions. Two
 sources that load the same weights with the same preprocessing are the same version.
 
-Roles (``image``, ``audio``, ``asset_text``, ``transcript``) name what search uses; each points
-at one active version, and switching a role is one transaction.
+Roles (``image``, ``audio``, ``asset_text``, ``transcript``, ``asr``; what each is for is its row
+in ``embeddings.roles``) point each at one active version, and switching a role is one transaction.
 
 Vectors live in one table with an untyped pgvector column; each model version gets its own
 partial HNSW index over ``embedding::vector(D)`` (see ``embeddings.storage``).
@@ -21,17 +21,10 @@ from django.db.models import Q
 from pgvector.django import VectorField
 
 from assets.models import Asset, FileVersion
+from embeddings.encoders import encoder_family_choices
 
 
 class ModelVersion(models.Model):
-    class Family(models.TextChoices):
-        OPEN_CLIP = "open_clip", "OpenCLIP (image + text)"
-        CLAP = "clap", "CLAP (audio + text)"
-        WHISPER_ENCODER = "whisper_encoder", "Whisper encoder (audio)"
-        IMAGEBIND = "imagebind", "ImageBind (image + audio + text; non-commercial licence)"
-        TEXT = "text", "Sentence embeddings (text)"
-        ASR = "asr", "Speech recognition (faster-whisper), for transcripts"
-
     class SourceKind(models.TextChoices):
         HUB = "hub", "Hub repository at a pinned revision"
         DIRECTORY = "directory", "Local directory"
@@ -42,7 +35,8 @@ class ModelVersion(models.Model):
         ACTIVE = "active", "Active"
         RETIRED = "retired", "Retired"
 
-    family = models.CharField(max_length=20, choices=Family.choices)
+    # The registered encoder families (embeddings.encoders), in their registration order.
+    family = models.CharField(max_length=20, choices=encoder_family_choices())
     name = models.CharField(max_length=200, help_text="e.g. ViT-B-32, laion/clap-htsat-unfused, all-MiniLM-L6-v2")
     source_kind = models.CharField(max_length=10, choices=SourceKind.choices)
     source = models.CharField(max_length=500, help_text="Repository ID, directory path, or package name")
@@ -165,7 +159,7 @@ class TranscriptSegment(models.Model):
 
 class Migration(models.Model):
     """Re-embedding a role's assets with a new model version, in stages, while search keeps
-    serving the old one; see ``embeddings.migration`` for the state machine."""
+    serving the old one; see ``embeddings.reembedding.states`` for the state machine."""
 
     class State(models.TextChoices):
         PLANNED = "planned", "Planned"

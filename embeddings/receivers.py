@@ -15,7 +15,7 @@ from assets.signals import asset_metadata_changed, file_version_created
 @receiver(file_version_created)
 def embed_new_version(sender, file_version_id: int, previous_file_version_id: int | None = None, **kwargs) -> None:
     from assets.models import FileVersion
-    from embeddings.pipeline import embed_enqueue
+    from embeddings.enqueue import embed_enqueue
 
     version = FileVersion.objects.filter(pk=file_version_id).select_related("asset").first()
     if version is None:
@@ -57,6 +57,6 @@ def file_version_vectors_carry_over(previous_file_version_id: int, version) -> i
 
 @receiver(asset_metadata_changed)
 def embed_changed_metadata(sender, asset_id: str, **kwargs) -> None:
-    from embeddings.pipeline import embed_enqueue
+    from embeddings.enqueue import embed_enqueue
 
     embed_enqueue([asset_id], roles=("asset_text",))  # pixels and sound did not change

@@ -16,6 +16,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from embeddings.encoders.base import ENCODERS
 from embeddings.models import ModelVersion, Role
 from embeddings.storage import hnsw_index_create
 
@@ -110,8 +111,8 @@ def model_version_register(spec: dict) -> tuple[ModelVersion, bool]:
     missing = [key for key in REQUIRED if key not in spec]
     if missing:
         raise RegistryError(f"the model spec lacks {', '.join(missing)}")
-    if spec["family"] not in ModelVersion.Family.values:
-        raise RegistryError(f"unknown family {spec['family']!r}: use one of {', '.join(ModelVersion.Family.values)}")
+    if spec["family"] not in ENCODERS:
+        raise RegistryError(f"unknown family {spec['family']!r}: use one of {', '.join(ENCODERS)}")
     if spec["source_kind"] == ModelVersion.SourceKind.HUB and not spec.get("revision"):
         raise RegistryError("a hub source needs a pinned revision (a commit hash), so the weights never change")
     weights = spec.get("weights_sha256")
@@ -147,21 +148,13 @@ def model_version_register(spec: dict) -> tuple[ModelVersion, bool]:
                 "preprocessing": spec["preprocessing"],
                 "prompt_template": spec.get("prompt_template", ""),
                 "library_versions": spec.get("library_versions", {}),
-                "licence": spec.get("licence") or _default_licence(spec["family"]),
+                "licence": spec.get("licence") or ENCODERS[spec["family"]].licence,
                 "deprecation_date": spec.get("deprecation_date"),
                 "device": spec.get("device", "cpu"),
             },
         )
         hnsw_index_create(version)
     return version, created
-
-
-def _default_licence(family: str) -> str:
-    if family == ModelVersion.Family.IMAGEBIND:
-        from embeddings.encoders.imagebind import LICENCE
-
-        return LICENCE
-    return ""
 
 
 def model_version_verify(version: ModelVersion) -> str | None:

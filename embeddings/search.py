@@ -12,9 +12,8 @@ from django.db.models import Q
 
 from assets.models import Asset
 from assets.selectors import array_text, asset_ids_visible_to, asset_list_visible_to
-from embeddings.encoders import encoder_for
-from embeddings.models import Role
-from embeddings.pipeline import ROLES_FOR_KIND
+from embeddings.encoders.loading import encoder_for
+from embeddings.roles import ROLES, role_active, role_for_uploads, roles_active, roles_with_vectors
 from embeddings.storage import nearest
 
 RRF_K = 60  # the usual constant of reciprocal rank fusion
@@ -65,11 +64,8 @@ class SearchResult:
 
 
 def _role_names(kind: str | None) -> set[str]:
-    return {name for each, roles in ROLES_FOR_KIND.items() if kind in (None, each) for name in roles}
-
-
-def _roles_for(kind: str | None) -> list[Role]:
-    return list(Role.objects.filter(name__in=_role_names(kind)).select_related("model_version").order_by("name"))
+    """The roles whose vectors can find assets of ``kind`` (of any kind when None)."""
+    return {role.name for role in roles_with_vectors(kind)}
 
 
 def _metadata_ranking(assets, text: str, limit: int) -> list[str]:
@@ -166,12 +162,12 @@ def search_text(
 ) -> list[SearchResult]:
     if not text.strip():
         raise SearchError("the query text is empty")
-    roles = _roles_for(kind)
+    roles = roles_active(_role_names(kind))
     if not roles:
         raise SearchError("no embedding model is active: run `python manage.py models setup`")
     assets = _candidates(user, territory, kind, filters)
     # Only versions that embed text can answer a text query (Whisper's encoder embeds audio only).
-    roles = [role for role in roles if "text" in role.model_version.modalities]
+    roles = [role for role in roles if ROLES[role.name].text_queries and "text" in role.model_version.modalities]
     queries = [(role.model_version, encoder_for(role.model_version).embed_texts([text])[0].tolist()) for role in roles]
     return _fuse(queries, assets, k, metadata_text=text)
 
@@ -202,8 +198,8 @@ def search_similar(
 
 
 def search_image(user, image, k: int = 10, territory: str | None = None, filters: dict | None = None):
-    """Images that look like an uploaded picture (the ``image`` role)."""
-    role = Role.objects.select_related("model_version").filter(name="image").first()
+    """Images that look like an uploaded picture (the role that answers image uploads: ``image``)."""
+    role = role_active(role_for_uploads("image").name)
     if role is None:
         raise SearchError("no image model is active: register one (see `python manage.py models`)")
     vector = encoder_for(role.model_version).embed_images([image])[0].tolist()
@@ -211,11 +207,12 @@ def search_image(user, image, k: int = 10, territory: str | None = None, filters
 
 
 def search_audio(user, path, k: int = 10, territory: str | None = None, filters: dict | None = None):
-    """Recordings that sound like an uploaded clip (the ``audio`` role); the clip's windows are
-    averaged into one query, and hits carry the window that matched."""
+    """Recordings that sound like an uploaded clip (the role that answers audio uploads:
+    ``audio``); the clip's windows are averaged into one query, and hits carry the window that
+    matched."""
     import numpy
 
-    role = Role.objects.select_related("model_version").filter(name="audio").first()
+    role = role_active(role_for_uploads("audio").name)
     if role is None:
         raise SearchError("no audio model is active: register one (see `python manage.py models`)")
     windows = encoder_for(role.model_version).embed_audio(path)

@@ -17,15 +17,15 @@ def embed_task(role_name: str, asset_ids: list[str], version_id: int | None = No
 @shared_task(acks_late=True, reject_on_worker_lost=True, rate_limit=settings.DAM_MIGRATION_RATE_LIMIT, max_retries=None)
 def migration_batch_task(batch_id: int) -> None:
     """One backfill batch of a re-embedding migration (skipped unless the migration is backfilling)."""
-    from embeddings.migration import migration_batch_run
+    from embeddings.reembedding.states import migration_batch_run
 
     migration_batch_run(batch_id)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def migration_validate_task(migration_id: int) -> None:
-    from embeddings.migration import migration_validate
     from embeddings.models import Migration
+    from embeddings.reembedding.validation import migration_validate
 
     migration = Migration.objects.filter(pk=migration_id).first()
     if migration is not None and migration.state == Migration.State.VALIDATING:
@@ -35,6 +35,6 @@ def migration_validate_task(migration_id: int) -> None:
 @shared_task
 def deprecation_check_task() -> None:
     """Daily (Celery beat): plan migrations for roles whose model is about to be deprecated."""
-    from embeddings.migration import deprecations_check
+    from embeddings.reembedding.scheduling import deprecations_check
 
     deprecations_check()

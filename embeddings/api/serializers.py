@@ -3,8 +3,8 @@
 from rest_framework import serializers
 
 from assets.filters import ASSET_FILTERS
-from embeddings.migration import migration_progress
 from embeddings.models import Migration
+from embeddings.reembedding.states import migration_progress
 
 
 class SearchRequestSerializer(serializers.Serializer):

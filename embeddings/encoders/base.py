@@ -1,15 +1,27 @@
-"""What every encoder offers. One instance per loaded model version and worker process."""
+"""What every encoder offers, and the registry of encoder classes by model family.
+
+A family is one module here with one ``Encoder`` subclass that names its ``family``: defining the
+class registers it (``ENCODERS``), and ``ModelVersion.family``'s choices are read from the
+registry. One instance per loaded model version and worker process.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import numpy
 
 
 class EncoderError(RuntimeError):
     """The model cannot be loaded or run; the message says why and what to do."""
+
+
+ENCODERS: dict[str, type[Encoder]] = {}
+"""Model family → its encoder class, in the order the family modules are imported."""
 
 
 class Encoder(ABC):
@@ -19,9 +31,36 @@ class Encoder(ABC):
     inputs and weights. A modality the family does not embed raises NotImplementedError.
     """
 
+    family: ClassVar[str] = ""
+    """The ``ModelVersion.family`` this class loads; a subclass that sets it is registered."""
+    label: ClassVar[str] = ""
+    """How the family reads in the admin and the registry's choices."""
+    licence: ClassVar[str] = ""
+    """The licence recorded on a version of this family whose spec names none."""
+    missing_libraries: ClassVar[str] = "the {family} encoder needs the ml extra: pip install '.[ml]'"
+    """What to install when the family's libraries are missing (``{family}`` is filled in)."""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if not cls.family:
+            return
+        registered = ENCODERS.get(cls.family)
+        if registered is not None and registered.__qualname__ != cls.__qualname__:  # a reload is no clash
+            raise TypeError(f"two encoders for the {cls.family!r} family: {registered.__qualname__}, {cls.__name__}")
+        ENCODERS[cls.family] = cls
+
     def __init__(self, version, directory: Path | None) -> None:
         self.version = version
         self.directory = directory
+
+    @contextlib.contextmanager
+    def libraries(self) -> Iterator[None]:
+        """Around the imports of the family's libraries: a missing one becomes an EncoderError
+        that says what to install (``missing_libraries``)."""
+        try:
+            yield
+        except ImportError as error:
+            raise EncoderError(self.missing_libraries.format(family=self.family)) from error
 
     @property
     def torch_device(self) -> str:

@@ -7,17 +7,18 @@ from pathlib import Path
 import numpy
 
 from embeddings.audio import audio_decode, audio_windows
-from embeddings.encoders.base import Encoder, EncoderError, normalised
+from embeddings.encoders.base import Encoder, normalised
 
 
 class ClapEncoder(Encoder):
+    family = "clap"
+    label = "CLAP (audio + text)"
+
     def __init__(self, version, directory: Path) -> None:
         super().__init__(version, directory)
-        try:
+        with self.libraries():
             import torch
             from transformers import ClapModel, ClapProcessor
-        except ImportError as error:
-            raise EncoderError("audio embeddings need the ml extra: pip install '.[ml]'") from error
         self.torch = torch
         self.model = ClapModel.from_pretrained(str(directory), local_files_only=True).to(self.torch_device).eval()
         self.processor = ClapProcessor.from_pretrained(str(directory), local_files_only=True)

@@ -20,18 +20,21 @@ WEIGHTS = "imagebind_huge.pth"
 
 
 class ImageBindEncoder(Encoder):
+    family = "imagebind"
+    label = "ImageBind (image + audio + text; non-commercial licence)"
+    licence = LICENCE
+    missing_libraries = (
+        "ImageBind is optional and not installed: pip install the `imagebind` package from "
+        "facebookresearch/ImageBind (its weights are CC BY-NC 4.0, non-commercial use only)"
+    )
+
     def __init__(self, version, directory: Path) -> None:
         super().__init__(version, directory)
-        try:
+        with self.libraries():
             import torch
             from imagebind import data
             from imagebind.models import imagebind_model
             from imagebind.models.imagebind_model import ModalityType
-        except ImportError as error:
-            raise EncoderError(
-                "ImageBind is optional and not installed: pip install the `imagebind` package from "
-                "facebookresearch/ImageBind (its weights are CC BY-NC 4.0, non-commercial use only)"
-            ) from error
         weights = directory / WEIGHTS
         if not weights.exists():
             raise EncoderError(f"no {WEIGHTS} in {directory}")

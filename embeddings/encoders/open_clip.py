@@ -14,13 +14,14 @@ WEIGHT_SUFFIXES = (".safetensors", ".pt", ".bin")
 
 
 class OpenClipEncoder(Encoder):
+    family = "open_clip"
+    label = "OpenCLIP (image + text)"
+
     def __init__(self, version, directory: Path) -> None:
         super().__init__(version, directory)
-        try:
+        with self.libraries():
             import open_clip
             import torch
-        except ImportError as error:
-            raise EncoderError("image embeddings need the ml extra: pip install '.[ml]'") from error
         self.torch = torch
         if (directory / f"{version.name}.json").exists():
             open_clip.add_model_config(directory)  # a custom or tiny architecture shipped with its weights

@@ -8,12 +8,13 @@ from embeddings.encoders.base import Encoder, EncoderError, normalised
 
 
 class TextEncoder(Encoder):
+    family = "text"
+    label = "Sentence embeddings (text)"
+
     def __init__(self, version, directory) -> None:
         super().__init__(version, directory)
-        try:
+        with self.libraries():
             from sentence_transformers import SentenceTransformer
-        except ImportError as error:  # the ML extra is not installed
-            raise EncoderError("text embeddings need the ml extra: pip install '.[ml]'") from error
         self.model = SentenceTransformer(str(directory), device=self.torch_device, local_files_only=True)
         measure = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         dimension = measure()

@@ -8,17 +8,18 @@ from pathlib import Path
 import numpy
 
 from embeddings.audio import audio_decode, audio_windows
-from embeddings.encoders.base import Encoder, EncoderError, normalised
+from embeddings.encoders.base import Encoder, normalised
 
 
 class WhisperEncoder(Encoder):
+    family = "whisper_encoder"
+    label = "Whisper encoder (audio)"
+
     def __init__(self, version, directory: Path) -> None:
         super().__init__(version, directory)
-        try:
+        with self.libraries():
             import torch
             from transformers import WhisperFeatureExtractor, WhisperModel
-        except ImportError as error:
-            raise EncoderError("audio embeddings need the ml extra: pip install '.[ml]'") from error
         self.torch = torch
         self.encoder = (
             WhisperModel.from_pretrained(str(directory), local_files_only=True)

@@ -1,8 +1,6 @@
-"""System checks report a missing or old ExifTool and a database without pgvector."""
+"""System checks report a missing or old ExifTool (pgvector: tests/embeddings/test_checks.py)."""
 
-import pytest
 from django.core.checks import run_checks
-from django.db import connection
 from django.test import override_settings
 
 
@@ -27,15 +25,3 @@ def test_old_exiftool_is_reported(tmp_path):
     with override_settings(DAM_EXIFTOOL=str(fake)):
         [message] = [m for m in run_checks() if m.id == "assets.E002"]
     assert "10.80 is too old" in message.msg
-
-
-@pytest.mark.django_db
-def test_database_has_pgvector():
-    assert not check_ids(databases=["default"]) & {"dam.E001", "dam.E002"}
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT extversion FROM pg_extension WHERE extname = 'vector'")
-        (version,) = cursor.fetchone()
-        cursor.execute("SHOW server_version")
-        (server,) = cursor.fetchone()
-    assert tuple(int(part) for part in version.split(".")[:2]) >= (0, 8)
-    assert int(server.split(".")[0]) >= 18

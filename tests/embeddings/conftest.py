@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from embeddings.defaults import IMAGE
+from embeddings.defaults import AUDIO, IMAGE
 from embeddings.registry import model_version_register, role_activate
 
 TINY = {
@@ -101,13 +101,7 @@ def audio_role(tiny_clap_directory):
             "dimension": 32,
             "modalities": ["audio", "text"],
             "prompt_template": "the sound of {}",
-            "preprocessing": {
-                "sample_rate": 48000,
-                "window_s": 10,
-                "hop_s": 5,
-                "resample": "polyphase",
-                "features": "ClapFeatureExtractor rand_trunc/repeatpad",
-            },
+            "preprocessing": dict(AUDIO["preprocessing"]),  # the default audio model's (48 kHz, 10 s every 5 s)
         }
     )
     return role_activate("audio", version)

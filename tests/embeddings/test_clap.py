@@ -109,7 +109,7 @@ def whisper_audio_role(tmp_path):
 def test_whisper_encoder_windows_are_pooled_over_real_frames_only(whisper_audio_role, long_recording, api_client):
     import torch
 
-    from embeddings.encoders import encoder_for
+    from embeddings.encoders.loading import encoder_for
 
     [result] = ingest_paths([long_recording])
     assert embed_assets("audio", [result.asset_id]) == 4

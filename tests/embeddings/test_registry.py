@@ -148,7 +148,8 @@ def test_models_command_and_system_check(weights, tmp_path, capsys):
 def test_hub_versions_are_not_downloaded_unless_allowed_and_say_how(weights, settings, tmp_path, capsys):
     from django.core.management import CommandError, call_command
 
-    from embeddings.encoders import EncoderError, encoder_for
+    from embeddings.encoders import EncoderError
+    from embeddings.encoders.loading import encoder_for
 
     settings.DAM_MODEL_DIR = tmp_path / "models"
     version, _ = model_version_register(
@@ -188,7 +189,8 @@ def test_a_fetched_hub_version_loads_from_its_folder_after_its_hash_is_checked(t
     through the same path as a local model, and tampering is refused."""
     import shutil
 
-    from embeddings.encoders import EncoderError, encoder_for
+    from embeddings.encoders import EncoderError
+    from embeddings.encoders.loading import encoder_for
     from embeddings.registry import weights_sha256
 
     settings.DAM_MODEL_DIR = tmp_path / "models"
@@ -213,7 +215,8 @@ def test_a_fetched_hub_version_loads_from_its_folder_after_its_hash_is_checked(t
 def test_imagebind_is_optional_and_its_licence_is_recorded(tmp_path):
     """Without Meta's package, an ImageBind version registers (its non-commercial licence on record)
     and loading it says what to install; nothing else is affected."""
-    from embeddings.encoders import EncoderError, encoder_for
+    from embeddings.encoders import EncoderError
+    from embeddings.encoders.loading import encoder_for
 
     folder = tmp_path / "imagebind"
     folder.mkdir()

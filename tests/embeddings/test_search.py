@@ -8,7 +8,8 @@ from rest_framework.test import APIClient
 from assets.ingest import ingest_paths
 from assets.models import Asset
 from embeddings.defaults import ASSET_TEXT, default_models_register
-from embeddings.encoders import EncoderError, encoder_for
+from embeddings.encoders import EncoderError
+from embeddings.encoders.loading import encoder_for
 from embeddings.models import Embedding, ModelVersion, Role
 from embeddings.pipeline import embed_assets
 from embeddings.registry import model_version_register, weights_directory

@@ -124,10 +124,10 @@ def test_a_worker_killed_mid_backfill_leaves_a_migration_that_completes_exactly_
     gets exactly one vector by the new version, and none is missing."""
     from assets.models import Asset
     from benchmarks.synthetic import synthetic_assets_create
-    from embeddings import migration as service
     from embeddings.defaults import ASSET_TEXT
     from embeddings.models import Migration, MigrationBatch
     from embeddings.pipeline import embed_assets
+    from embeddings.reembedding import states as service
     from embeddings.registry import model_version_register
     from embeddings.tasks import migration_batch_task
 

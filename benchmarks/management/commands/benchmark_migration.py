@@ -30,10 +30,10 @@ from assets.models import Asset
 from benchmarks.measuring import figures_json, percentile_ms
 from benchmarks.synthetic import synthetic_asset_ids, synthetic_assets_create
 from dam.runtime import celery_worker_command, database_url
-from embeddings import migration as service
 from embeddings.defaults import ASSET_TEXT, default_models_register
 from embeddings.models import Embedding, Migration, ModelVersion, Role
 from embeddings.pipeline import embed_assets
+from embeddings.reembedding import states as service
 from embeddings.registry import model_version_register
 from embeddings.search import search_similar
 

@@ -7,24 +7,27 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from assets.models import Asset
-from embeddings.models import Embedding, Role
+from embeddings.models import Embedding
 from embeddings.pipeline import embed_assets
+from embeddings.roles import ROLES, role_active, roles_with_vectors
 
 
 class Command(BaseCommand):
     help = "Embed assets for a role's active model version, through the workers or here (--sync)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--role", default="asset_text")
+        parser.add_argument("--role", default="asset_text", choices=[role.name for role in roles_with_vectors()])
         parser.add_argument("--missing-only", action="store_true", help="only assets without a vector yet")
         parser.add_argument("--sync", action="store_true", help="embed in this process instead of the workers")
         parser.add_argument("--batch-size", type=int, default=64)
 
     def handle(self, *args, role: str, missing_only: bool, sync: bool, batch_size: int, **options):
-        active = Role.objects.filter(name=role).select_related("model_version").first()
+        active = role_active(role)
         if active is None:
             raise CommandError(f"no model is active for the {role!r} role: run `python manage.py models setup`")
-        ids = Asset.objects.order_by("pk").values_list("pk", flat=True)
+        # Only the kinds the role takes part in: the others never get its vectors, so they would
+        # be queued again by every --missing-only run.
+        ids = Asset.objects.filter(kind__in=ROLES[role].kinds).order_by("pk").values_list("pk", flat=True)
         if missing_only:
             done = Embedding.objects.filter(model_version=active.model_version).values("asset_id")
             ids = ids.exclude(pk__in=done)

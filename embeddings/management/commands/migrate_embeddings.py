@@ -7,8 +7,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from embeddings import migration as service
 from embeddings.models import Migration, ModelVersion
+from embeddings.reembedding import states, validation
 
 
 class Command(BaseCommand):
@@ -46,9 +46,9 @@ class Command(BaseCommand):
                 version = ModelVersion.objects.filter(pk=options["version"]).first()
                 if version is None:
                     raise CommandError(f"no model version {options['version']} (see `manage.py models list`)")
-                migration = service.migration_plan(options["role"], version, reason=reason)
+                migration = states.migration_plan(options["role"], version, reason=reason)
             elif action == "status" and options.get("migration") is None:
-                rows = [service.migration_progress(m) for m in Migration.objects.select_related()[:50]]
+                rows = [states.migration_progress(m) for m in Migration.objects.select_related()[:50]]
                 if not rows and not json:
                     self.stdout.write("no migrations yet: plan one with `migrate_embeddings plan ROLE VERSION`")
                     return
@@ -61,26 +61,26 @@ class Command(BaseCommand):
                 if action == "status":
                     pass
                 elif action == "validate" and options.get("force"):
-                    migration = service.migration_validate(migration)
+                    migration = validation.migration_validate(migration)
                     if migration.state != Migration.State.READY:
-                        migration = service.migration_force_ready(migration, reason=options["force"])
+                        migration = validation.migration_force_ready(migration, reason=options["force"])
                 elif action == "validate":
-                    migration = service.migration_validate(migration)
+                    migration = validation.migration_validate(migration)
                 elif action == "retire":
-                    migration = service.migration_retire(migration, reason=reason, force=options["force"])
+                    migration = states.migration_retire(migration, reason=reason, force=options["force"])
                 elif action == "retry":
-                    still = service.migration_retry_failures(migration)
+                    still = states.migration_retry_failures(migration)
                     self.stderr.write(f"{still} asset(s) still fail")
                     migration.refresh_from_db()
                 else:
-                    transition = getattr(service, f"migration_{action}")
+                    transition = getattr(states, f"migration_{action}")
                     migration = transition(migration, reason=reason)
-        except service.MigrationError as error:
+        except states.MigrationError as error:
             raise CommandError(str(error)) from error
         if options.get("watch"):
             self._watch(migration)
             migration.refresh_from_db()
-        self._print(service.migration_progress(migration), json)
+        self._print(states.migration_progress(migration), json)
 
     def _print(self, status, as_json: bool) -> None:
         if as_json:

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from embeddings.defaults import default_models_register, hub_defaults_register
 from embeddings.models import ModelVersion, Role
 from embeddings.registry import RegistryError, model_version_register, model_version_verify, role_activate
+from embeddings.roles import ROLES
 
 # The other way to provide roles whose weights no installed package ships.
 MISSING_ROLE_HELP = {
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         sub.add_parser("list", help="every model version, its roles and status")
         register = sub.add_parser("register", help="register a model version from a JSON spec file")
         register.add_argument("spec", type=Path)
-        register.add_argument("--role", help="also make it the active version of this role (e.g. image, audio)")
+        register.add_argument("--role", choices=sorted(ROLES), help="also make it the active version of this role")
         sub.add_parser("verify", help="check that every version's weights are present and unchanged")
         sub.add_parser("setup", help="register and activate the default models whose weights are installed")
 

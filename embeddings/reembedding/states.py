@@ -1,26 +1,25 @@
-"""Re-embedding migrations: a role's assets re-embedded with a new model version, in stages,
-while search keeps serving the old one.
+"""The state machine of re-embedding migrations, and their backfill: a role's assets re-embedded
+with a new model version, in stages, while search keeps serving the old one.
 
-The state machine, stored on ``Migration``::
+The states, stored on ``Migration``::
 
     planned → backfilling → validating → ready → cut_over → retired
                   ↕ paused                  ↘ rolled_back (from any open state; after cutover the
                                                role switches back, the old vectors being retained)
     failed: from backfilling, validating or paused, when something outside dam stops it
 
-Each transition is one function below, made in one transaction, audited (who, when, why) and
-refused with a plain message from a state where it makes no sense. Backfill batches are rows:
-a killed worker, a restarted service or a paused migration continues where it stopped, and the
-upsert key (asset, version, segment) means a batch done twice writes nothing twice.
+Each transition is one function, made in one transaction, audited (who, when, why) and refused
+with a plain message from a state where it makes no sense; the way to ``ready`` (validation
+passed, or forced with a reason) is in ``embeddings.reembedding.validation``. Backfill batches
+are rows: a killed worker, a restarted service or a paused migration continues where it stopped,
+and the upsert key (asset, version, segment) means a batch done twice writes nothing twice.
 """
 
 from __future__ import annotations
 
 import logging
-import statistics
 from datetime import timedelta
 
-import numpy
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
@@ -28,7 +27,9 @@ from django.utils import timezone
 
 from assets.models import Asset
 from embeddings.models import Embedding, Migration, MigrationBatch, MigrationEvent, MigrationFailure, ModelVersion, Role
+from embeddings.pipeline import embed_assets
 from embeddings.registry import role_activate
+from embeddings.roles import ROLES, role_active
 
 logger = logging.getLogger(__name__)
 State = Migration.State
@@ -90,7 +91,13 @@ def _covered_assets(migration: Migration):
 
 
 def migration_plan(role_name: str, to_version: ModelVersion, user=None, reason: str = "") -> Migration:
-    role = Role.objects.select_related("model_version").filter(name=role_name).first()
+    """Plan re-embedding the role's assets with ``to_version``; refused, with the reason, for a role
+    dam does not know or that has no active version, a version the role already uses or that is
+    retired or lacks a modality the role's version has, and while another migration of the role
+    is open."""
+    if role_name not in ROLES:
+        raise MigrationError(f"no role {role_name!r} in dam: the roles are {', '.join(sorted(ROLES))}")
+    role = role_active(role_name)
     if role is None:
         raise MigrationError(f"no role {role_name!r}: activate a version first (`manage.py models register --role`)")
     if role.model_version_id == to_version.pk:
@@ -169,8 +176,6 @@ def migration_kick(migration: Migration) -> int:
 def _embed_batch(migration: Migration, asset_ids: list[str]) -> dict[str, str]:
     """Embed the batch with the new version; returns {asset: why it failed}. One bad asset does
     not stop the others: a failing batch is retried asset by asset."""
-    from embeddings.pipeline import embed_assets
-
     try:
         embed_assets(migration.role, asset_ids, version=migration.to_version, source=migration.source)
         return {}
@@ -249,140 +254,6 @@ def migration_retry_failures(migration: Migration, user=None) -> int:
             )
         _counts_update(migration.pk)
     return len(failures)
-
-
-# --- validation ---------------------------------------------------------------------------------
-
-
-def _norms(version: ModelVersion) -> list[float]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT vector_norm(embedding::vector) FROM embeddings_embedding WHERE model_version_id = %s",
-            [version.pk],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _first_vectors(version: ModelVersion, asset_ids: list[str]) -> dict[str, list[float]]:
-    rows = (
-        Embedding.objects.filter(model_version=version, asset_id__in=asset_ids)
-        .order_by("asset_id", "segment_start_ms")
-        .distinct("asset_id")
-        .values_list("asset_id", "embedding")
-    )
-    return {asset_id: list(vector) for asset_id, vector in rows}
-
-
-def _neighbour_overlap(migration: Migration, sample: list[str]) -> list[float]:
-    """Per sampled asset: the share of its 10 nearest assets by the old version that are also among
-    its 10 nearest by the new one (each version queried with the asset's own vector)."""
-    from embeddings.storage import nearest
-
-    old, new = _first_vectors(migration.from_version, sample), _first_vectors(migration.to_version, sample)
-    overlaps = []
-    for asset_id in sample:
-        if asset_id not in old or asset_id not in new:
-            continue
-        neighbours = []
-        for version, vector in ((migration.from_version, old[asset_id]), (migration.to_version, new[asset_id])):
-            found = [n.asset_id for n in nearest(version, vector, 40)]
-            ordered = [a for i, a in enumerate(found) if a != asset_id and a not in found[:i]]
-            neighbours.append(set(ordered[:10]))
-        if neighbours[0]:
-            overlaps.append(len(neighbours[0] & neighbours[1]) / len(neighbours[0]))
-    return overlaps
-
-
-def _query_set_recall(migration: Migration) -> dict | None:
-    """recall@10 of both versions on the configured query set (texts with expected assets)."""
-    import json
-    from pathlib import Path
-
-    from embeddings.encoders import encoder_for
-    from embeddings.storage import nearest
-
-    if not settings.DAM_MIGRATION_QUERY_SET:
-        return None
-    queries = json.loads(Path(settings.DAM_MIGRATION_QUERY_SET).read_text())
-    recall = {}
-    for name, version in (("old", migration.from_version), ("new", migration.to_version)):
-        scores = []
-        for query in queries:
-            vector = encoder_for(version).embed_texts([query["text"]])[0].tolist()
-            found = {n.asset_id for n in nearest(version, vector, 40)}
-            expected = set(query["expected"])
-            scores.append(len(found & expected) / min(len(expected), 10) if expected else 1.0)
-        recall[name] = statistics.mean(scores) if scores else 0.0
-    return recall
-
-
-def migration_validate(migration: Migration, user=None) -> Migration:
-    """Measure the new vectors, store the figures, and move to ``ready`` when they pass."""
-    migration.refresh_from_db()
-    if migration.state not in ALLOWED["validate"]:
-        raise MigrationError(f"cannot validate migration {migration.pk}: it is {migration.state}")
-    covered = list(_covered_assets(migration))
-    new_assets = set(
-        Embedding.objects.filter(model_version=migration.to_version, asset_id__in=covered).values_list(
-            "asset_id", flat=True
-        )
-    )
-    failed = dict(migration.failures.values_list("asset_id", "reason"))
-    accounted = sum(1 for asset_id in covered if asset_id in new_assets or asset_id in failed)
-    old_norms, new_norms = _norms(migration.from_version), _norms(migration.to_version)
-    generator = numpy.random.default_rng(migration.pk)
-    sample = sorted(generator.choice(covered, size=min(len(covered), settings.DAM_MIGRATION_SAMPLE), replace=False))
-    overlaps = _neighbour_overlap(migration, [str(a) for a in sample])
-    recall = _query_set_recall(migration)
-    figures = {
-        "assets": len(covered),
-        "with_new_vectors": len(new_assets),
-        "failed": len(failed),
-        "coverage": len(new_assets) / len(covered) if covered else 1.0,
-        "accounted": accounted / len(covered) if covered else 1.0,
-        "zero_or_nan_vectors": sum(1 for n in new_norms if not n or n != n),
-        "norms": {
-            name: {"mean": statistics.fmean(values), "stdev": statistics.pstdev(values), "sample": values[:2000]}
-            for name, values in (("old", old_norms), ("new", new_norms))
-            if values
-        },
-        "overlap_at_10": statistics.fmean(overlaps) if overlaps else None,
-        "overlaps": overlaps,
-        "query_set_recall_at_10": recall,
-        "validated_at": timezone.now().isoformat(),
-    }
-    thresholds = {
-        "min_coverage": settings.DAM_MIGRATION_MIN_COVERAGE,
-        "min_overlap_at_10": settings.DAM_MIGRATION_MIN_OVERLAP,
-        "max_recall_drop": settings.DAM_MIGRATION_MAX_RECALL_DROP,
-    }
-    problems = []
-    if figures["coverage"] < thresholds["min_coverage"]:
-        problems.append(
-            f"coverage {figures['coverage']:.1%} is below {thresholds['min_coverage']:.0%} "
-            f"({len(failed)} failed; retry them or force with a reason)"
-        )
-    if figures["zero_or_nan_vectors"]:
-        problems.append(f"{figures['zero_or_nan_vectors']} new vectors are zero or NaN")
-    if overlaps and figures["overlap_at_10"] < thresholds["min_overlap_at_10"]:
-        problems.append(
-            f"neighbourhood overlap@10 {figures['overlap_at_10']:.2f} is below {thresholds['min_overlap_at_10']:.2f}"
-        )
-    if recall and recall["new"] < recall["old"] - thresholds["max_recall_drop"]:
-        problems.append(f"query-set recall@10 drops from {recall['old']:.2f} to {recall['new']:.2f}")
-    figures.update(thresholds=thresholds, problems=problems, passed=not problems)
-    Migration.objects.filter(pk=migration.pk).update(validation=figures)
-    migration.refresh_from_db()
-    if not problems and migration.state == State.VALIDATING:
-        migration = _transition(migration, "ready", State.READY, user, "validation passed")
-    return migration
-
-
-def migration_force_ready(migration: Migration, user=None, reason: str = "") -> Migration:
-    """Ready despite failing checks: a person takes responsibility, with a reason on record."""
-    if not reason.strip():
-        raise MigrationError("forcing a migration ready needs a reason")
-    return _transition(migration, "ready", State.READY, user, f"forced: {reason}", forced_reason=reason)
 
 
 def migration_cutover(migration: Migration, user=None, reason: str = "") -> Migration:
@@ -466,50 +337,3 @@ def migration_progress(migration: Migration) -> dict:
         "passed": migration.validation.get("passed"),
         "problems": migration.validation.get("problems", []),
     }
-
-
-# --- scheduling ---------------------------------------------------------------------------------
-
-
-def retention_expired_retire() -> list[Migration]:
-    """Cut-over migrations whose retention period has passed: the old vectors go."""
-    retired = []
-    for migration in Migration.objects.filter(state=State.CUT_OVER, retire_after__lte=timezone.now()):
-        retired.append(migration_retire(migration, reason="retention period over"))
-    return retired
-
-
-def deprecations_check(today=None) -> list[Migration]:
-    """The daily job. Roles whose active version is within ``DAM_DEPRECATION_WARNING_DAYS`` of its
-    deprecation date: with a successor registered, a migration is planned (and started when
-    ``DAM_MIGRATION_AUTO_START``); without one, an alert is recorded for a person. Migrations cut
-    over longer ago than the retention period are retired."""
-    from embeddings.models import ModelAlert
-
-    retention_expired_retire()
-    today = today or timezone.localdate()
-    horizon = today + timedelta(days=settings.DAM_DEPRECATION_WARNING_DAYS)
-    planned = []
-    for role in Role.objects.select_related("model_version__successor"):
-        version = role.model_version
-        if not version.deprecation_date or version.deprecation_date > horizon:
-            continue
-        if Migration.objects.filter(role=role.name, state__in=Migration.OPEN).exists():
-            continue
-        if version.successor is None:
-            message = (
-                f"{version} ({role.name}) is deprecated on {version.deprecation_date:%Y-%m-%d} and has no successor: "
-                "register the replacement and set it as this version's successor"
-            )
-            ModelAlert.objects.get_or_create(
-                role=role.name, version=version, resolved_at=None, defaults={"message": message}
-            )
-            continue
-        migration = migration_plan(
-            role.name, version.successor, reason=f"deprecation on {version.deprecation_date:%Y-%m-%d}"
-        )
-        ModelAlert.objects.filter(role=role.name, version=version, resolved_at=None).update(resolved_at=timezone.now())
-        if settings.DAM_MIGRATION_AUTO_START:
-            migration = migration_start(migration, reason="started by the deprecation schedule")
-        planned.append(migration)
-    return planned
