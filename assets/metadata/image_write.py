@@ -258,7 +258,10 @@ def image_tags_write(path: Path, changes: dict, values: dict, tags: dict) -> Non
     session = exiftool_session()
     edits = _xmp_edits(changes, values)  # checked before the file is touched
     if args:
+        outside = _iim_outside_standard_place(path, tags, args, session)
         session.write(path, ["-n", *args])
+        if outside:
+            _iim_block_restore(path, outside, session)
     image_xmp_write(path, edits, session)
     if writes_iim and state.in_sync:
         # ExifTool 12.57 digests TIFF IIM before padding it: store the digest it reads back.
@@ -266,3 +269,21 @@ def image_tags_write(path: Path, changes: dict, values: dict, tags: dict) -> Non
         current = after.get("File:CurrentIPTCDigest")
         if current and after.get("Photoshop:IPTCDigest") != current:
             session.write(path, [f"-Photoshop:IPTCDigest={current}"])
+
+
+def _iim_outside_standard_place(path: Path, tags: dict, args: list[str], session) -> bytes:
+    """A JPEG's IIM block inside its EXIF IFD0 (ExifTool's ``IPTC2``), which ExifTool edits along
+    with the standard APP13 block whenever it rewrites IFD0. MWG reads only the standard block, so
+    dam keeps the other as it was (b"" when there is none, or EXIF is not rewritten)."""
+    if tags.get("File:FileType") == "TIFF" or not any(arg.startswith(("-IFD0:", "-ExifIFD:", "-GPS:")) for arg in args):
+        return b""
+    return session.read_block(path, "IFD0:IPTC-NAA")
+
+
+def _iim_block_restore(path: Path, block: bytes, session) -> None:
+    staged = path.with_name(f"{path.name}.iim-block")
+    staged.write_bytes(block)
+    try:
+        session.write(path, [f"-IFD0:IPTC-NAA<={staged}"])
+    finally:
+        staged.unlink(missing_ok=True)
