@@ -90,6 +90,7 @@ AUDIO_EXIFTOOL_NAMES = {
 # differently by ExifTool, and are compared by mutagen alone).
 _CROSS_CHECKED = ("title", "album", "genre", "comment", "copyright_notice", "composer", "creators", "keywords")
 _COPY = re.compile(r":Copy\d+:")
+_ID3V2_GROUP = re.compile(r"^ID3v2_\d:")
 _USER_TEXT = re.compile(r"^\((?P<description>[^)]*)\) ?(?P<text>.*)$", re.DOTALL)
 
 
@@ -103,10 +104,14 @@ def writeback_verify(original: Path | dict, new_path: Path, kind: str, todo: dic
     (a path, or its ``writeback_snapshot``); an empty list means the new file may be kept."""
     before = original if isinstance(original, dict) else writeback_snapshot(original)
     after = writeback_snapshot(new_path)
+    # A changed ID3v2 version (v2.2 is written as v2.3, or DAM_ID3_VERSION forces one) renames the
+    # date frames (v2.3's Year and Date are v2.4's RecordingTime): those may differ then.
+    renamed = _id3_versions(before) != _id3_versions(after)
     problems = [
         f"{tag} changed from {_shown(old)} to {_shown(new)}, though no edited field is stored there"
         for tag, old, new in tags_changed(before, after)
         if not tag_allowed(tag, kind, todo, before)
+        and not (renamed and tag.partition(":")[2] in _DATE_TAGS["audio"] and tag.startswith("ID3v2:"))
     ]
     if kind == "audio":
         problems += _readers_disagree(new_path, after, todo)
@@ -132,7 +137,7 @@ def field_tags(field: str, kind: str, before: dict) -> set[str]:
     """The ``Group:Name`` tags a write of ``field`` may change in a file whose dump was ``before``."""
     if kind == "audio":
         names = AUDIO_EXIFTOOL_NAMES.get(field, ()) + (_DATE_TAGS["audio"] if field == "date_created" else ())
-        groups = {key.split(":")[0] for key in before} | {"ID3v1", "ID3v2_3", "ID3v2_4", "APE", "Vorbis", "ItemList"}
+        groups = {key.split(":")[0] for key in before} | {"ID3v1", "ID3v2", "APE", "Vorbis", "ItemList", "iTunes"}
         return {f"{group}:{name}" for group in groups for name in names}
     had_iim = "File:CurrentIPTCDigest" in before
     had_exif = any(key.startswith(("IFD0:", "ExifIFD:")) for key in before)
@@ -165,6 +170,10 @@ def field_tags(field: str, kind: str, before: dict) -> set[str]:
     return tags
 
 
+def _id3_versions(dump: dict) -> set[str]:
+    return {key.split(":")[0] for key in dump if key.startswith("ID3v2_")}
+
+
 def _declared_charset(dump: dict) -> str | None:
     declared = dump.get("IPTC:CodedCharacterSet")
     return "UTF8" if declared in ("UTF8", "\x1b%G") else declared
@@ -173,7 +182,7 @@ def _declared_charset(dump: dict) -> str | None:
 def _grouped(dump: dict) -> dict[str, list]:
     grouped: dict[str, list] = {}
     for key, value in dump.items():
-        tag = _COPY.sub(":", key)
+        tag = _ID3V2_GROUP.sub("ID3v2:", _COPY.sub(":", key))  # one ID3v2 tag, whatever its version
         group, _, name = tag.partition(":")
         if name == "UserDefinedText" and isinstance(value, str):
             match = _USER_TEXT.match(value)  # ID3 TXXX frames, one pseudo-tag per description
@@ -220,7 +229,7 @@ def _readers_disagree(path: Path, dump: dict, todo: dict) -> list[str]:
 
 def _exiftool_audio_value(grouped: dict[str, list], field: str):
     """The field as ExifTool reads it from the main tag (ID3v2, Vorbis, ItemList; ID3v1 last)."""
-    for group in ("ID3v2_4", "ID3v2_3", "ID3v2_2", "Vorbis", "ItemList", "iTunes", "APE", "ID3v1"):
+    for group in ("ID3v2", "Vorbis", "ItemList", "iTunes", "APE", "ID3v1"):
         for name in AUDIO_EXIFTOOL_NAMES[field]:
             values = grouped.get(f"{group}:{name}")
             if values:

@@ -237,4 +237,3 @@ def test_without_a_forced_version_each_file_keeps_its_id3_version(name, version,
         change = metadata_writeback(asset_metadata_update(asset, {"title": "Kept version"}, librarian, "admin").pk)
     assert change.status == "written", change.error
     assert File(stored(Asset.objects.get(pk=asset.pk).current_version)).tags.version == version
-
