@@ -14,8 +14,10 @@ the original and the new file and reports
 The allow-list holds facts about the file rather than about the asset (file-system dates, size,
 ExifTool's own notes), digests that follow the bytes (``CurrentIPTCDigest``, ``IPTCDigest``),
 layout that moves when a tag block grows (TIFF strip offsets, the ID3 tag size), and tags derived
-from others (``Composite:*``). IIM record versions and ``CodedCharacterSet`` are allowed only in
-files that had IIM, and record 1's datasets only when the block was re-encoded to UTF-8.
+from others (``Composite:*``). The tags EXIF requires in a new IFD are allowed where a write had
+to create that IFD (GPS into a file without EXIF). IIM record versions and ``CodedCharacterSet``
+are allowed only in files that had IIM, and record 1's datasets only when the block was
+re-encoded to UTF-8.
 """
 
 from __future__ import annotations
@@ -40,6 +42,21 @@ WRITEBACK_BOOKKEEPING = frozenset(
         "IFD0:StripByteCounts",
         "IFD0:TileOffsets",
         "QuickTime:MediaDataOffset",
+    }
+)
+# The tags EXIF requires in a new IFD, which ExifTool adds when a write creates one (GPS into a
+# file without EXIF, DateTimeOriginal into one without an Exif IFD): allowed only in such an IFD.
+_MANDATORY_EXIF = frozenset(
+    {
+        "IFD0:XResolution",
+        "IFD0:YResolution",
+        "IFD0:ResolutionUnit",
+        "IFD0:YCbCrPositioning",
+        "ExifIFD:ExifVersion",
+        "ExifIFD:ComponentsConfiguration",
+        "ExifIFD:FlashpixVersion",
+        "ExifIFD:ColorSpace",
+        "GPS:GPSVersionID",
     }
 )
 # Tag groups that describe the file on disk, and tags computed from others.
@@ -130,6 +147,8 @@ def tag_allowed(tag: str, kind: str, todo: dict, before: dict) -> bool:
     group, _, name = tag.partition(":")
     if tag in WRITEBACK_BOOKKEEPING or group in _BOOKKEEPING_GROUPS:
         return True
+    if tag in _MANDATORY_EXIF and not any(key.startswith(f"{group}:") for key in before):
+        return True
     return any(tag in field_tags(field, kind, before) for field in todo)
 
 
@@ -155,8 +174,8 @@ def field_tags(field: str, kind: str, before: dict) -> set[str]:
             )
         }
         tags |= {"XMP-exif:GPSLatitude", "XMP-exif:GPSLongitude", "XMP-exif:GPSAltitude", "XMP-exif:GPSAltitudeRef"}
-        # A file without EXIF gets an EXIF block for its GPS: those are the only tags it may add.
-        return tags | {"IFD0:GPSInfo", "ExifIFD:ExifVersion", "File:ExifByteOrder"} if not had_exif else tags
+        # A file without EXIF gets an EXIF block for its GPS (with the IFD0 tags EXIF requires).
+        return tags | {"File:ExifByteOrder"} if not had_exif else tags
     tags = set(_DATE_TAGS["image"]) if field == "date_created" else set()
     definition = FIELDS_BY_NAME.get(field)
     if definition is not None:

@@ -99,3 +99,24 @@ def test_the_dump_keeps_duplicates():
     # Why -G1:4: the ID3v2.4 fixture has two TXXX frames, which plain -G1 JSON shows as one.
     found = [key for key in dump(FIXTURES_DIR / "audio" / "speech-id3v24.mp3") if key.endswith("UserDefinedText")]
     assert len(found) == 2
+
+
+WIDE_EDIT = {
+    "creators": ["New Creator"],
+    "city": "Tromsø",
+    "latitude": 69.6496,
+    "longitude": 18.956,
+    "date_created": "2025-02-03T04:05:06+01:00",
+}
+
+
+@pytest.mark.parametrize("fixture", [name for name in FIXTURES if name.startswith("images/")])
+def test_gps_and_dates_into_files_without_exif_pass_verification(media_copy, fixture):
+    # GPS into a file without EXIF, or a date into one without an Exif IFD, makes ExifTool create the
+    # IFD with the tags EXIF requires: allowed there, and nowhere else.
+    path = media_copy(fixture)
+    original = before_copy(media_copy, fixture)
+
+    image_tags_write(path, WIDE_EDIT, WIDE_EDIT, exiftool_session().read([path])[str(path)])
+
+    assert writeback_verify(original, path, "image", WIDE_EDIT) == []
