@@ -87,6 +87,32 @@ class ExifToolSession:
             for path in paths
         }
 
+    def read_block(self, path: Path, tag: str) -> bytes:
+        """The raw bytes of one block tag (``XMP``, ``IPTC``...) of ``path``; b"" when absent."""
+        with self._lock:
+            process = self._running()
+            try:
+                return process.execute("-b", f"-{tag}", str(path), raw_bytes=True) or b""
+            except Exception:
+                self.close_locked()
+                raise
+
+    def dump(self, path: Path) -> dict:
+        """Every tag of ``path`` as ``exiftool -a -G1:4 -struct -j`` prints them (print conversion on;
+        duplicates kept as ``Group:CopyN:Tag``): the view write-back compares before and after."""
+        with self._lock:
+            process = self._running()
+            try:
+                output = process.execute("-j", "-a", "-G1:4", "-struct", "-api", "LargeFileSupport=1", str(path))
+            except Exception:
+                self.close_locked()
+                raise
+        try:
+            records = json.loads(output) if output.strip() else []
+        except json.JSONDecodeError:
+            records = []
+        return records[0] if records else {"ExifTool:Error": "ExifTool could not read the file"}
+
     def write(self, path: Path, args: list[str]) -> None:
         """Edit ``path`` in place (``-overwrite_original``); raises ExifToolWriteError with
         ExifTool's own message when it reports an error."""

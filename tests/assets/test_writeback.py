@@ -25,7 +25,6 @@ BOOKKEEPING = {
     "System:FileSize",
     "File:CurrentIPTCDigest",
     "Photoshop:IPTCDigest",
-    "XMP-x:XMPToolkit",
     "IFD0:StripOffsets",
     "ExifTool:Warning",
 }
@@ -74,7 +73,6 @@ EDITED_TAG_WORDS = (
     "DateTimeOriginal",
     "OffsetTimeOriginal",
     "DateTimeCreated",
-    "CodedCharacterSet",
 )
 
 
@@ -239,3 +237,14 @@ def test_a_value_the_file_cannot_hold_fails_verification_and_nothing_is_stored(l
     assert change.status == "failed" and "does not read back as written" in change.error and "keywords" in change.error
     assert FileVersion.objects.filter(asset=asset).count() == 1
     assert Asset.objects.get(pk=asset.pk).current_version.number == 1
+
+
+@pytest.mark.parametrize(("name", "version"), [("audio/tone-id3v23.mp3", (2, 3, 0)), ("audio/tone.wav", (2, 3, 0))])
+def test_without_a_forced_version_each_file_keeps_its_id3_version(name, version, librarian):
+    from mutagen import File
+
+    asset = ingest(name)
+    with override_settings(DAM_ID3_VERSION=None):  # "keep": the value dam/settings.py should default to
+        change = metadata_writeback(asset_metadata_update(asset, {"title": "Kept version"}, librarian, "admin").pk)
+    assert change.status == "written", change.error
+    assert File(stored(Asset.objects.get(pk=asset.pk).current_version)).tags.version == version

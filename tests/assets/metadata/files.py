@@ -1,0 +1,181 @@
+"""Small files made in the tests, like the public ones write-back once changed: each shaped by hand."""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import subprocess
+from pathlib import Path
+
+from mutagen.id3 import ID3, TIT2, TPE1, TXXX, TYER
+
+from tests.conftest import FIXTURES_DIR
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+LATIN_HEADLINE = "l'Affiche présentait étaient"
+LATIN_CAPTION = "Grüße aus München"
+
+
+def exiftool(*args) -> None:
+    subprocess.run(["exiftool", "-q", "-m", "-overwrite_original", *map(str, args)], check=True)
+
+
+def bare_jpeg(folder: Path, name: str) -> Path:
+    """The sample JPEG's pixels without any metadata."""
+    path = folder / name
+    subprocess.run(
+        ["exiftool", "-q", "-all=", "-o", str(path), str(FIXTURES_DIR / "images" / "sample.jpg")], check=True
+    )
+    return path
+
+
+def latin1_iim_jpeg(folder: Path, declared: str | None = None) -> Path:
+    """A JPEG whose IIM is Latin-1, with no CodedCharacterSet (or ``declared``, an ISO 2022 escape)."""
+    path = bare_jpeg(folder, "latin1.jpg")
+    exiftool(
+        "-charset",
+        "iptc=Latin1",
+        f"-IPTC:Headline={LATIN_HEADLINE}",
+        f"-IPTC:Caption-Abstract={LATIN_CAPTION}",
+        "-IPTC:ObjectName=Alt",
+        "-IPTC:Keywords=Käse",
+        path,
+    )
+    if declared is not None:
+        exiftool("-n", f"-IPTC:CodedCharacterSet={declared}", path)
+    return path
+
+
+def app1(payload: bytes) -> bytes:
+    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+
+
+def xmp_packet(body: str, namespaces: str = "") -> bytes:
+    return (
+        "<?xpacket begin='\ufeff' id='W5M0MpCehiHzreSzNTczkc9d'?><x:xmpmeta xmlns:x='adobe:ns:meta/'>"
+        f"<rdf:RDF xmlns:rdf='{RDF}'><rdf:Description rdf:about='' {namespaces}>{body}</rdf:Description>"
+        "</rdf:RDF></x:xmpmeta><?xpacket end='w'?>"
+    ).encode()
+
+
+MICROSOFT = "xmlns:MicrosoftPhoto='http://ns.microsoft.com/photo/1.0/'"
+
+
+def jpeg_with_segments(folder: Path, name: str, *segments: bytes) -> Path:
+    data = bare_jpeg(folder, f"bare-{name}").read_bytes()
+    path = folder / name
+    path.write_bytes(data[:2] + b"".join(segments) + data[2:])
+    return path
+
+
+def rating_list_jpeg(folder: Path) -> Path:
+    """RatingPercent as a list: a Bag in the main packet and a second value in a second XMP segment."""
+    header = b"http://ns.adobe.com/xap/1.0/\x00"
+    bag = (
+        "<MicrosoftPhoto:RatingPercent><rdf:Bag><rdf:li>63</rdf:li><rdf:li>75</rdf:li></rdf:Bag>"
+        "</MicrosoftPhoto:RatingPercent>"
+    )
+    second = "<MicrosoftPhoto:RatingPercent>88</MicrosoftPhoto:RatingPercent>"
+    return jpeg_with_segments(
+        folder, "rating.jpg", app1(header + xmp_packet(bag, MICROSOFT)), app1(header + xmp_packet(second, MICROSOFT))
+    )
+
+
+def extended_xmp_jpeg(folder: Path) -> tuple[Path, bytes]:
+    """A Google-style JPEG: main XMP with HasExtendedXMP, and the extension in its own segment."""
+    google = "xmlns:GImage='http://ns.google.com/photos/1.0/image/'"
+    extension = (
+        "<x:xmpmeta xmlns:x='adobe:ns:meta/'><rdf:RDF xmlns:rdf='" + RDF + "'>"
+        f"<rdf:Description rdf:about='' {google}><GImage:Data>QUJDREVGR0g=</GImage:Data></rdf:Description>"
+        "</rdf:RDF></x:xmpmeta>"
+    ).encode()
+    guid = hashlib.md5(extension).hexdigest().upper()
+    main = xmp_packet(
+        f"<xmpNote:HasExtendedXMP>{guid}</xmpNote:HasExtendedXMP><GImage:Mime>image/jpeg</GImage:Mime>",
+        f"xmlns:xmpNote='http://ns.adobe.com/xmp/note/' {google}",
+    )
+    segment = app1(
+        b"http://ns.adobe.com/xmp/extension/\x00" + guid.encode() + struct.pack(">II", len(extension), 0) + extension
+    )
+    path = jpeg_with_segments(folder, "google.jpg", app1(b"http://ns.adobe.com/xap/1.0/\x00" + main), segment)
+    return path, segment
+
+
+def second_iim_jpeg(folder: Path) -> Path:
+    """A JPEG with its IIM in APP13 and a copy inside EXIF IFD0 (ExifTool's IPTC2)."""
+    path = latin1_iim_jpeg(folder)
+    block = folder / "iim.bin"
+    block.write_bytes(subprocess.run(["exiftool", "-b", "-IPTC", str(path)], capture_output=True, check=True).stdout)
+    exiftool(f"-IFD0:IPTC-NAA<={block}", "-IFD0:Copyright=Old copyright", path)
+    return path
+
+
+# --- Audio -----------------------------------------------------------------------------------
+
+
+def mpeg_frames() -> bytes:
+    """The MPEG audio of a fixture without its tags (ID3v1 is the last 128 bytes)."""
+    data = (FIXTURES_DIR / "audio" / "tone-id3v1.mp3").read_bytes()
+    return data[:-128]
+
+
+def id3v1(title: str, artist: str, album: str, year: str, comment: str, track: int, genre: int) -> bytes:
+    def text(value: str, width: int) -> bytes:
+        return value.encode("latin-1")[:width].ljust(width, b"\x00")
+
+    return (
+        b"TAG"
+        + text(title, 30)
+        + text(artist, 30)
+        + text(album, 30)
+        + text(year, 4)
+        + text(comment, 28)
+        + bytes([0, track, genre])
+    )
+
+
+V1 = id3v1("Old v1 title", "V1 Artist", "V1 Album", "1999", "v1 comment", 5, 17)
+
+
+def id3v1_only_mp3(folder: Path) -> Path:
+    path = folder / "v1-only.mp3"
+    path.write_bytes(mpeg_frames() + V1)
+    return path
+
+
+def id3v1_and_v2_mp3(folder: Path) -> Path:
+    path = folder / "v1-v2.mp3"
+    path.write_bytes(mpeg_frames() + V1)
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text=["v2 title"]))
+    tags.save(path, v2_version=4, v1=1)
+    path.write_bytes(path.read_bytes()[:-128] + V1)  # mutagen rewrote ID3v1 from v2: put the original back
+    return path
+
+
+def id3v23_two_artists_mp3(folder: Path) -> Path:
+    """ID3v2.3 with TPE1 "Sam Tester/Zoë Speaker" (v2.3 separates values with "/") and a TYER year."""
+    path = folder / "v23.mp3"
+    path.write_bytes(mpeg_frames())
+    tags = ID3()
+    tags.add(TIT2(encoding=1, text=["v2.3 title"]))
+    tags.add(TPE1(encoding=1, text=["Sam Tester", "Zoë Speaker"]))
+    tags.add(TYER(encoding=1, text=["2019"]))
+    tags.add(TXXX(encoding=1, desc="MusicBrainz Album Id", text=["e7c6d1f6-0000-4000-8000-000000000001"]))
+    tags.save(path, v2_version=3, v23_sep="/")
+    return path
+
+
+def synchsafe(size: int) -> bytes:
+    return bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F, size & 0x7F])
+
+
+def id3v22_mp3(folder: Path) -> Path:
+    """An ID3v2.2 tag (three-letter frame IDs, three-byte sizes), written by hand: mutagen cannot."""
+    body = b""
+    for frame_id, text in {"TT2": "Old iTunes rip", "TP1": "Vintage Band", "TAL": "First Album", "TYE": "1998"}.items():
+        payload = b"\x00" + text.encode("latin-1")
+        body += frame_id.encode() + struct.pack(">I", len(payload))[1:] + payload
+    path = folder / "v22.mp3"
+    path.write_bytes(b"ID3\x02\x00\x00" + synchsafe(len(body)) + body + mpeg_frames())
+    return path
