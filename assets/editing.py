@@ -44,6 +44,7 @@ from assets.metadata.audio_write import AudioWriteError, audio_format_writable_f
 from assets.metadata.exiftool import ExifToolWriteError, exiftool_session
 from assets.metadata.image import image_metadata
 from assets.metadata.image_write import image_tags_write, image_writable_fields
+from assets.metadata.writeback_verify import writeback_snapshot, writeback_verify
 from assets.models import Asset, FileVersion, MetadataChange
 from assets.storage.blobs import blob_save, blob_staged
 from assets.vocabulary.keywords import keywords_normalize
@@ -254,6 +255,7 @@ def _version_write(asset: Asset, version: FileVersion, todo: dict, target: dict)
     (False: the edit brought the file back to an earlier version's bytes, which is returned)."""
     extension = version.storage_name.rsplit(".", 1)[-1]
     with blob_staged(version.storage_name) as work:
+        before = writeback_snapshot(work)
         if asset.kind == "image":
             image_tags_write(work, todo, target, version.raw_tags.get("exiftool", {}))
         else:
@@ -263,6 +265,9 @@ def _version_write(asset: Asset, version: FileVersion, todo: dict, target: dict)
         if wrong:
             details = "; ".join(f"{name}: wrote {todo[name]!r}, read back {read.values.get(name)!r}" for name in wrong)
             raise WritebackError(f"the new file does not read back as written ({details})")
+        problems = writeback_verify(before, work, asset.kind, todo)
+        if problems:
+            raise WritebackError(f"the new file changes more than the edit ({'; '.join(problems)})")
         data = work.read_bytes()
         sha256 = hashlib.sha256(data).hexdigest()
         existing = FileVersion.objects.filter(asset=asset, sha256=sha256).first()

@@ -183,7 +183,7 @@ DAM_STAGING_DIR.mkdir(parents=True, exist_ok=True)
 # "embed": edits are written into the files as new versions; "sidecar": originals are never
 # touched, and an XMP sidecar (GET /api/assets/{id}/sidecar.xmp) carries the edited metadata.
 DAM_WRITEBACK = os.environ.get("DAM_WRITEBACK", "embed")
-DAM_ID3_VERSION = env_int("DAM_ID3_VERSION", 4)  # 3 for old players
+DAM_ID3_VERSION = env_int("DAM_ID3_VERSION", 0)  # 0 keeps each file's ID3v2 version; 3 or 4 forces one
 
 # --- embeddings -------------------------------------------------------------------------------
 DAM_EMBED_BATCH_SIZE = env_int("DAM_EMBED_BATCH_SIZE", 32)
