@@ -192,6 +192,8 @@ DAM_ASR_THREADS = env_int("DAM_ASR_THREADS", 2)
 DAM_MODEL_DIR = Path(os.environ.get("DAM_MODEL_DIR") or STATE_DIR / "models").resolve()
 # Off by default: a hub version is fetched (at its pinned revision, then hash-checked) only if allowed.
 DAM_MODEL_DOWNLOADS = env_bool("DAM_MODEL_DOWNLOADS", False)
+# Web and worker processes load the active roles' models at start-up, not on the first request.
+DAM_PRELOAD_MODELS = env_bool("DAM_PRELOAD_MODELS", True)
 # HNSW graph of each model version's index (pgvector's m and ef_construction): more links and a
 # wider build search give better recall at scale, for a slower build and a larger index.
 DAM_HNSW_M = env_int("DAM_HNSW_M", 24)
