@@ -173,6 +173,8 @@ DAM_MAX_IMAGE_PIXELS = env_int("DAM_MAX_IMAGE_PIXELS", 200_000_000)
 DAM_MAX_AUDIO_SECONDS = env_int("DAM_MAX_AUDIO_SECONDS", 6 * 3600)
 DAM_INGEST_BATCH_SIZE = env_int("DAM_INGEST_BATCH_SIZE", 64)
 DAM_EXIFTOOL = os.environ.get("DAM_EXIFTOOL", "exiftool")
+# Seconds one ExifTool command may take before its process is killed (and started afresh).
+DAM_EXIFTOOL_TIMEOUT = env_int("DAM_EXIFTOOL_TIMEOUT", 60)
 DAM_STAGING_DIR = Path(os.environ.get("DAM_STAGING_DIR") or STATE_DIR / "staging").resolve()
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
