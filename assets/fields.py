@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from assets.controlled_values import DIGITAL_SOURCE_TYPES, MODEL_RELEASE_STATUS, PROPERTY_RELEASE_STATUS
+
 
 class FieldType(enum.Enum):
     TEXT = "text"
@@ -93,6 +95,9 @@ class Field:
     help_text: str = ""
     # What a value may be; every edit is checked against these (``field_value_clean``).
     choices: tuple[tuple[str, str], ...] = ()  # (stored value, label)
+    # A controlled vocabulary (URI stored, label shown; assets/controlled_values.py): offered as
+    # choices, while a value a file brings from outside it is kept as it is.
+    controlled: tuple[tuple[str, str], ...] = ()
     minimum: float | None = None
     maximum: float | None = None
     max_length: int | None = None  # of a text, or of each item of a list
@@ -248,6 +253,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         FieldType.TEXT,
         Group.DESCRIPTION,
         xmp=("XMP-iptcExt:DigitalSourceType",),
+        controlled=DIGITAL_SOURCE_TYPES,
     ),
     Field(
         "comment",
@@ -374,6 +380,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.PEOPLE_RIGHTS,
         xmp=("XMP-plus:ModelReleaseStatus",),
         rights=True,
+        controlled=MODEL_RELEASE_STATUS,
     ),
     Field(
         "property_release_status",
@@ -382,6 +389,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.PEOPLE_RIGHTS,
         xmp=("XMP-plus:PropertyReleaseStatus",),
         rights=True,
+        controlled=PROPERTY_RELEASE_STATUS,
     ),
     Field(
         "publisher",

@@ -129,7 +129,9 @@ TEMPLATES = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+TIME_ZONE = os.environ.get("DAM_TIME_ZONE", "UTC")  # the zone the admin shows moments in
+# dam/formats/: ISO dates with the zone named ("2026-12-02 09:49 UTC").
+FORMAT_MODULE_PATH = ["dam.formats"]
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
