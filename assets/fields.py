@@ -79,6 +79,7 @@ class Field:
     vorbis: tuple[str, ...] = ()
     mp4: tuple[str, ...] = ()
     ape: tuple[str, ...] = ()
+    asf: tuple[str, ...] = ()  # Windows Media attributes (WMA)
     # ExifTool keys read for audio when mutagen finds nothing (RIFF INFO, AIFF text chunks).
     exiftool_audio: tuple[str, ...] = ()
     # schema.org JSON-LD: property paths in the asset's document ("contentLocation.geo.latitude";
@@ -141,6 +142,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         iptc_limit=64,
         id3=("TIT2",),
         vorbis=("title",),
+        asf=("Title",),
         mp4=("©nam",),
         ape=("Title",),
         exiftool_audio=("RIFF:Title", "AIFF:Name", "QuickTime:Title"),
@@ -169,6 +171,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         iptc_limit=2000,
         id3=("TXXX:DESCRIPTION",),
         vorbis=("description",),
+        asf=("Description",),
         mp4=("desc",),
         ape=("Description",),
         exiftool_audio=("RIFF:Subject",),
@@ -221,6 +224,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         xmp=("XMP-iptcCore:IntellectualGenre",),
         id3=("TCON",),
         vorbis=("genre",),
+        asf=("WM/Genre",),
         mp4=("©gen",),
         ape=("Genre",),
         exiftool_audio=("RIFF:Genre",),
@@ -279,6 +283,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         iptc_limit=32,
         id3=("TPE1",),
         vorbis=("artist",),
+        asf=("Author",),
         mp4=("©ART",),
         ape=("Artist",),
         exiftool_audio=("RIFF:Artist", "AIFF:Author"),
@@ -324,6 +329,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         iptc_limit=128,
         id3=("TCOP",),
         vorbis=("copyright",),
+        asf=("Copyright",),
         mp4=("cprt",),
         ape=("Copyright",),
         exiftool_audio=("RIFF:Copyright", "AIFF:Copyright"),
@@ -398,6 +404,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.PEOPLE_RIGHTS,
         id3=("TPUB",),
         vorbis=("organization", "label", "publisher"),
+        asf=("WM/Publisher",),
         mp4=("----:com.apple.iTunes:LABEL",),
         ape=("Publisher", "Label"),
         jsonld=("publisher",),
@@ -410,6 +417,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.PEOPLE_RIGHTS,
         id3=("TCOM",),
         vorbis=("composer",),
+        asf=("WM/Composer",),
         mp4=("©wrt",),
         ape=("Composer",),
     ),
@@ -505,6 +513,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.AUDIO,
         id3=("TALB",),
         vorbis=("album",),
+        asf=("WM/AlbumTitle",),
         mp4=("©alb",),
         ape=("Album",),
         exiftool_audio=("RIFF:Product",),
@@ -517,6 +526,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.AUDIO,
         id3=("TRCK",),
         vorbis=("tracknumber",),
+        asf=("WM/TrackNumber",),
         mp4=("trkn",),
         ape=("Track",),
         exiftool_audio=("RIFF:TrackNumber",),
@@ -528,6 +538,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.AUDIO,
         id3=("TPOS",),
         vorbis=("discnumber",),
+        asf=("WM/PartOfSet",),
         mp4=("disk",),
         ape=("Disc",),
     ),
@@ -538,6 +549,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.AUDIO,
         id3=("TBPM",),
         vorbis=("bpm",),
+        asf=("WM/BeatsPerMinute",),
         mp4=("tmpo",),
         ape=("BPM",),
     ),
@@ -548,6 +560,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.AUDIO,
         id3=("TSRC",),
         vorbis=("isrc",),
+        asf=("WM/ISRC",),
         mp4=("----:com.apple.iTunes:ISRC",),
         ape=("ISRC",),
         jsonld=("encodesCreativeWork.isrcCode",),

@@ -209,7 +209,10 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY}, filters=False)
     @action(detail=True, methods=["get"], url_path="thumbnail", url_name="thumbnail")
     def thumbnail(self, request, pk=None):
-        served = asset_thumbnail_open(self.get_object())
+        asset = self.get_object()
+        served = asset_thumbnail_open(asset)
+        if served is None and asset.kind == "image":
+            raise Http404("this image's picture cannot be decoded, so it has no thumbnail (see the asset's warnings)")
         if served is None:
             raise Http404("Only images have thumbnails")
         return file_response(served)
