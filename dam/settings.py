@@ -265,6 +265,8 @@ SPECTACULAR_SETTINGS = {
 # --- JSON-LD and delivery --------------------------------------------------------------------
 # Asset IRIs are built from the content-derived ID only, so they never change with the host.
 DAM_ASSET_IRI_BASE = os.environ.get("DAM_ASSET_IRI_BASE", "urn:dam:asset:")
+# Where the web app answers, for URLs in documents made outside a request (``manage.py mcp``).
+DAM_PUBLIC_URL = os.environ.get("DAM_PUBLIC_URL", "http://127.0.0.1:8000")
 DAM_FEED_PAGE_SIZE = env_int("DAM_FEED_PAGE_SIZE", 100)
 DAM_FEED_MAX_PAGE_SIZE = env_int("DAM_FEED_MAX_PAGE_SIZE", 1000)
 # ExifTool tags removed from delivery copies (contentUrl). Rights tags are never in this list.

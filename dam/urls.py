@@ -18,6 +18,7 @@ urlpatterns = [
     path("metrics", observability.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("api/", include("embeddings.api.urls")),
+    path("", include("embeddings.mcp.urls")),
     path("api/", include("assets.api.urls")),
     path("api/token/", obtain_auth_token, name="api-token"),
     path("api/auth/", include("rest_framework.urls")),

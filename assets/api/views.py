@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -27,7 +29,7 @@ from assets.api.serializers import (
 from assets.editing import asset_metadata_update
 from assets.feed import FeedCursor, FeedCursorError, feed_page
 from assets.ingest import IngestSource, ingest_sources, safe_name
-from assets.jsonld import asset_jsonld
+from assets.jsonld import asset_jsonld, document_includes_parse
 from assets.models import Asset, FileVersion, IngestRecord, MetadataChange
 from assets.selectors import asset_list_visible_to
 from assets.serving import ServedFile, asset_content_open, asset_thumbnail_open, file_version_download
@@ -38,14 +40,20 @@ TERRITORY = OpenApiParameter(
 )
 
 
-def absolute_url_builder(request):
-    """``url_for(kind, asset)`` for JSON-LD documents: absolute URLs of the API's own views."""
+def url_builder(absolute) -> Callable[[str, Asset], str | None]:
+    """``url_for(kind, asset)`` for JSON-LD documents: the API's own views, made absolute by
+    ``absolute(path)`` (a request's ``build_absolute_uri``, or a configured public URL)."""
 
     def url_for(kind: str, asset: Asset) -> str | None:
         name = {"content": "asset-content", "thumbnail": "asset-thumbnail"}[kind]
-        return request.build_absolute_uri(reverse(name, kwargs={"pk": asset.pk}))
+        return absolute(reverse(name, kwargs={"pk": asset.pk}))
 
     return url_for
+
+
+def absolute_url_builder(request):
+    """``url_for(kind, asset)`` with the URLs a request's own host answers."""
+    return url_builder(request.build_absolute_uri)
 
 
 def file_response(served: ServedFile):
@@ -69,7 +77,15 @@ UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and headers around the
 @extend_schema_view(
     list=extend_schema(parameters=[TERRITORY]),
     retrieve=extend_schema(
-        parameters=[TERRITORY],
+        parameters=[
+            TERRITORY,
+            OpenApiParameter(
+                "include",
+                str,
+                description="JSON-LD only: additions to the document, comma-separated; `moments` adds a "
+                "recording's spoken moments as `hasPart` Clips",
+            ),
+        ],
         description="The asset as JSON, or as a schema.org ImageObject/AudioObject with "
         "`Accept: application/ld+json` or the `.jsonld` suffix.",
         responses={(200, "application/json"): AssetSerializer, (200, "application/ld+json"): OpenApiTypes.OBJECT},
@@ -104,7 +120,11 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def retrieve(self, request, *args, **kwargs):
         asset = self.get_object()
         if request.accepted_renderer.format == "jsonld":
-            return Response(asset_jsonld(asset, absolute_url_builder(request)))
+            try:
+                include = document_includes_parse(request.query_params.get("include"))
+            except ValueError as error:
+                raise ValidationError({"include": str(error)}) from None
+            return Response(asset_jsonld(asset, absolute_url_builder(request), include=include))
         return Response(self.get_serializer(asset).data)
 
     @extend_schema(

@@ -23,6 +23,14 @@ class SearchRequestSerializer(serializers.Serializer):
         'e.g. {"keyword": ["harbour"], "near": {"lat": 59.9, "lon": 10.7, "km": 5}}',
     )
 
+    include = serializers.ListField(
+        child=serializers.ChoiceField(choices=["document"]),
+        required=False,
+        default=list,
+        help_text='"document": each hit also carries its schema.org JSON-LD document (as `document`) and its '
+        "evidence as records with a `kind` (as `evidence`), for retrieval pipelines that ground answers",
+    )
+
     def validate(self, data):
         given = [name for name in ("text", "asset_id", "file") if data.get(name)]
         if len(given) != 1:
@@ -47,6 +55,14 @@ class SearchResultSerializer(serializers.Serializer):
     segments = SegmentSerializer(many=True)
     model_versions = serializers.ListField(
         child=serializers.IntegerField(), help_text="the model versions whose vectors found it"
+    )
+    document = serializers.DictField(
+        required=False, help_text='with "include": ["document"]: the asset\'s schema.org JSON-LD document'
+    )
+    evidence = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="what matched, one record per piece, each with a `kind`",
     )
 
 
