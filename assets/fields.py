@@ -20,6 +20,8 @@ Tag keys are ExifTool names with their family-1 group, as ``exiftool -G1 -n`` re
 from __future__ import annotations
 
 import enum
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -750,22 +752,139 @@ def bounds_problem(field: Field, value) -> str | None:
     return f"{field.name} {value:g} is outside the valid range ({low:g} to {high:g})"
 
 
+# What an edit may give, beyond each row's own bounds: the column types' ranges, and text sizes
+# the database's indexes (B-tree and GIN entries hold about 2,700 bytes) and readers can take.
+INT_RANGE = (-(2**63), 2**63 - 1)  # a bigint column
+LINE_MAX_BYTES = 2_000  # one line of text, or one item of a list, in UTF-8
+TEXT_MAX_BYTES = 64 * 1024  # several lines of text (Widget.LONG_TEXT), in UTF-8
+LIST_MAX_ITEMS = 1_000
+# ISO 8601 as precise as a file says: a year, a month, a day, or a day and time with an optional offset.
+_ISO_DATE = re.compile(
+    r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})(?:T(?P<hour>\d{2}):(?P<minute>\d{2})"
+    r"(?::(?P<second>\d{2})(?:\.\d{1,9})?)?(?:Z|(?P<sign>[+-])(?P<offset_hours>\d{2}):(?P<offset_minutes>\d{2}))?)?)?)?$"
+)
+
+
+def _kind_of(value) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _text_problem(field: Field, text: str) -> str | None:
+    """Why ``text`` cannot be stored as (an item of) the field's value, or None."""
+    control = sorted(
+        {f"U+{ord(ch):04X}" for ch in text if ord(ch) < 32 and ch not in "\t\n\r"}
+        | ({"U+007F"} if "\x7f" in text else set())
+    )
+    if control:
+        return f"contains control characters ({', '.join(control[:5])}), which text cannot hold"
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    limit = TEXT_MAX_BYTES if field.widget is Widget.LONG_TEXT and not field.is_list else LINE_MAX_BYTES
+    if size > limit:
+        what = "an item is" if field.is_list else "the text is"
+        return f"{what} {size:,} bytes long (UTF-8); at most {limit:,} are accepted"
+    return None
+
+
+def iso_date_problem(text: str) -> str | None:
+    """Why ``text`` is not an ISO 8601 date as dam keeps them (``2026``, ``2026-01``,
+    ``2026-01-31``, ``2026-01-31T12:00[:00[.5]]`` with ``Z`` or ``±hh:mm`` optional), or None."""
+    match = _ISO_DATE.match(text)
+    expected = "an ISO 8601 date such as 2026-01-31 or 2026-01-31T12:00:00+01:00"
+    if not match:
+        return f"{_shown(text)} is not {expected}"
+    parts = {key: int(value) for key, value in match.groupdict().items() if value and key != "sign"}
+    try:
+        datetime(
+            parts["year"],
+            parts.get("month", 1),
+            parts.get("day", 1),
+            parts.get("hour", 0),
+            parts.get("minute", 0),
+            parts.get("second", 0),
+        )
+    except ValueError as error:
+        return f"{_shown(text)} is not a real date and time ({error})"
+    if parts["year"] == 0:
+        return f"{_shown(text)} is not a real date and time (year 0)"
+    if parts.get("offset_hours", 0) > 14 or parts.get("offset_minutes", 0) > 59:
+        return f"{_shown(text)} has a time zone offset beyond ±14:00"
+    return None
+
+
+def _type_problem(field: Field, value) -> str | None:
+    """Why ``value`` is not of the field's type (as an edit gives it), or None. None clears a field."""
+    if value is None:
+        return None
+    if field.type in (FieldType.TEXT, FieldType.DATETIME):
+        return None if isinstance(value, str) else f"must be text, not {_kind_of(value)}"
+    if field.type is FieldType.LIST:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
+            return f"must be a list of texts, not {_kind_of(value)}"
+        if len(items) > LIST_MAX_ITEMS:
+            return f"has {len(items):,} items; at most {LIST_MAX_ITEMS:,} are accepted"
+        return None
+    if field.type is FieldType.BOOL:
+        return None if isinstance(value, bool) else f"must be true or false, not {_kind_of(value)}"
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return f"must be a number, not {_kind_of(value)}"
+    if field.type is FieldType.INT:
+        if isinstance(value, float) and not value.is_integer():
+            return f"must be a whole number, not {_shown(value)}"
+        if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?\d{1,30}\s*", value):
+            return f"must be a whole number, not {_shown(value)}"
+        number = int(float(value)) if isinstance(value, float) else int(value)
+        low, high = INT_RANGE
+        if not low <= number <= high:
+            return f"{_shown(number)} is outside the range a whole number can hold ({low:,} to {high:,})"
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return f"must be a number, not {_shown(value)}"
+    if not math.isfinite(number):
+        return f"must be a finite number, not {_shown(value)}"
+    return None
+
+
 def field_value_clean(field: Field, value):
-    """``value`` as the field stores it: typed, normalised, and checked against the row's bounds,
-    choices and length. Raises ValueError saying why a value is refused. (Groups are looked up
-    by the editing service, which can reach the database.)"""
+    """``value`` as the field stores it: typed, normalised, and checked against its column's
+    type and range, the row's bounds, choices and length, and the sizes of text dam takes.
+    Raises ValueError saying why a value is refused. (Groups are looked up by the editing
+    service, which can reach the database.)"""
     if field.type is FieldType.TIMESTAMP:
         if value in (None, ""):
             return None
         if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"{value!r} is not a date and time (ISO 8601)") from None
+            problem = iso_date_problem(value.strip())
+            if problem or not _ISO_DATE.match(value.strip())["hour"]:
+                raise ValueError(problem or f"{_shown(value)} is not a date and time (ISO 8601)")
+            value = datetime.fromisoformat(value.strip())
         if not isinstance(value, datetime):
-            raise ValueError(f"{value!r} is not a date and time")
+            raise ValueError(f"{_shown(value)} is not a date and time")
         return value
+    problem = _type_problem(field, value)
+    if problem:
+        raise ValueError(problem)
+    if field.type is FieldType.INT and isinstance(value, (str, float)):
+        value = int(float(value)) if isinstance(value, float) else int(value)
     cleaned = coerce(field, value)
+    if field.type in (FieldType.TEXT, FieldType.DATETIME, FieldType.LIST):
+        for item in cleaned if field.is_list else [cleaned]:
+            problem = _text_problem(field, item)
+            if problem:
+                raise ValueError(problem)
+    if field.type is FieldType.DATETIME and cleaned:
+        problem = iso_date_problem(cleaned)
+        if problem:
+            raise ValueError(problem)
     if field.normalise is not None:
         cleaned = field.normalise(cleaned)
     problem = bounds_problem(field, cleaned)
@@ -777,7 +896,7 @@ def field_value_clean(field: Field, value):
         items = cleaned if field.is_list else [cleaned]
         long = [item for item in items if len(item) > field.max_length]
         if long:
-            raise ValueError(f"longer than {field.max_length} characters: {', '.join(long)}")
+            raise ValueError(f"longer than {field.max_length} characters: {', '.join(map(_shown, long))}")
     return cleaned
 
 

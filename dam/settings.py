@@ -98,6 +98,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "dam.observability.RequestMetricsMiddleware",
+    # Every error under /api/ answered in JSON, DEBUG on or off (assets/api/errors.py).
+    "assets.api.errors.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The admin's and API docs' static files, served by the app itself (collectstatic at build time).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -226,6 +228,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "assets.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "assets.api.pagination.AssetCursorPagination",
     "PAGE_SIZE": env_int("DAM_API_PAGE_SIZE", 50),

@@ -28,3 +28,4 @@ urlpatterns = [
 ]
 
 handler404 = "assets.api.errors.not_found"
+handler500 = "assets.api.errors.server_error"

@@ -12,12 +12,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets.api.filters import AssetFilter
+from assets.api.parsers import JSONParser
 from assets.api.renderers import JSONLDRenderer
 from assets.api.serializers import (
     AssetPatchResponseSerializer,
@@ -30,7 +31,7 @@ from assets.editing import asset_metadata_update
 from assets.feed import FeedCursor, FeedCursorError, feed_page
 from assets.ingest import IngestSource, ingest_sources, safe_name
 from assets.jsonld import asset_jsonld, document_includes_parse
-from assets.models import Asset, FileVersion, IngestRecord, MetadataChange
+from assets.models import Asset, FileVersion, IngestRecord, MetadataChange, asset_id_well_formed
 from assets.selectors import asset_list_visible_to
 from assets.serving import ServedFile, asset_content_open, asset_thumbnail_open, file_version_download
 from assets.sidecar import sidecar_xmp
@@ -116,6 +117,13 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return visible.select_related("current_version").prefetch_related(
             Prefetch("versions", queryset=FileVersion.objects.order_by("number")), "original_names"
         )
+
+    def get_object(self):
+        # An ID that could not be one (a NUL, a path, 10,000 characters) never reaches the
+        # database, and is answered exactly as a well-formed ID that does not exist.
+        if not asset_id_well_formed(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)):
+            raise Http404(f"No {Asset._meta.object_name} matches the given query.")
+        return super().get_object()
 
     def retrieve(self, request, *args, **kwargs):
         asset = self.get_object()

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from assets.api.parsers import BoundedJSONField
 from assets.filters import ASSET_FILTERS
 from embeddings.models import Migration
 from embeddings.reembedding.states import migration_progress
@@ -16,7 +17,7 @@ class SearchRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["image", "audio"], required=False, allow_null=True)
     k = serializers.IntegerField(min_value=1, max_value=100, default=10)
     territory = serializers.CharField(max_length=2, required=False)
-    filters = serializers.JSONField(
+    filters = BoundedJSONField(
         required=False,
         help_text="filter name → value, with the names and values of the asset list's query parameters "
         f"(docs/filters.md): {', '.join(definition.name for definition in ASSET_FILTERS)}; "
