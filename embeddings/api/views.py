@@ -7,8 +7,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assets.api.views import absolute_url_builder
 from assets.api.parsers import JSONParser
+from assets.api.views import absolute_url_builder
 from embeddings.api.serializers import MigrationSerializer, SearchRequestSerializer, SearchResponseSerializer
 from embeddings.encoders import EncoderError
 from embeddings.filters import search_filters_parse
