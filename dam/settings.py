@@ -196,8 +196,13 @@ DAM_EMBED_BATCH_SIZE = env_int("DAM_EMBED_BATCH_SIZE", 32)
 DAM_ASR_THREADS = env_int("DAM_ASR_THREADS", 2)
 # Model versions from a hub are kept here, one folder per repository and pinned revision.
 DAM_MODEL_DIR = Path(os.environ.get("DAM_MODEL_DIR") or STATE_DIR / "models").resolve()
-# Off by default: a hub version is fetched (at its pinned revision, then hash-checked) only if allowed.
-DAM_MODEL_DOWNLOADS = env_bool("DAM_MODEL_DOWNLOADS", False)
+# A hub version's files are fetched by dam itself (at its pinned revision, resumable, hash-checked,
+# embeddings.hub) where the hub can be reached; false keeps every model offline.
+DAM_MODEL_DOWNLOADS = env_bool("DAM_MODEL_DOWNLOADS", True)
+DAM_MODEL_HUB_ENDPOINT = (
+    os.environ.get("DAM_MODEL_HUB_ENDPOINT") or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+)
+DAM_MODEL_HUB_TIMEOUT = float(os.environ.get("DAM_MODEL_HUB_TIMEOUT") or 5)  # seconds before "cannot be reached"
 # Web and worker processes load the active roles' models at start-up, not on the first request.
 DAM_PRELOAD_MODELS = env_bool("DAM_PRELOAD_MODELS", True)
 # HNSW graph of each model version's index (pgvector's m and ef_construction): more links and a
