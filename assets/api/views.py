@@ -39,6 +39,17 @@ TERRITORY = OpenApiParameter(
 )
 
 
+def territory_parameter(request) -> str | None:
+    """The ``territory`` query parameter, refused (400) when it could not name a country: a
+    NUL or other control character, or more text than a country's name."""
+    value = request.query_params.get("territory")
+    if value is not None and (len(value) > 100 or any(not (ch.isalpha() or ch in " -.'") for ch in value)):
+        raise ValidationError(
+            {"error": "territory: must be an ISO 3166-1 alpha-2 code such as NO", "parameter": "territory"}
+        )
+    return value
+
+
 def absolute_url_builder(request):
     """``url_for(kind, asset)`` for JSON-LD documents: absolute URLs of the API's own views."""
 
@@ -97,7 +108,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return renderers
 
     def get_queryset(self):
-        visible = asset_list_visible_to(self.request.user, territory=self.request.query_params.get("territory"))
+        visible = asset_list_visible_to(self.request.user, territory=territory_parameter(self.request))
         return visible.select_related("current_version").prefetch_related(
             Prefetch("versions", queryset=FileVersion.objects.order_by("number")), "original_names"
         )
@@ -262,7 +273,7 @@ class FeedView(APIView):
             cursor = FeedCursor.from_since(since) if since else None
         except FeedCursorError as error:
             return Response({"error": str(error)}, status=400)
-        page = feed_page(request.user, cursor, limit, territory=request.query_params.get("territory"))
+        page = feed_page(request.user, cursor, limit, territory=territory_parameter(request))
         if page.unchanged(request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since")):
             response = HttpResponse(status=304)
         else:
