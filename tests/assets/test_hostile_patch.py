@@ -103,7 +103,8 @@ def test_unknown_and_read_only_fields_are_refused_by_name(editor, asset_id, body
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "value", ["2020", "2020-06", "2020-06-30", "2020-06-30T23:59", "2020-06-30T23:59:59.25Z", "2020-06-30T08:00:00-09:30"]
+    "value",
+    ["2020", "2020-06", "2020-06-30", "2020-06-30T23:59", "2020-06-30T23:59:59.25Z", "2020-06-30T08:00:00-09:30"],
 )
 def test_dates_as_precise_as_files_hold_them_are_accepted(editor, asset_id, value):
     response = patch(editor, asset_id, {"metadata": {"date_created": value}})
