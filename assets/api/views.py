@@ -31,7 +31,7 @@ from assets.ingest import IngestSource, ingest_sources, safe_name
 from assets.jsonld import asset_jsonld
 from assets.models import Asset, FileVersion, IngestRecord, MetadataChange, asset_id_well_formed
 from assets.selectors import asset_list_visible_to
-from assets.serving import ServedFile, asset_content_open, asset_thumbnail_open, file_version_download
+from assets.serving import ServedFile, ServingError, asset_content_open, asset_thumbnail_open, file_version_download
 from assets.sidecar import sidecar_xmp
 
 TERRITORY = OpenApiParameter(
@@ -214,7 +214,10 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def content(self, request, pk=None):
         """The delivery copy of the current version (`contentUrl`): privacy-sensitive tags removed,
         rights tags kept."""
-        return file_response(asset_content_open(self.get_object()))
+        try:
+            return file_response(asset_content_open(self.get_object()))
+        except ServingError as error:
+            return Response({"error": str(error)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
 
     @extend_schema(responses={(200, "application/rdf+xml"): OpenApiTypes.BINARY}, filters=False)
     @action(detail=True, methods=["get"], url_path="sidecar", url_name="sidecar")
@@ -228,7 +231,10 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY}, filters=False)
     @action(detail=True, methods=["get"], url_path="thumbnail", url_name="thumbnail")
     def thumbnail(self, request, pk=None):
-        served = asset_thumbnail_open(self.get_object())
+        try:
+            served = asset_thumbnail_open(self.get_object())
+        except ServingError as error:
+            return Response({"error": str(error)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         if served is None:
             raise Http404("Only images have thumbnails")
         return file_response(served)
