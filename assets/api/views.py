@@ -10,12 +10,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets.api.filters import AssetFilter
+from assets.api.multipart import MultiPartParser
 from assets.api.parsers import JSONParser
 from assets.api.renderers import JSONLDRenderer
 from assets.api.serializers import (
@@ -27,7 +28,7 @@ from assets.api.serializers import (
 )
 from assets.editing import asset_metadata_update
 from assets.feed import FeedCursor, FeedCursorError, feed_page
-from assets.ingest import IngestSource, ingest_sources, safe_name
+from assets.ingest import IngestSource, ingest_sources, upload_name
 from assets.jsonld import asset_jsonld
 from assets.models import Asset, FileVersion, IngestRecord, MetadataChange, asset_id_well_formed
 from assets.selectors import asset_list_visible_to
@@ -147,10 +148,12 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         upload_serializer = AssetUploadSerializer(data=request.data)
         upload_serializer.is_valid(raise_exception=True)
         upload = upload_serializer.validated_data["file"]
-        name = safe_name(upload.name or "")
+        given = getattr(upload, "raw_name", None)  # a name Django's parser could not take (assets.api.multipart)
+        name, name_notes = upload_name(given if given is not None else upload.name or "")
         [result] = ingest_sources(
             [IngestSource(name=name, label=name, open=lambda: upload.open("rb"), size=upload.size)]
         )
+        result.warnings = [*name_notes, *result.warnings]
         if result.status == IngestRecord.Status.FAILED:
             return Response(
                 {"status": result.status, "error": result.error, "warnings": result.warnings},
