@@ -107,6 +107,21 @@ def safe_name(raw: bytes | str) -> str:
     return text
 
 
+def upload_name(raw: bytes | str) -> tuple[str, list[str]]:
+    """``safe_name`` of a name an upload gave, with a note for each way it was changed."""
+    name = safe_name(raw)
+    notes = []
+    if isinstance(raw, bytes):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            notes.append("the file name is not valid UTF-8: it is kept with the undecodable bytes escaped (\\xNN)")
+    text = raw.decode("utf-8", errors="backslashreplace") if isinstance(raw, bytes) else raw
+    if len(text) > NAME_LIMIT:
+        notes.append(f"the file name is {len(text):,} characters long: it is kept cut to {NAME_LIMIT:,}")
+    return name, notes
+
+
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Files under the given files and folders, recursively, in a stable order; hidden
     files and folders (names starting with a dot) inside folders are skipped."""

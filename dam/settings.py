@@ -236,7 +236,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "assets.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "assets.api.multipart.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "assets.api.pagination.AssetCursorPagination",

@@ -12,12 +12,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets.api.filters import AssetFilter
+from assets.api.multipart import MultiPartParser
 from assets.api.parsers import JSONParser
 from assets.api.renderers import JSONLDRenderer
 from assets.api.serializers import (
@@ -29,16 +30,27 @@ from assets.api.serializers import (
 )
 from assets.editing import asset_metadata_update
 from assets.feed import FeedCursor, FeedCursorError, feed_page
-from assets.ingest import IngestSource, ingest_sources, safe_name
+from assets.ingest import IngestSource, ingest_sources, upload_name
 from assets.jsonld import asset_jsonld, document_includes_parse
 from assets.models import Asset, FileVersion, IngestRecord, MetadataChange, asset_id_well_formed
 from assets.selectors import asset_list_visible_to
-from assets.serving import ServedFile, asset_content_open, asset_thumbnail_open, file_version_download
+from assets.serving import ServedFile, ServingError, asset_content_open, asset_thumbnail_open, file_version_download
 from assets.sidecar import sidecar_xmp
 
 TERRITORY = OpenApiParameter(
     "territory", str, description="ISO 3166-1 alpha-2 code of the audience (default: the caller's profile)"
 )
+
+
+def territory_parameter(request) -> str | None:
+    """The ``territory`` query parameter, refused (400) when it could not name a country: a
+    NUL or other control character, or more text than a country's name."""
+    value = request.query_params.get("territory")
+    if value is not None and (len(value) > 100 or any(not (ch.isalpha() or ch in " -.'") for ch in value)):
+        raise ValidationError(
+            {"error": "territory: must be an ISO 3166-1 alpha-2 code such as NO", "parameter": "territory"}
+        )
+    return value
 
 
 def url_builder(absolute) -> Callable[[str, Asset], str | None]:
@@ -113,7 +125,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return renderers
 
     def get_queryset(self):
-        visible = asset_list_visible_to(self.request.user, territory=self.request.query_params.get("territory"))
+        visible = asset_list_visible_to(self.request.user, territory=territory_parameter(self.request))
         return visible.select_related("current_version").prefetch_related(
             Prefetch("versions", queryset=FileVersion.objects.order_by("number")), "original_names"
         )
@@ -156,10 +168,12 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         upload_serializer = AssetUploadSerializer(data=request.data)
         upload_serializer.is_valid(raise_exception=True)
         upload = upload_serializer.validated_data["file"]
-        name = safe_name(upload.name or "")
+        given = getattr(upload, "raw_name", None)  # a name Django's parser could not take (assets.api.multipart)
+        name, name_notes = upload_name(given if given is not None else upload.name or "")
         [result] = ingest_sources(
             [IngestSource(name=name, label=name, open=lambda: upload.open("rb"), size=upload.size)]
         )
+        result.warnings = [*name_notes, *result.warnings]
         if result.status == IngestRecord.Status.FAILED:
             return Response(
                 {"status": result.status, "error": result.error, "warnings": result.warnings},
@@ -223,7 +237,10 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def content(self, request, pk=None):
         """The delivery copy of the current version (`contentUrl`): privacy-sensitive tags removed,
         rights tags kept."""
-        return file_response(asset_content_open(self.get_object()))
+        try:
+            return file_response(asset_content_open(self.get_object()))
+        except ServingError as error:
+            return Response({"error": str(error)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
 
     @extend_schema(responses={(200, "application/rdf+xml"): OpenApiTypes.BINARY}, filters=False)
     @action(detail=True, methods=["get"], url_path="sidecar", url_name="sidecar")
@@ -238,7 +255,10 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @action(detail=True, methods=["get"], url_path="thumbnail", url_name="thumbnail")
     def thumbnail(self, request, pk=None):
         asset = self.get_object()
-        served = asset_thumbnail_open(asset)
+        try:
+            served = asset_thumbnail_open(asset)
+        except ServingError as error:
+            return Response({"error": str(error)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         if served is None and asset.kind == "image":
             raise Http404("this image's picture cannot be decoded, so it has no thumbnail (see the asset's warnings)")
         if served is None:
@@ -285,7 +305,7 @@ class FeedView(APIView):
             cursor = FeedCursor.from_since(since) if since else None
         except FeedCursorError as error:
             return Response({"error": str(error)}, status=400)
-        page = feed_page(request.user, cursor, limit, territory=request.query_params.get("territory"))
+        page = feed_page(request.user, cursor, limit, territory=territory_parameter(request))
         if page.unchanged(request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since")):
             response = HttpResponse(status=304)
         else:
