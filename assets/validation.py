@@ -13,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
+from assets.decoding import decode_budget_refusal, smallest_decode
 from assets.detection import MediaFormat
 
 
@@ -58,6 +59,11 @@ def inspect_image(path: Path, media_format: MediaFormat) -> Inspection:
                     raise IngestError(
                         f"the file starts like a {media_format.label} but decodes as {image.format or 'nothing known'}"
                     )
+                if decode_budget_refusal(image):
+                    smallest_decode(image, 1, 1)  # JPEG: 1/8 of each side, the whole stream still read
+                    refusal = decode_budget_refusal(image)
+                    if refusal:
+                        raise IngestError(f"the {media_format.label} is too large to decode safely: {refusal}")
                 image.load()
     except IngestError:
         raise

@@ -16,6 +16,10 @@ from embeddings.models import Embedding
 from embeddings.storage import VectorRow, vectors_upsert
 from embeddings.texts import asset_text
 
+# Pictures are decoded no smaller than this on their shorter side before the encoder resizes them
+# to its input (224 px for CLIP): only pictures at least twice as big are reduced.
+EMBED_DECODE_SHORTEST_SIDE = 1024
+
 
 def asset_texts_embed(version, assets: list[Asset]) -> int:
     """The metadata text of each asset (``embeddings.texts``), one vector each; an asset whose
@@ -45,6 +49,7 @@ def images_embed(version, assets: list[Asset]) -> int:
     """Pixels only: decoded from the stored current version, never from metadata."""
     from PIL import Image
 
+    from assets.decoding import image_load_reduced
     from assets.storage.blobs import blob_open
 
     if not assets:
@@ -57,8 +62,10 @@ def images_embed(version, assets: list[Asset]) -> int:
         images = []
         for asset in chunk:
             with blob_open(asset.current_version.storage_name) as handle, Image.open(handle) as image:
-                image.load()
-                images.append(image.copy())
+                # Big pictures decode reduced (JPEG DCT scaling, then a whole-factor box reduction):
+                # the encoder resizes to its own small input anyway.
+                reduced = image_load_reduced(image, EMBED_DECODE_SHORTEST_SIDE)
+                images.append(reduced.copy() if reduced is image else reduced)
         vectors = encoder.embed_images(images)
         rows = [
             VectorRow(asset.pk, asset.current_version_id, vector.tolist())

@@ -24,6 +24,7 @@ from assets.api.serializers import (
     AssetUploadSerializer,
     IngestResponseSerializer,
 )
+from assets.decoding import DecodeBudgetExceeded
 from assets.editing import asset_metadata_update
 from assets.feed import FeedCursor, FeedCursorError, feed_page
 from assets.ingest import IngestSource, ingest_sources, safe_name
@@ -209,7 +210,10 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY}, filters=False)
     @action(detail=True, methods=["get"], url_path="thumbnail", url_name="thumbnail")
     def thumbnail(self, request, pk=None):
-        served = asset_thumbnail_open(self.get_object())
+        try:
+            served = asset_thumbnail_open(self.get_object())
+        except DecodeBudgetExceeded as error:  # accepted before the memory budget existed
+            return Response({"error": str(error)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         if served is None:
             raise Http404("Only images have thumbnails")
         return file_response(served)

@@ -8,6 +8,7 @@ import logging
 from django.core.files.base import ContentFile
 from PIL import Image, ImageOps
 
+from assets.decoding import DecodeBudgetExceeded, decode_budget_refusal
 from assets.models import FileVersion
 from assets.storage.blobs import blob_open, blob_store, content_key
 
@@ -32,8 +33,14 @@ def thumbnail_render(file_version_id: int) -> str | None:
 
 def _thumbnail_jpeg(storage_name: str) -> bytes:
     with blob_open(storage_name) as handle, Image.open(handle) as image:
-        image = ImageOps.exif_transpose(image)
+        # Reduced first (JPEGs decode at 1/2 to 1/8 scale), turned upright after: the full-size
+        # picture is never copied. The box is square, so turning after reducing gives the same fit.
+        image.draft(image.mode, (THUMBNAIL_SIZE * 2, THUMBNAIL_SIZE * 2))
+        refusal = decode_budget_refusal(image)
+        if refusal:
+            raise DecodeBudgetExceeded(f"no thumbnail: {refusal}")
         image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+        image = ImageOps.exif_transpose(image)
         buffer = io.BytesIO()
         image.convert("RGB").save(buffer, "JPEG", quality=82)
     return buffer.getvalue()
