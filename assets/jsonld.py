@@ -133,13 +133,17 @@ def asset_jsonld(
             _place(document, path, _shaped(field, value))
     if asset.keywords:
         terms = terms if terms is not None else terms_for(asset.keywords)
-        labels, about = [], []
+        # Sets beside the lists: a file may carry tens of thousands of keywords, and a scan of the
+        # list per keyword once took a feed page minutes (gunicorn killed the worker mid-stream).
+        labels, about, seen_labels, seen_uris = [], [], set(), set()
         for keyword in asset.keywords:
             term = terms.get(keyword_key(keyword))
             label = term.preferred_label if term else keyword
-            if label not in labels:
+            if label not in seen_labels:
+                seen_labels.add(label)
                 labels.append(label)
-            if term and term.uri and not any(entry["@id"] == term.uri for entry in about):
+            if term and term.uri and term.uri not in seen_uris:
+                seen_uris.add(term.uri)
                 about.append({"@type": "DefinedTerm", "@id": term.uri, "name": term.preferred_label})
         document["keywords"] = labels
         if about:

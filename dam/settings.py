@@ -174,6 +174,8 @@ STORAGES = {
 # --- ingest ---------------------------------------------------------------------------------
 DAM_MAX_FILE_BYTES = env_int("DAM_MAX_FILE_BYTES", 2 * 1024**3)
 DAM_MAX_IMAGE_PIXELS = env_int("DAM_MAX_IMAGE_PIXELS", 200_000_000)
+# Memory one picture may take once decoded (assets/decoding.py): keeps a worker under 1 GB.
+DAM_MAX_IMAGE_DECODE_BYTES = env_int("DAM_MAX_IMAGE_DECODE_BYTES", 500_000_000)
 DAM_MAX_AUDIO_SECONDS = env_int("DAM_MAX_AUDIO_SECONDS", 6 * 3600)
 DAM_INGEST_BATCH_SIZE = env_int("DAM_INGEST_BATCH_SIZE", 64)
 DAM_EXIFTOOL = os.environ.get("DAM_EXIFTOOL", "exiftool")
