@@ -57,10 +57,34 @@ class WritebackError(Exception):
 
 
 def writable_fields(asset: Asset) -> set[str]:
-    """The fields the asset's current file can hold."""
+    """The fields the asset's current file can hold (none for files dam never writes: see
+    ``writeback_refusal``)."""
+    if writeback_refusal(asset):
+        return set()
     if asset.kind == "image":
         return image_writable_fields()
     return audio_format_writable_fields(_audio_format_key(asset.current_version))
+
+
+def writeback_refusal(asset: Asset) -> str:
+    """Why edits of this asset go to its XMP sidecar only and never into the file, or ""."""
+    from assets.detection import media_format_of
+    from assets.metadata.audio_write import SIDECAR_ONLY, audio_format_writable_fields
+
+    version = asset.current_version
+    media_format = media_format_of(version.mime_type, version.storage_name) if version else None
+    if media_format is None:
+        return f"dam cannot write tags into {version.mime_type if version else 'these'} files"
+    if media_format.raw:
+        return f"a {media_format.label} is never written: edits go to its XMP sidecar"
+    if media_format.key in SIDECAR_ONLY:
+        return f"{SIDECAR_ONLY[media_format.key]}: edits go to its XMP sidecar only"
+    if media_format.kind == "audio":
+        try:
+            audio_format_writable_fields(media_format.key)
+        except AudioWriteError as error:
+            return str(error)
+    return ""
 
 
 def field_permission(name: str) -> str:
@@ -175,11 +199,14 @@ def asset_metadata_update(
         locked.save()
         in_file = (set(diff) & writable_fields(locked)) - set(locked.derived_fields)
         writes = in_file and settings.DAM_WRITEBACK == "embed"
+        refusal = writeback_refusal(locked)
+        if refusal:  # the change record says why the file was left alone
+            note = f"{note}; {refusal}" if note else refusal
         change = MetadataChange.objects.create(
             asset=locked,
             user=user if getattr(user, "pk", None) else None,
             source=source,
-            note=note,
+            note=note[:200],
             changes=diff,
             status=MetadataChange.Status.PENDING if writes else MetadataChange.Status.RECORDED,
         )
@@ -295,13 +322,12 @@ def _version_write(asset: Asset, version: FileVersion, todo: dict, target: dict)
 
 
 def _audio_format_key(version: FileVersion) -> str:
-    from assets.detection import FORMATS
+    from assets.detection import media_format_of
 
-    extension = version.storage_name.rsplit(".", 1)[-1]
-    for key, media_format in FORMATS.items():
-        if media_format.mime_type == version.mime_type and extension in media_format.extensions:
-            return key
-    raise WritebackError(f"dam cannot write tags into {version.mime_type} files")
+    media_format = media_format_of(version.mime_type, version.storage_name)
+    if media_format is None:
+        raise WritebackError(f"dam cannot write tags into {version.mime_type} files")
+    return media_format.key
 
 
 def _read_back(path: Path, kind: str):

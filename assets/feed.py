@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
 
 from assets.jsonld import CONTEXT, asset_iri, asset_jsonld
-from assets.models import Asset, AssetTombstone
+from assets.models import Asset, AssetTombstone, asset_id_well_formed
 from assets.selectors import asset_rights_q, territory_for, user_sees_everything
 from assets.vocabulary.keywords import terms_for
 
@@ -53,20 +53,36 @@ class FeedCursor:
             raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
             position_text, asset_id = json.loads(raw)
             position = parse_datetime(position_text)
-        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError) as error:
+        except (binascii.Error, ValueError, TypeError, UnicodeDecodeError, RecursionError) as error:
             raise FeedCursorError(MALFORMED) from error
         if position is None or not isinstance(asset_id, str) or timezone.is_naive(position):
             raise FeedCursorError(MALFORMED)
-        return cls(position.astimezone(UTC), asset_id)
+        if asset_id and not asset_id_well_formed(asset_id):  # its values reach the database: check them all
+            raise FeedCursorError(MALFORMED)
+        try:
+            return cls(position.astimezone(UTC), asset_id)
+        except OverflowError:
+            raise FeedCursorError(MALFORMED) from None
 
     @classmethod
     def from_since(cls, since: str) -> FeedCursor:
         """``since`` is a cursor or an ISO 8601 timestamp (with a time zone)."""
-        position = parse_datetime(since.replace(" ", "+")) if since[:4].isdigit() else None
+        if "\x00" in since:
+            raise FeedCursorError("`since` must not contain NUL characters")
+        try:
+            position = parse_datetime(since.replace(" ", "+")) if since[:4].isdigit() else None
+        except ValueError:  # shaped like a timestamp, but no such moment (month 13, hour 25...)
+            raise FeedCursorError(
+                f"`since` {since[:40]!r} is not a real moment: give an ISO 8601 timestamp such as "
+                "2026-01-31T12:00:00Z, or a cursor exactly as the feed returned it"
+            ) from None
         if position is not None:
             if timezone.is_naive(position):
                 raise FeedCursorError("`since` needs a time zone, e.g. 2026-01-31T12:00:00Z")
-            return cls(position.astimezone(UTC), "")  # any offset, also those PostgreSQL cannot take
+            try:
+                return cls(position.astimezone(UTC), "")  # any offset, also those PostgreSQL cannot take
+            except OverflowError:
+                raise FeedCursorError(f"`since` {since[:40]!r} is outside the years 1 to 9999 in UTC") from None
         return cls.decode(since)
 
 

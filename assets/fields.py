@@ -20,9 +20,13 @@ Tag keys are ExifTool names with their family-1 group, as ``exiftool -G1 -n`` re
 from __future__ import annotations
 
 import enum
+import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+
+from assets.controlled_values import DIGITAL_SOURCE_TYPES, MODEL_RELEASE_STATUS, PROPERTY_RELEASE_STATUS
 
 
 class FieldType(enum.Enum):
@@ -77,6 +81,7 @@ class Field:
     vorbis: tuple[str, ...] = ()
     mp4: tuple[str, ...] = ()
     ape: tuple[str, ...] = ()
+    asf: tuple[str, ...] = ()  # Windows Media attributes (WMA)
     # ExifTool keys read for audio when mutagen finds nothing (RIFF INFO, AIFF text chunks).
     exiftool_audio: tuple[str, ...] = ()
     # schema.org JSON-LD: property paths in the asset's document ("contentLocation.geo.latitude";
@@ -93,6 +98,9 @@ class Field:
     help_text: str = ""
     # What a value may be; every edit is checked against these (``field_value_clean``).
     choices: tuple[tuple[str, str], ...] = ()  # (stored value, label)
+    # A controlled vocabulary (URI stored, label shown; assets/controlled_values.py): offered as
+    # choices, while a value a file brings from outside it is kept as it is.
+    controlled: tuple[tuple[str, str], ...] = ()
     minimum: float | None = None
     maximum: float | None = None
     max_length: int | None = None  # of a text, or of each item of a list
@@ -140,6 +148,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         iptc_limit=64,
         id3=("TIT2",),
         vorbis=("title",),
+        asf=("Title",),
         mp4=("©nam",),
         ape=("Title",),
         exiftool_audio=("RIFF:Title", "AIFF:Name", "QuickTime:Title"),
@@ -168,6 +177,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         iptc_limit=2000,
         id3=("TXXX:DESCRIPTION",),
         vorbis=("description",),
+        asf=("Description",),
         mp4=("desc",),
         ape=("Description",),
         exiftool_audio=("RIFF:Subject",),
@@ -220,6 +230,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         xmp=("XMP-iptcCore:IntellectualGenre",),
         id3=("TCON",),
         vorbis=("genre",),
+        asf=("WM/Genre",),
         mp4=("©gen",),
         ape=("Genre",),
         exiftool_audio=("RIFF:Genre",),
@@ -252,6 +263,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         FieldType.TEXT,
         Group.DESCRIPTION,
         xmp=("XMP-iptcExt:DigitalSourceType",),
+        controlled=DIGITAL_SOURCE_TYPES,
     ),
     Field(
         "comment",
@@ -277,6 +289,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         iptc_limit=32,
         id3=("TPE1",),
         vorbis=("artist",),
+        asf=("Author",),
         mp4=("©ART",),
         ape=("Artist",),
         exiftool_audio=("RIFF:Artist", "AIFF:Author"),
@@ -322,6 +335,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         iptc_limit=128,
         id3=("TCOP",),
         vorbis=("copyright",),
+        asf=("Copyright",),
         mp4=("cprt",),
         ape=("Copyright",),
         exiftool_audio=("RIFF:Copyright", "AIFF:Copyright"),
@@ -378,6 +392,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.PEOPLE_RIGHTS,
         xmp=("XMP-plus:ModelReleaseStatus",),
         rights=True,
+        controlled=MODEL_RELEASE_STATUS,
     ),
     Field(
         "property_release_status",
@@ -386,6 +401,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.PEOPLE_RIGHTS,
         xmp=("XMP-plus:PropertyReleaseStatus",),
         rights=True,
+        controlled=PROPERTY_RELEASE_STATUS,
     ),
     Field(
         "publisher",
@@ -394,6 +410,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.PEOPLE_RIGHTS,
         id3=("TPUB",),
         vorbis=("organization", "label", "publisher"),
+        asf=("WM/Publisher",),
         mp4=("----:com.apple.iTunes:LABEL",),
         ape=("Publisher", "Label"),
         jsonld=("publisher",),
@@ -406,6 +423,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.PEOPLE_RIGHTS,
         id3=("TCOM",),
         vorbis=("composer",),
+        asf=("WM/Composer",),
         mp4=("©wrt",),
         ape=("Composer",),
     ),
@@ -501,6 +519,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.AUDIO,
         id3=("TALB",),
         vorbis=("album",),
+        asf=("WM/AlbumTitle",),
         mp4=("©alb",),
         ape=("Album",),
         exiftool_audio=("RIFF:Product",),
@@ -513,6 +532,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.AUDIO,
         id3=("TRCK",),
         vorbis=("tracknumber",),
+        asf=("WM/TrackNumber",),
         mp4=("trkn",),
         ape=("Track",),
         exiftool_audio=("RIFF:TrackNumber",),
@@ -524,6 +544,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.AUDIO,
         id3=("TPOS",),
         vorbis=("discnumber",),
+        asf=("WM/PartOfSet",),
         mp4=("disk",),
         ape=("Disc",),
     ),
@@ -534,6 +555,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.AUDIO,
         id3=("TBPM",),
         vorbis=("bpm",),
+        asf=("WM/BeatsPerMinute",),
         mp4=("tmpo",),
         ape=("BPM",),
     ),
@@ -544,6 +566,7 @@ ALL_FIELDS: tuple[Field, ...] = (
         Group.AUDIO,
         id3=("TSRC",),
         vorbis=("isrc",),
+        asf=("WM/ISRC",),
         mp4=("----:com.apple.iTunes:ISRC",),
         ape=("ISRC",),
         jsonld=("encodesCreativeWork.isrcCode",),
@@ -733,22 +756,139 @@ def bounds_problem(field: Field, value) -> str | None:
     return f"{field.name} {value:g} is outside the valid range ({low:g} to {high:g})"
 
 
+# What an edit may give, beyond each row's own bounds: the column types' ranges, and text sizes
+# the database's indexes (B-tree and GIN entries hold about 2,700 bytes) and readers can take.
+INT_RANGE = (-(2**63), 2**63 - 1)  # a bigint column
+LINE_MAX_BYTES = 2_000  # one line of text, or one item of a list, in UTF-8
+TEXT_MAX_BYTES = 64 * 1024  # several lines of text (Widget.LONG_TEXT), in UTF-8
+LIST_MAX_ITEMS = 1_000
+# ISO 8601 as precise as a file says: a year, a month, a day, or a day and time with an optional offset.
+_ISO_DATE = re.compile(
+    r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})(?:T(?P<hour>\d{2}):(?P<minute>\d{2})"
+    r"(?::(?P<second>\d{2})(?:\.\d{1,9})?)?(?:Z|(?P<sign>[+-])(?P<offset_hours>\d{2}):(?P<offset_minutes>\d{2}))?)?)?)?$"
+)
+
+
+def _kind_of(value) -> str:
+    return {bool: "true/false", int: "a number", float: "a number", str: "text", list: "a list", dict: "an object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _text_problem(field: Field, text: str) -> str | None:
+    """Why ``text`` cannot be stored as (an item of) the field's value, or None."""
+    control = sorted(
+        {f"U+{ord(ch):04X}" for ch in text if ord(ch) < 32 and ch not in "\t\n\r"}
+        | ({"U+007F"} if "\x7f" in text else set())
+    )
+    if control:
+        return f"contains control characters ({', '.join(control[:5])}), which text cannot hold"
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    limit = TEXT_MAX_BYTES if field.widget is Widget.LONG_TEXT and not field.is_list else LINE_MAX_BYTES
+    if size > limit:
+        what = "an item is" if field.is_list else "the text is"
+        return f"{what} {size:,} bytes long (UTF-8); at most {limit:,} are accepted"
+    return None
+
+
+def iso_date_problem(text: str) -> str | None:
+    """Why ``text`` is not an ISO 8601 date as dam keeps them (``2026``, ``2026-01``,
+    ``2026-01-31``, ``2026-01-31T12:00[:00[.5]]`` with ``Z`` or ``±hh:mm`` optional), or None."""
+    match = _ISO_DATE.match(text)
+    expected = "an ISO 8601 date such as 2026-01-31 or 2026-01-31T12:00:00+01:00"
+    if not match:
+        return f"{_shown(text)} is not {expected}"
+    parts = {key: int(value) for key, value in match.groupdict().items() if value and key != "sign"}
+    try:
+        datetime(
+            parts["year"],
+            parts.get("month", 1),
+            parts.get("day", 1),
+            parts.get("hour", 0),
+            parts.get("minute", 0),
+            parts.get("second", 0),
+        )
+    except ValueError as error:
+        return f"{_shown(text)} is not a real date and time ({error})"
+    if parts["year"] == 0:
+        return f"{_shown(text)} is not a real date and time (year 0)"
+    if parts.get("offset_hours", 0) > 14 or parts.get("offset_minutes", 0) > 59:
+        return f"{_shown(text)} has a time zone offset beyond ±14:00"
+    return None
+
+
+def _type_problem(field: Field, value) -> str | None:
+    """Why ``value`` is not of the field's type (as an edit gives it), or None. None clears a field."""
+    if value is None:
+        return None
+    if field.type in (FieldType.TEXT, FieldType.DATETIME):
+        return None if isinstance(value, str) else f"must be text, not {_kind_of(value)}"
+    if field.type is FieldType.LIST:
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)) or not all(isinstance(item, str) for item in items):
+            return f"must be a list of texts, not {_kind_of(value)}"
+        if len(items) > LIST_MAX_ITEMS:
+            return f"has {len(items):,} items; at most {LIST_MAX_ITEMS:,} are accepted"
+        return None
+    if field.type is FieldType.BOOL:
+        return None if isinstance(value, bool) else f"must be true or false, not {_kind_of(value)}"
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return f"must be a number, not {_kind_of(value)}"
+    if field.type is FieldType.INT:
+        if isinstance(value, float) and not value.is_integer():
+            return f"must be a whole number, not {_shown(value)}"
+        if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?\d{1,30}\s*", value):
+            return f"must be a whole number, not {_shown(value)}"
+        number = int(float(value)) if isinstance(value, float) else int(value)
+        low, high = INT_RANGE
+        if not low <= number <= high:
+            return f"{_shown(number)} is outside the range a whole number can hold ({low:,} to {high:,})"
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return f"must be a number, not {_shown(value)}"
+    if not math.isfinite(number):
+        return f"must be a finite number, not {_shown(value)}"
+    return None
+
+
 def field_value_clean(field: Field, value):
-    """``value`` as the field stores it: typed, normalised, and checked against the row's bounds,
-    choices and length. Raises ValueError saying why a value is refused. (Groups are looked up
-    by the editing service, which can reach the database.)"""
+    """``value`` as the field stores it: typed, normalised, and checked against its column's
+    type and range, the row's bounds, choices and length, and the sizes of text dam takes.
+    Raises ValueError saying why a value is refused. (Groups are looked up by the editing
+    service, which can reach the database.)"""
     if field.type is FieldType.TIMESTAMP:
         if value in (None, ""):
             return None
         if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value)
-            except ValueError:
-                raise ValueError(f"{value!r} is not a date and time (ISO 8601)") from None
+            problem = iso_date_problem(value.strip())
+            if problem or not _ISO_DATE.match(value.strip())["hour"]:
+                raise ValueError(problem or f"{_shown(value)} is not a date and time (ISO 8601)")
+            value = datetime.fromisoformat(value.strip())
         if not isinstance(value, datetime):
-            raise ValueError(f"{value!r} is not a date and time")
+            raise ValueError(f"{_shown(value)} is not a date and time")
         return value
+    problem = _type_problem(field, value)
+    if problem:
+        raise ValueError(problem)
+    if field.type is FieldType.INT and isinstance(value, (str, float)):
+        value = int(float(value)) if isinstance(value, float) else int(value)
     cleaned = coerce(field, value)
+    if field.type in (FieldType.TEXT, FieldType.DATETIME, FieldType.LIST):
+        for item in cleaned if field.is_list else [cleaned]:
+            problem = _text_problem(field, item)
+            if problem:
+                raise ValueError(problem)
+    if field.type is FieldType.DATETIME and cleaned:
+        problem = iso_date_problem(cleaned)
+        if problem:
+            raise ValueError(problem)
     if field.normalise is not None:
         cleaned = field.normalise(cleaned)
     problem = bounds_problem(field, cleaned)
@@ -760,7 +900,7 @@ def field_value_clean(field: Field, value):
         items = cleaned if field.is_list else [cleaned]
         long = [item for item in items if len(item) > field.max_length]
         if long:
-            raise ValueError(f"longer than {field.max_length} characters: {', '.join(long)}")
+            raise ValueError(f"longer than {field.max_length} characters: {', '.join(map(_shown, long))}")
     return cleaned
 
 

@@ -155,6 +155,7 @@ def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
         for item in to_create:
             try:
                 item.inspection = inspect_file(item.path, item.media_format)
+                item.warnings.extend(item.inspection.warnings)
                 inspected.append(item)
             except IngestError as error:
                 results[item.index] = _record_failure(item.source, str(error), item)
@@ -248,7 +249,7 @@ def _stage(index: int, source: IngestSource) -> _Staged:
                 writer.write(chunk)
         if size == 0:
             raise IngestError("the file is empty (0 bytes)")
-        media_format = detect_format(head)
+        media_format = detect_format(head, source.name)
         if media_format is None:
             raise IngestError(describe_unsupported(head))
     except BaseException:
@@ -291,7 +292,8 @@ def _read_tags(items: list[_Staged]) -> None:
 
 
 def _metadata(item: _Staged) -> MetadataRead:
-    if item.tags.get("ExifTool:Error"):
+    # (For audio mutagen and FFmpeg read more formats than ExifTool: its error alone says nothing.)
+    if item.tags.get("ExifTool:Error") and item.media_format.kind == "image":
         item.warnings.append(f"ExifTool could not read the file's metadata: {item.tags['ExifTool:Error']}")
     if item.media_format.kind == "image":
         read = image_metadata(item.tags)

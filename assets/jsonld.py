@@ -8,7 +8,7 @@ around it. Every property used is checked against the schema.org vocabulary by t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 
@@ -29,6 +29,26 @@ PATH_TYPES = {
 }
 # Paths that describe a recording, not a picture.
 AUDIO_ONLY_ROOTS = {"encodesCreativeWork"}
+# What another app adds to a document when a caller asks for it by name (``?include=moments``):
+# name -> function(asset) -> properties. The app that owns the data registers its function when it
+# starts (embeddings registers "moments"), so assets never imports it.
+DOCUMENT_INCLUDES: dict[str, Callable[[Asset], dict]] = {}
+
+
+def document_include_register(name: str, properties: Callable[[Asset], dict]) -> None:
+    DOCUMENT_INCLUDES[name] = properties
+
+
+def document_includes_parse(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    """The includes a request names (``"moments"``, ``"moments,other"`` or a list), or ValueError
+    naming the unknown one and those dam knows."""
+    names = value.split(",") if isinstance(value, str) else list(value or ())
+    names = [str(name).strip() for name in names if str(name).strip()]
+    for name in names:
+        if name not in DOCUMENT_INCLUDES:
+            known = ", ".join(sorted(DOCUMENT_INCLUDES)) or "none"
+            raise ValueError(f"unknown include {name!r}: documents can include {known}")
+    return tuple(dict.fromkeys(names))
 
 
 def asset_iri(asset_id: str) -> str:
@@ -84,10 +104,12 @@ def asset_jsonld(
     *,
     with_context: bool = True,
     terms: dict[str, Term] | None = None,
+    include: Iterable[str] = (),
 ) -> dict:
     """The schema.org document of ``asset``. ``url_for(kind, asset)`` gives absolute URLs for
     ``content`` (the delivery copy) and ``thumbnail``; ``terms`` may be passed in by callers that
-    looked up many assets' terms at once."""
+    looked up many assets' terms at once; ``include`` names registered additions
+    (``document_includes_parse``), which never replace a property the document already has."""
     document: dict = {}
     if with_context:
         document["@context"] = CONTEXT
@@ -128,4 +150,8 @@ def asset_jsonld(
         thumbnail = url_for("thumbnail", asset)
         if thumbnail:
             document["thumbnail"] = {"@type": "ImageObject", "contentUrl": thumbnail, "encodingFormat": "image/jpeg"}
+    for name in include:
+        for key, value in DOCUMENT_INCLUDES[name](asset).items():
+            if not _empty(value):
+                document.setdefault(key, value)
     return document

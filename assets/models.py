@@ -21,6 +21,12 @@ def asset_id_for(sha256: str) -> str:
     return sha256[:ASSET_ID_LENGTH]
 
 
+def asset_id_well_formed(text) -> bool:
+    """Whether ``text`` could be an asset ID (32 lower-case hex digits). Checked before an ID
+    from a request reaches the database: anything else is answered as an ID that does not exist."""
+    return isinstance(text, str) and len(text) == ASSET_ID_LENGTH and all(ch in "0123456789abcdef" for ch in text)
+
+
 def _bounds_condition(field: Field) -> Q:
     bounds = {}
     if field.minimum is not None:

@@ -66,9 +66,12 @@ def asset_content_open(asset: Asset) -> ServedFile:
 
 def asset_thumbnail_open(asset: Asset) -> ServedFile | None:
     """The JPEG thumbnail of an image's current version, rendered here if the worker has not yet;
-    None for audio and for assets without a version. Cacheable privately for a day."""
+    None for audio, for assets without a version and for pictures that cannot be decoded.
+    Cacheable privately for a day."""
     version = asset.current_version
     if asset.kind != "image" or version is None:
         return None
     key = version.thumbnail_name or thumbnail_render(version.pk)
+    if key is None:
+        return None
     return ServedFile("image/jpeg", stream=blob_open(key), cache_control="private, max-age=86400, immutable")

@@ -1,18 +1,22 @@
-"""Decoding checks: a file is accepted only if its pixels or audio frames can be read in full.
+"""Ingest's check of a file's pixels or sound: what must be refused, and what is kept with a warning.
 
-Each failure raises ``IngestError`` with a reason a librarian can act on.
+Refused (``IngestError``, with a reason a librarian can act on): nothing recognisable to decode,
+over the pixel or length limit (a decompression bomb among them). Kept, with a warning that says
+what is damaged: a picture that decodes only in part (a truncated or damaged JPEG), sound that
+stops early or has frames that do not decode, a camera raw file without a readable preview.
+Decoding itself is ``assets.decoding``'s.
 """
 
 from __future__ import annotations
 
-import re
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
+from assets.decoding.pictures import PictureError, PixelLimitError, picture_decode
+from assets.decoding.sound import SoundError, sound_check
 from assets.detection import MediaFormat
 
 
@@ -27,13 +31,7 @@ class Inspection:
     duration_seconds: float | None = None
     sample_rate: int | None = None
     channels: int | None = None
-
-
-_PILLOW_FORMATS = {"jpeg": "JPEG", "png": "PNG", "tiff": "TIFF", "webp": "WEBP", "heic": "HEIF"}
-# libsndfile decodes these; M4A (AAC/ALAC) is checked by parsing its container instead.
-_SOUNDFILE_FORMATS = {"wav", "flac", "ogg_vorbis", "ogg_opus", "mp3", "aiff"}
-# Container formats whose frame count libsndfile knows exactly (so a shortfall means truncation).
-_EXACT_LENGTH_FORMATS = {"wav", "flac", "aiff"}
+    warnings: list[str] = field(default_factory=list)  # what is damaged, for the librarian
 
 
 def inspect_file(path: Path, media_format: MediaFormat) -> Inspection:
@@ -47,38 +45,20 @@ def inspect_image(path: Path, media_format: MediaFormat) -> Inspection:
     if media_format.key == "heic" and "HEIF" not in Image.OPEN:
         raise IngestError("HEIC images need the pillow-heif package, which is not installed on this server")
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns between its limit and twice that; dam refuses at its own limit (below).
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                width, height = image.size
-                if width * height > limit:
-                    raise IngestError(_bomb_message(width * height, limit, width, height))
-                if image.format != _PILLOW_FORMATS[media_format.key]:
-                    raise IngestError(
-                        f"the file starts like a {media_format.label} but decodes as {image.format or 'nothing known'}"
-                    )
-                image.load()
-    except IngestError:
-        raise
-    except Image.DecompressionBombError as error:
-        raise IngestError(_bomb_message(_declared_pixels(error), limit)) from error
-    except UnidentifiedImageError as error:
-        raise IngestError(
-            f"the file looks like a {media_format.label} but its content is corrupt and cannot be decoded"
-        ) from error
-    except OSError as error:
-        if "truncated" in str(error).lower():
-            raise IngestError(
-                f"the {media_format.label} is truncated: the file ends before the picture does "
-                "(re-copy or re-export it)"
-            ) from error
-        raise IngestError(f"the {media_format.label} cannot be decoded ({error})") from error
-    except (SyntaxError, ValueError, MemoryError, Image.DecompressionBombWarning) as error:
+        picture = picture_decode(path, media_format, pixel_limit=limit)
+    except PixelLimitError as error:
+        raise IngestError(_bomb_message(error.pixels, limit, error.width, error.height)) from error
+    except PictureError as error:
+        if media_format.raw:  # the metadata of a raw file is worth keeping without a picture
+            return Inspection(warnings=[f"{error}: it has no thumbnail and no image embedding"])
+        raise IngestError(str(error)) from error
+    except (MemoryError, Image.DecompressionBombWarning) as error:
         raise IngestError(f"the {media_format.label} is damaged and cannot be decoded ({error})") from error
-    if width == 0 or height == 0:
-        raise IngestError(f"the {media_format.label} has no pixels ({width}×{height})")
-    return Inspection(width=width, height=height)
+    warnings = [picture.damage] if picture.damage else []
+    if media_format.raw:  # the preview's size is not the raw's: ExifTool's reading gives that
+        return Inspection(warnings=warnings)
+    width, height = picture.image.size
+    return Inspection(width=width, height=height, warnings=warnings)
 
 
 def _bomb_message(pixels: int, limit: int, width: int | None = None, height: int | None = None) -> str:
@@ -89,65 +69,14 @@ def _bomb_message(pixels: int, limit: int, width: int | None = None, height: int
     )
 
 
-def _declared_pixels(error: Exception) -> int:
-    """Pillow's DecompressionBombError names the pixel count: "Image size (N pixels) exceeds…"."""
-    match = re.search(r"\((\d+) pixels\)", str(error))
-    return int(match.group(1)) if match else 0
-
-
 def inspect_audio(path: Path, media_format: MediaFormat) -> Inspection:
-    if media_format.key not in _SOUNDFILE_FORMATS:
-        return _inspect_with_mutagen(path, media_format)
-    import soundfile
-
     try:
-        with soundfile.SoundFile(path) as sound:
-            declared = sound.frames
-            sample_rate, channels = sound.samplerate, sound.channels
-            if declared and declared / sample_rate > settings.DAM_MAX_AUDIO_SECONDS:
-                raise IngestError(
-                    f"the audio is {declared / sample_rate / 3600:.1f} hours long, over the limit of "
-                    f"{settings.DAM_MAX_AUDIO_SECONDS / 3600:.1f} hours (DAM_MAX_AUDIO_SECONDS)"
-                )
-            decoded = 0
-            for block in sound.blocks(blocksize=1 << 16, dtype="int16"):
-                decoded += len(block)
-    except IngestError:
-        raise
-    except (soundfile.LibsndfileError, RuntimeError, ValueError) as error:
-        raise IngestError(
-            f"the {media_format.label} cannot be decoded: it is corrupt or truncated ({_decoder_reason(error)})"
-        ) from error
-    if decoded == 0:
-        raise IngestError(f"the {media_format.label} contains no audio")
-    if media_format.key in _EXACT_LENGTH_FORMATS and declared and decoded < declared:
-        raise IngestError(
-            f"the {media_format.label} is truncated: only {decoded / sample_rate:.2f} s of the declared "
-            f"{declared / sample_rate:.2f} s can be decoded"
-        )
-    return Inspection(duration_seconds=round(decoded / sample_rate, 3), sample_rate=sample_rate, channels=channels)
-
-
-def _decoder_reason(error: Exception) -> str:
-    """libsndfile's message without dam's staging path, and in plainer words."""
-    message = re.sub(r"^Error opening '.*?': ", "", str(error))
-    message = re.sub(r"^Error\s*:\s*", "", message)
-    if "possibly a pipe" in message or "Format not recognised" in message:
-        return "no decodable audio data found"
-    return message.rstrip(".")
-
-
-def _inspect_with_mutagen(path: Path, media_format: MediaFormat) -> Inspection:
-    import mutagen
-
-    try:
-        audio = mutagen.File(path)
-    except Exception as error:
-        raise IngestError(f"the {media_format.label} is damaged and cannot be read ({error})") from error
-    if audio is None or not getattr(audio.info, "length", 0):
-        raise IngestError(f"the {media_format.label} contains no readable audio stream")
+        check = sound_check(path, media_format, settings.DAM_MAX_AUDIO_SECONDS)
+    except SoundError as error:
+        raise IngestError(str(error)) from error
     return Inspection(
-        duration_seconds=round(float(audio.info.length), 3),
-        sample_rate=getattr(audio.info, "sample_rate", None),
-        channels=getattr(audio.info, "channels", None),
+        duration_seconds=check.duration_seconds,
+        sample_rate=check.sample_rate,
+        channels=check.channels,
+        warnings=check.damage,
     )

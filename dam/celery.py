@@ -4,7 +4,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dam.settings")
 
@@ -20,3 +20,17 @@ def _lower_priority(**kwargs) -> None:
     nice = int(os.environ.get("DAM_WORKER_NICE") or 0)
     if nice > 0:
         os.nice(nice)
+
+
+@worker_process_init.connect
+def _models_preload(**kwargs) -> None:
+    """Each pool process loads the embedding models of the active roles before its first task
+    (``DAM_PRELOAD_MODELS``), so a batch does not wait for them and the log says they are ready."""
+    from django.conf import settings
+    from django.db import connections
+
+    if settings.DAM_PRELOAD_MODELS:
+        from embeddings.encoders.loading import encoders_preload
+
+        encoders_preload()
+        connections.close_all()

@@ -98,6 +98,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "dam.observability.RequestMetricsMiddleware",
+    # Every error under /api/ answered in JSON, DEBUG on or off (assets/api/errors.py).
+    "assets.api.errors.ApiErrorMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The admin's and API docs' static files, served by the app itself (collectstatic at build time).
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -129,7 +131,9 @@ TEMPLATES = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+TIME_ZONE = os.environ.get("DAM_TIME_ZONE", "UTC")  # the zone the admin shows moments in
+# dam/formats/: ISO dates with the zone named ("2026-12-02 09:49 UTC").
+FORMAT_MODULE_PATH = ["dam.formats"]
 USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
@@ -173,6 +177,8 @@ DAM_MAX_IMAGE_PIXELS = env_int("DAM_MAX_IMAGE_PIXELS", 200_000_000)
 DAM_MAX_AUDIO_SECONDS = env_int("DAM_MAX_AUDIO_SECONDS", 6 * 3600)
 DAM_INGEST_BATCH_SIZE = env_int("DAM_INGEST_BATCH_SIZE", 64)
 DAM_EXIFTOOL = os.environ.get("DAM_EXIFTOOL", "exiftool")
+# Seconds one ExifTool command may take before its process is killed (and started afresh).
+DAM_EXIFTOOL_TIMEOUT = env_int("DAM_EXIFTOOL_TIMEOUT", 60)
 DAM_STAGING_DIR = Path(os.environ.get("DAM_STAGING_DIR") or STATE_DIR / "staging").resolve()
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024**2
@@ -192,6 +198,8 @@ DAM_ASR_THREADS = env_int("DAM_ASR_THREADS", 2)
 DAM_MODEL_DIR = Path(os.environ.get("DAM_MODEL_DIR") or STATE_DIR / "models").resolve()
 # Off by default: a hub version is fetched (at its pinned revision, then hash-checked) only if allowed.
 DAM_MODEL_DOWNLOADS = env_bool("DAM_MODEL_DOWNLOADS", False)
+# Web and worker processes load the active roles' models at start-up, not on the first request.
+DAM_PRELOAD_MODELS = env_bool("DAM_PRELOAD_MODELS", True)
 # HNSW graph of each model version's index (pgvector's m and ef_construction): more links and a
 # wider build search give better recall at scale, for a slower build and a larger index.
 DAM_HNSW_M = env_int("DAM_HNSW_M", 24)
@@ -220,6 +228,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "assets.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "assets.api.pagination.AssetCursorPagination",
     "PAGE_SIZE": env_int("DAM_API_PAGE_SIZE", 50),
@@ -259,6 +272,8 @@ SPECTACULAR_SETTINGS = {
 # --- JSON-LD and delivery --------------------------------------------------------------------
 # Asset IRIs are built from the content-derived ID only, so they never change with the host.
 DAM_ASSET_IRI_BASE = os.environ.get("DAM_ASSET_IRI_BASE", "urn:dam:asset:")
+# Where the web app answers, for URLs in documents made outside a request (``manage.py mcp``).
+DAM_PUBLIC_URL = os.environ.get("DAM_PUBLIC_URL", "http://127.0.0.1:8000")
 DAM_FEED_PAGE_SIZE = env_int("DAM_FEED_PAGE_SIZE", 100)
 DAM_FEED_MAX_PAGE_SIZE = env_int("DAM_FEED_MAX_PAGE_SIZE", 1000)
 # ExifTool tags removed from delivery copies (contentUrl). Rights tags are never in this list.

@@ -10,11 +10,14 @@ class EmbeddingsConfig(AppConfig):
         from django.core.checks import Tags, register
         from django.db.models.signals import post_migrate
 
+        from assets.jsonld import document_include_register
         from embeddings import checks, receivers  # noqa: F401  (importing receivers connects them)
+        from embeddings.moments import moments_include
 
         register(checks.pgvector_check, "dam", Tags.database)
         register(checks.model_weights_check, "dam", Tags.database)
         post_migrate.connect(schedule_install, sender=self)
+        document_include_register("moments", moments_include)
 
 
 def schedule_install(**kwargs) -> None:

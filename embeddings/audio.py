@@ -10,17 +10,11 @@ import numpy
 
 
 def audio_decode(path: Path, sample_rate: int) -> numpy.ndarray:
-    """Mono float32 samples at ``sample_rate`` (deterministic: polyphase resampling)."""
-    import soundfile
+    """Mono float32 samples at ``sample_rate`` (deterministic: polyphase resampling), decoded by
+    libsndfile or, for what it cannot read, FFmpeg (``assets.decoding.sound``)."""
+    from assets.decoding.sound import sound_samples
 
-    try:
-        samples, rate = soundfile.read(path, dtype="float32", always_2d=True)
-        samples = samples.mean(axis=1)
-    except (soundfile.LibsndfileError, RuntimeError):
-        # Formats libsndfile does not decode (AAC/ALAC in MP4) go through FFmpeg's libraries.
-        from faster_whisper.audio import decode_audio
-
-        samples, rate = decode_audio(str(path), sampling_rate=16000).astype("float32"), 16000
+    samples, rate = sound_samples(path)
     if rate != sample_rate:
         from scipy.signal import resample_poly
 

@@ -157,6 +157,24 @@ class TranscriptSegment(models.Model):
         return f"{self.asset_id} {self.start_ms / 1000:.1f}–{self.end_ms / 1000:.1f} s: {self.text[:40]}"
 
 
+class Transcription(models.Model):
+    """That one speech recognition version has listened to a file version, and how many segments
+    it heard: zero for music and tones, which are then never transcribed again."""
+
+    file_version = models.ForeignKey(FileVersion, on_delete=models.CASCADE, related_name="transcriptions")
+    model_version = models.ForeignKey(ModelVersion, on_delete=models.PROTECT, related_name="transcriptions")
+    segment_count = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["file_version", "model_version"], name="transcription_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_version_id} by {self.model_version_id}: {self.segment_count} segments"
+
+
 class Migration(models.Model):
     """Re-embedding a role's assets with a new model version, in stages, while search keeps
     serving the old one; see ``embeddings.reembedding.states`` for the state machine."""

@@ -31,7 +31,7 @@ def file_version_vectors_carry_over(previous_file_version_id: int, version) -> i
     """Point the vectors made from ``previous_file_version_id`` at ``version`` (a write-back of
     it: same pixels, same sound), and give ``version`` a copy of the previous version's
     transcripts, so nothing is transcribed again. Idempotent; returns the vectors moved."""
-    from embeddings.models import Embedding, TranscriptSegment
+    from embeddings.models import Embedding, Transcription, TranscriptSegment
 
     with transaction.atomic():
         moved = Embedding.objects.filter(asset_id=version.asset_id, file_version_id=previous_file_version_id).update(
@@ -49,6 +49,15 @@ def file_version_vectors_carry_over(previous_file_version_id: int, version) -> i
                     text=segment.text,
                 )
                 for segment in segments
+            ],
+            ignore_conflicts=True,
+        )
+        Transcription.objects.bulk_create(
+            [
+                Transcription(
+                    file_version=version, model_version_id=done.model_version_id, segment_count=done.segment_count
+                )
+                for done in Transcription.objects.filter(file_version_id=previous_file_version_id)
             ],
             ignore_conflicts=True,
         )

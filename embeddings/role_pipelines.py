@@ -8,6 +8,8 @@ each role's function; ``embeddings.pipeline.embed_assets`` is the way in.
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 
 from assets.models import Asset
@@ -15,6 +17,8 @@ from embeddings.encoders.loading import encoder_for
 from embeddings.models import Embedding
 from embeddings.storage import VectorRow, vectors_upsert
 from embeddings.texts import asset_text
+
+logger = logging.getLogger(__name__)
 
 
 def asset_texts_embed(version, assets: list[Asset]) -> int:
@@ -42,10 +46,11 @@ def asset_texts_embed(version, assets: list[Asset]) -> int:
 
 
 def images_embed(version, assets: list[Asset]) -> int:
-    """Pixels only: decoded from the stored current version, never from metadata."""
-    from PIL import Image
-
-    from assets.storage.blobs import blob_open
+    """Pixels only: decoded from the stored current version, never from metadata (the first frame,
+    a document's composite, a raw file's preview). An asset whose picture cannot be decoded has no
+    vector (ingest warned about it)."""
+    from assets.decoding.pictures import PictureError
+    from assets.storage.thumbnails import version_picture
 
     if not assets:
         return 0
@@ -53,12 +58,16 @@ def images_embed(version, assets: list[Asset]) -> int:
     written = 0
     batch = settings.DAM_EMBED_BATCH_SIZE
     for start in range(0, len(assets), batch):
-        chunk = assets[start : start + batch]
-        images = []
-        for asset in chunk:
-            with blob_open(asset.current_version.storage_name) as handle, Image.open(handle) as image:
-                image.load()
-                images.append(image.copy())
+        chunk, images = [], []
+        for asset in assets[start : start + batch]:
+            try:
+                images.append(version_picture(asset.current_version).image)
+            except PictureError as error:
+                logger.warning("no image vector for %s: %s", asset.pk, error, extra={"asset_id": asset.pk})
+                continue
+            chunk.append(asset)
+        if not chunk:
+            continue
         vectors = encoder.embed_images(images)
         rows = [
             VectorRow(asset.pk, asset.current_version_id, vector.tolist())

@@ -222,12 +222,16 @@ def search_audio(user, path, k: int = 10, territory: str | None = None, filters:
 
 
 def search_file(user, upload, k: int = 10, territory: str | None = None, filters: dict | None = None):
-    """An uploaded picture or audio clip (a Django upload) as the query, told apart by its content."""
+    """An uploaded picture or audio clip (a Django upload) as the query, told apart by its
+    content, and checked as ingest checks a file (pixel limit, decodable in full) before it is
+    decoded for the encoder: a file ingest would refuse is a ``SearchError`` with ingest's reason."""
     import tempfile
+    from pathlib import Path
 
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image
 
     from assets.detection import HEAD_BYTES, detect_format
+    from assets.validation import IngestError, inspect_file
 
     common = {"k": k, "territory": territory, "filters": filters}
     head = upload.read(HEAD_BYTES)
@@ -235,15 +239,20 @@ def search_file(user, upload, k: int = 10, territory: str | None = None, filters
     media_format = detect_format(head)
     if media_format is None:
         raise SearchError("the uploaded file is neither a supported image nor a supported audio file")
-    if media_format.kind == "image":
-        try:
-            with Image.open(upload) as image:
-                image.load()
-                return search_image(user, image.copy(), **common)
-        except (UnidentifiedImageError, OSError) as error:
-            raise SearchError(f"the uploaded image cannot be decoded ({error})") from error
-    with tempfile.NamedTemporaryFile(suffix=f".{media_format.extension}") as clip:
+    with tempfile.NamedTemporaryFile(suffix=f".{media_format.extension}") as query_file:
         for chunk in upload.chunks():
-            clip.write(chunk)
-        clip.flush()
-        return search_audio(user, clip.name, **common)
+            query_file.write(chunk)
+        query_file.flush()
+        path = Path(query_file.name)
+        try:
+            inspect_file(path, media_format)
+        except IngestError as error:
+            raise SearchError(f"the uploaded file cannot be used as a query: {error}") from error
+        if media_format.kind == "image":
+            try:
+                with Image.open(path) as image:
+                    image.load()
+                    return search_image(user, image.copy(), **common)
+            except OSError as error:
+                raise SearchError(f"the uploaded image cannot be decoded ({error})") from error
+        return search_audio(user, query_file.name, **common)

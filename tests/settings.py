@@ -8,5 +8,7 @@ os.environ.setdefault("DAM_STATE_DIR", str(Path(__file__).resolve().parent.paren
 # The suite makes many requests from one process; throttling has a test of its own.
 os.environ.setdefault("DAM_THROTTLE_ANON", "100000/min")
 os.environ.setdefault("DAM_THROTTLE_USER", "100000/min")
+# Worker and server processes the tests start load models on first use, unless a test asks.
+os.environ.setdefault("DAM_PRELOAD_MODELS", "false")
 
 from dam.settings import *  # noqa: E402,F403

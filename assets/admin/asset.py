@@ -28,8 +28,10 @@ from assets.admin.lists import (
     TextIsFilter,
     search_assets,
 )
+from assets.controlled_values import controlled_label
 from assets.editing import asset_metadata_update, field_permission
 from assets.fields import ALL_FIELDS, Group
+from assets.licences import licence_name
 from assets.models import Asset, FileVersion, MetadataChange, OriginalName, Term, keyword_unmapped_sql
 from assets.selectors import asset_list_visible_to, user_sees_everything
 
@@ -40,6 +42,32 @@ UNMAPPED_KEYWORDS = RawSQL(
     output_field=IntegerField(),
 )
 EDITABLE = [f.name for f in ALL_FIELDS if f.editable]
+CONTROLLED = {f.name: f for f in ALL_FIELDS if f.controlled}
+
+
+def _locked(request) -> list[str]:
+    """The editable fields this user may not change."""
+    if not request.user.has_perm("assets.change_asset"):
+        return EDITABLE
+    return [name for name in EDITABLE if not request.user.has_perm(field_permission(name))]
+
+
+def _shown(name: str, locked: list[str]) -> str:
+    """The name a field is shown under: a controlled value the user cannot change, by its label."""
+    return f"{name}_label" if name in CONTROLLED and (name in locked or name not in EDITABLE) else name
+
+
+def _controlled_display(field):
+    """A read-only controlled value by its label (the stored URI on hover)."""
+
+    def display(model_admin, asset):
+        value = getattr(asset, field.name)
+        if not value:
+            return "—"
+        return format_html('<span title="{}">{}</span>', value, controlled_label(field.controlled, value))
+
+    display.short_description = field.label
+    return display
 
 
 class FileVersionInline(ReadOnlyTabularInline):
@@ -138,9 +166,7 @@ class AssetAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
     def get_readonly_fields(self, request, obj=None):
-        locked = [name for name in EDITABLE if not request.user.has_perm(field_permission(name))]
-        if not request.user.has_perm("assets.change_asset"):
-            locked = EDITABLE
+        locked = [_shown(name, _locked(request)) for name in _locked(request)]
         return [
             "id",
             "kind",
@@ -152,15 +178,16 @@ class AssetAdmin(admin.ModelAdmin):
             "created_at",
             "updated_at",
             "raw_tags",
-            *[f.name for f in ALL_FIELDS if not f.editable],
+            *[_shown(f.name, []) for f in ALL_FIELDS if not f.editable],
             *locked,
         ]
 
     def get_fieldsets(self, request, obj=None):
         groups = [g for g in Group if not (g is Group.AUDIO and obj is not None and obj.kind != "audio")]
+        locked = _locked(request) if request is not None else []
         fieldsets = [(None, {"fields": ["id", "kind", "preview_large", "warnings_list"]})]
         for group in groups:
-            names = [f.name for f in ALL_FIELDS if f.group is group]
+            names = [_shown(f.name, locked) for f in ALL_FIELDS if f.group is group]
             if group is Group.LOCATION:
                 names += ["map_preview", "derived_values"]
             fieldsets.append(
@@ -264,7 +291,11 @@ class AssetAdmin(admin.ModelAdmin):
 
     @admin.display(description="Licence", ordering="web_statement_url")
     def licence(self, asset):
-        return asset.web_statement_url.split("//")[-1][:40] if asset.web_statement_url else "—"
+        name = licence_name(asset.web_statement_url, (asset.copyright_notice, asset.usage_terms))
+        if not name:
+            return "—"
+        shown = name if len(name) <= 34 else name[:33] + "…"
+        return format_html('<span title="{}">{}</span>', asset.web_statement_url or name, shown)
 
     @admin.display(description="GEO", boolean=True)
     def geo_status(self, asset):
@@ -321,3 +352,7 @@ class AssetAdmin(admin.ModelAdmin):
             '<pre style="max-height:40em;overflow:auto;white-space:pre-wrap">{}</pre>',
             json.dumps(raw, indent=2, ensure_ascii=False, sort_keys=True),
         )
+
+
+for _name, _field in CONTROLLED.items():
+    setattr(AssetAdmin, f"{_name}_label", _controlled_display(_field))

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.postgres.forms import SimpleArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from assets.controlled_values import controlled_label
 from assets.fields import ALL_FIELDS, RULES, FieldType, Widget
 from assets.models import Asset
 
@@ -79,6 +80,22 @@ def _codes_field(field) -> forms.Field:
     )
 
 
+def controlled_field(field, current: str = "") -> forms.ChoiceField:
+    """A pick from the field's controlled vocabulary, labels shown and URIs stored; a value the
+    file brought from outside the vocabulary stays a choice, so saving other fields keeps it."""
+    choices = [("", "Not stated"), *field.controlled]
+    if current and current not in dict(choices):
+        known = controlled_label(field.controlled, current)
+        shown = f"{known} (the file says {current})" if known != current else f"{current} (not in the vocabulary)"
+        choices.insert(1, (current, shown))
+    return forms.ChoiceField(
+        choices=choices,
+        required=False,
+        label=field.label,
+        help_text=f"{field.help_text} Stored as the vocabulary's URI, which files and feeds carry.".strip(),
+    )
+
+
 def bounds_apply(form_field: forms.Field, field) -> None:
     """The row's bounds on a number field of a form: checked there, and told to the browser."""
     if field.minimum is not None:
@@ -127,6 +144,8 @@ class AssetForm(forms.ModelForm):
                     widget=KeywordsWidget(autocomplete_url),
                     help_text="Type to pick terms from the vocabulary; new words are kept and flagged as unmapped.",
                 )
+            elif field.controlled:
+                self.fields[field.name] = controlled_field(field, self.initial.get(field.name) or "")
             elif field.widget is Widget.CODES:
                 self.fields[field.name] = _codes_field(field)
             elif field.type is FieldType.LIST:

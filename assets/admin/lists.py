@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import cached_property
 
 from assets.geo.countries import country_from_code
+from assets.licences import licence_name
 from assets.models import OriginalName, Term
 from assets.selectors import MISSING_RIGHTS, array_text, in_country
 
@@ -84,7 +85,8 @@ class LicenceFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         values = model_admin.model.objects.exclude(web_statement_url="").values_list("web_statement_url", flat=True)
-        return [(value, value.split("//")[-1][:60]) for value in values.order_by().distinct()[:30]]
+        named = [(value, licence_name(value)) for value in values.order_by().distinct()[:30]]
+        return sorted(named, key=lambda choice: choice[1].casefold())
 
     def queryset(self, request, queryset):
         return queryset.filter(web_statement_url=self.value()) if self.value() else queryset

@@ -1,7 +1,8 @@
 from django.urls import reverse
 from rest_framework import serializers
+from rest_framework.exceptions import APIException
 
-from assets.fields import DATABASE_FIELDS, FIELDS, Field, FieldType
+from assets.fields import ALL_FIELDS_BY_NAME, DATABASE_FIELDS, FIELDS, INT_RANGE, Field, FieldType
 from assets.models import Asset, FileVersion
 
 
@@ -76,10 +77,41 @@ def field_serializer(field: Field) -> serializers.Field:
     if field.type is FieldType.FLOAT:
         return serializers.FloatField(allow_null=True, required=False, min_value=field.minimum, max_value=field.maximum)
     if field.type is FieldType.INT:
-        return serializers.IntegerField(allow_null=True, required=False)
+        low, high = INT_RANGE
+        return serializers.IntegerField(allow_null=True, required=False, min_value=low, max_value=high)
     if field.type is FieldType.BOOL:
         return serializers.BooleanField(allow_null=field.default is None, required=False)
     raise ValueError(f"no serializer field for {field.type}")
+
+
+class UnknownFieldsError(APIException):
+    """A PATCH naming fields that are not editable here (a 400 of its own shape, not nested
+    under the serializer's field errors)."""
+
+    status_code = 400
+    default_detail = "unknown fields"
+
+
+def unknown_fields_refuse(data, known, where: str = "") -> None:
+    """A 400 naming every key of ``data`` that is not a field here: a typo is never silently
+    dropped. Fields dam reads from the file and never edits, and fields given at the wrong level,
+    are named as such."""
+    if not isinstance(data, dict):
+        return  # the serializer says what it expected
+    unknown = sorted(str(name) for name in data if name not in known)
+    if not unknown:
+        return
+    problems = {}
+    for name in unknown:
+        field = ALL_FIELDS_BY_NAME.get(name)
+        if field is not None and not field.editable:
+            problems[name] = "is read from the file and cannot be edited"
+        elif field is not None:
+            problems[name] = "goes beside `metadata`, not in it" if where else "goes in `metadata`"
+        else:
+            problems[name] = "is not a field (see GET /api/schema/)"
+    shown = ", ".join(f"{where}{name}" for name in unknown[:20])
+    raise UnknownFieldsError({"error": f"unknown or read-only fields: {shown}", "unknown_fields": problems})
 
 
 class MetadataPatchSerializer(serializers.Serializer):
@@ -87,6 +119,10 @@ class MetadataPatchSerializer(serializers.Serializer):
 
     def get_fields(self):
         return {field.name: field_serializer(field) for field in FIELDS if field.editable}
+
+    def to_internal_value(self, data):
+        unknown_fields_refuse(data, self.fields, where="metadata.")
+        return super().to_internal_value(data)
 
 
 class AssetPatchSerializer(serializers.Serializer):
@@ -98,6 +134,10 @@ class AssetPatchSerializer(serializers.Serializer):
             "metadata": MetadataPatchSerializer(required=False),
             **{field.name: field_serializer(field) for field in DATABASE_FIELDS if field.editable},
         }
+
+    def to_internal_value(self, data):
+        unknown_fields_refuse(data, self.fields)
+        return super().to_internal_value(data)
 
 
 class ChangeSummarySerializer(serializers.Serializer):

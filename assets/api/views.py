@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -10,12 +12,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets.api.filters import AssetFilter
+from assets.api.parsers import JSONParser
 from assets.api.renderers import JSONLDRenderer
 from assets.api.serializers import (
     AssetPatchResponseSerializer,
@@ -27,8 +30,8 @@ from assets.api.serializers import (
 from assets.editing import asset_metadata_update
 from assets.feed import FeedCursor, FeedCursorError, feed_page
 from assets.ingest import IngestSource, ingest_sources, safe_name
-from assets.jsonld import asset_jsonld
-from assets.models import Asset, FileVersion, IngestRecord, MetadataChange
+from assets.jsonld import asset_jsonld, document_includes_parse
+from assets.models import Asset, FileVersion, IngestRecord, MetadataChange, asset_id_well_formed
 from assets.selectors import asset_list_visible_to
 from assets.serving import ServedFile, asset_content_open, asset_thumbnail_open, file_version_download
 from assets.sidecar import sidecar_xmp
@@ -38,14 +41,20 @@ TERRITORY = OpenApiParameter(
 )
 
 
-def absolute_url_builder(request):
-    """``url_for(kind, asset)`` for JSON-LD documents: absolute URLs of the API's own views."""
+def url_builder(absolute) -> Callable[[str, Asset], str | None]:
+    """``url_for(kind, asset)`` for JSON-LD documents: the API's own views, made absolute by
+    ``absolute(path)`` (a request's ``build_absolute_uri``, or a configured public URL)."""
 
     def url_for(kind: str, asset: Asset) -> str | None:
         name = {"content": "asset-content", "thumbnail": "asset-thumbnail"}[kind]
-        return request.build_absolute_uri(reverse(name, kwargs={"pk": asset.pk}))
+        return absolute(reverse(name, kwargs={"pk": asset.pk}))
 
     return url_for
+
+
+def absolute_url_builder(request):
+    """``url_for(kind, asset)`` with the URLs a request's own host answers."""
+    return url_builder(request.build_absolute_uri)
 
 
 def file_response(served: ServedFile):
@@ -69,7 +78,15 @@ UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and headers around the
 @extend_schema_view(
     list=extend_schema(parameters=[TERRITORY]),
     retrieve=extend_schema(
-        parameters=[TERRITORY],
+        parameters=[
+            TERRITORY,
+            OpenApiParameter(
+                "include",
+                str,
+                description="JSON-LD only: additions to the document, comma-separated; `moments` adds a "
+                "recording's spoken moments as `hasPart` Clips",
+            ),
+        ],
         description="The asset as JSON, or as a schema.org ImageObject/AudioObject with "
         "`Accept: application/ld+json` or the `.jsonld` suffix.",
         responses={(200, "application/json"): AssetSerializer, (200, "application/ld+json"): OpenApiTypes.OBJECT},
@@ -101,10 +118,21 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
             Prefetch("versions", queryset=FileVersion.objects.order_by("number")), "original_names"
         )
 
+    def get_object(self):
+        # An ID that could not be one (a NUL, a path, 10,000 characters) never reaches the
+        # database, and is answered exactly as a well-formed ID that does not exist.
+        if not asset_id_well_formed(self.kwargs.get(self.lookup_url_kwarg or self.lookup_field)):
+            raise Http404(f"No {Asset._meta.object_name} matches the given query.")
+        return super().get_object()
+
     def retrieve(self, request, *args, **kwargs):
         asset = self.get_object()
         if request.accepted_renderer.format == "jsonld":
-            return Response(asset_jsonld(asset, absolute_url_builder(request)))
+            try:
+                include = document_includes_parse(request.query_params.get("include"))
+            except ValueError as error:
+                raise ValidationError({"include": str(error)}) from None
+            return Response(asset_jsonld(asset, absolute_url_builder(request), include=include))
         return Response(self.get_serializer(asset).data)
 
     @extend_schema(
@@ -209,7 +237,10 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY}, filters=False)
     @action(detail=True, methods=["get"], url_path="thumbnail", url_name="thumbnail")
     def thumbnail(self, request, pk=None):
-        served = asset_thumbnail_open(self.get_object())
+        asset = self.get_object()
+        served = asset_thumbnail_open(asset)
+        if served is None and asset.kind == "image":
+            raise Http404("this image's picture cannot be decoded, so it has no thumbnail (see the asset's warnings)")
         if served is None:
             raise Http404("Only images have thumbnails")
         return file_response(served)

@@ -1,8 +1,9 @@
 """Canonical metadata of an audio file from its tags, read with mutagen.
 
-ID3v1, ID3v2.2/2.3/2.4 (MP3, WAV, AIFF), APEv2, Vorbis comments (FLAC, Ogg Vorbis, Opus) and MP4
-atoms. Where mutagen finds nothing or cannot parse the tags, ExifTool's reading (RIFF INFO, AIFF
-text chunks, and anything mutagen trips over) fills in.
+ID3v1, ID3v2.2/2.3/2.4 (MP3, WAV, AIFF, TTA), APEv2 (beside ID3 in MP3; alone in Monkey's Audio,
+WavPack and Musepack), Vorbis comments (FLAC, Ogg Vorbis, Opus), MP4 atoms and Windows Media
+attributes (WMA); AAC in ADTS has no tags. Where mutagen finds nothing or cannot parse the tags,
+ExifTool's reading (RIFF INFO, AIFF text chunks, and anything mutagen trips over) fills in.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ _EXIFTOOL_AUDIO_KEYS = {key for field in FIELDS for key in field.exiftool_audio}
 }
 
 # Date tags per family, best first (ID3v2.3's TYER is read by mutagen as TDRC).
-_DATE_KEYS = {"id3": ("TDRC", "TDOR"), "vorbis": ("date", "originaldate", "year"), "mp4": ("©day",), "ape": ("Year",)}
+_DATE_KEYS = {
+    "id3": ("TDRC", "TDOR"),
+    "vorbis": ("date", "originaldate", "year"),
+    "mp4": ("©day",),
+    "ape": ("Year",),
+    "asf": ("WM/Year",),
+}
 
 
 def _text_keys(family: str | None) -> set[str]:
@@ -84,6 +91,11 @@ def _family_values(audio) -> tuple[str | None, dict[str, list[str]]]:
         }
     if "apev2" in module:
         return "ape", {key: _text(value).split("\x00") for key, value in tags.items()}
+    if "asf" in module:  # attribute objects: their text, binary ones (pictures) described
+        return "asf", {
+            key: [f"{len(item.value)} bytes" if isinstance(item.value, bytes) else str(item.value) for item in items]
+            for key, items in tags.items()
+        }
     # Vorbis comments: case-insensitive keys, stored lower-case here.
     values: dict[str, list[str]] = {}
     for key, value in tags.items():
@@ -109,6 +121,10 @@ def _has_cover_art(audio, family: str | None, values: dict[str, list[str]]) -> b
         return "covr" in values
     if family == "vorbis":
         return "metadata_block_picture" in values or "coverart" in values
+    if family == "asf":
+        return "WM/Picture" in values
+    if family == "ape":
+        return any(key.lower().startswith("cover art") for key in values)
     return False
 
 

@@ -17,7 +17,7 @@ class AudioWriteError(Exception):
 
 # date_created is not in the field table's tag columns (its reader is separate), so its keys are here:
 # the key written, then synonyms removed on every write.
-DATE_KEYS = {"id3": ("TDRC",), "vorbis": ("date", "year"), "mp4": ("©day",), "ape": ("Year",)}
+DATE_KEYS = {"id3": ("TDRC",), "vorbis": ("date", "year"), "mp4": ("©day",), "ape": ("Year",), "asf": ("WM/Year",)}
 # Other dates the reader falls back on (original release dates): kept while date_created has a value,
 # which the reader prefers, and removed with it so that clearing the field reads back empty.
 DATE_FALLBACK_KEYS = {"id3": ("TDOR",), "vorbis": ("originaldate",)}
@@ -30,7 +30,7 @@ def audio_writable_fields() -> set[str]:
 
 
 def audio_keys(field: Field) -> tuple[str, ...]:
-    return field.id3 + field.vorbis + field.mp4 + field.ape
+    return field.id3 + field.vorbis + field.mp4 + field.ape + field.asf
 
 
 def audio_changes_normalized(changes: dict[str, object]) -> dict[str, object]:

@@ -32,13 +32,18 @@ from pathlib import Path
 
 from mutagen.aiff import AIFF
 from mutagen.apev2 import APENoHeaderError, APETextValue, APEv2
+from mutagen.asf import ASF
 from mutagen.flac import FLAC
 from mutagen.id3 import ID3FileType
+from mutagen.monkeysaudio import MonkeysAudio
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, AtomDataType, MP4FreeForm
+from mutagen.musepack import Musepack
 from mutagen.oggopus import OggOpus
 from mutagen.oggvorbis import OggVorbis
+from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
+from mutagen.wavpack import WavPack
 
 from assets.fields import FIELDS_BY_NAME, Field, FieldType
 from assets.metadata.audio_values import (
@@ -66,7 +71,7 @@ from assets.metadata.id3_write import (
 @dataclass(frozen=True)
 class _AudioFormat:
     label: str
-    family: str  # the tag family, as in the field table: id3, vorbis or mp4
+    family: str  # the tag family, as in the field table: id3, vorbis, mp4, ape or asf
     opener: type
 
 
@@ -78,12 +83,21 @@ _FORMATS = {
     "wav": _AudioFormat("WAV", "id3", WAVE),
     "aiff": _AudioFormat("AIFF", "id3", AIFF),
     "m4a": _AudioFormat("M4A (MPEG-4)", "mp4", MP4),
+    "tta": _AudioFormat("TTA", "id3", TrueAudio),
+    "asf": _AudioFormat("WMA", "asf", ASF),
+    "wavpack": _AudioFormat("WavPack", "ape", WavPack),
+    "ape": _AudioFormat("Monkey's Audio", "ape", MonkeysAudio),
+    "musepack": _AudioFormat("Musepack", "ape", Musepack),
 }
+# Formats whose tags mutagen cannot write: edits go to the XMP sidecar only, for this reason.
+SIDECAR_ONLY = {"aac": "AAC in ADTS has no place for tags"}
 
 
 def audio_format_writable_fields(media_format_key: str) -> set[str]:
     """The fields a file of this format can hold (``audio_writable_fields`` less, e.g., the licence URL
     in M4A): a caller that checks the read-back value should check only these."""
+    if media_format_key in SIDECAR_ONLY:
+        return set()
     family = _audio_format(media_format_key).family
     return {name for name in audio_writable_fields() if family_keys(name, family, None)}
 
@@ -107,7 +121,7 @@ def audio_tags_write(
         return []  # nothing this format can hold: leave the file alone
     if family != "id3":
         audio = _open(path, audio_format)
-        (_vorbis_write if family == "vorbis" else _mp4_write)(audio, values)
+        {"vorbis": _vorbis_write, "mp4": _mp4_write, "ape": _ape_write, "asf": _asf_write}[family](audio, values)
         _save(path, audio_format, audio.save)
         return []
     return _id3_file_write(path, audio_format, values, id3_version)
@@ -242,6 +256,43 @@ def _apetag_texts(field: Field, value, existing: str | None) -> list[str]:
     if field.type is FieldType.FLOAT:
         return [integer_text(value)]  # as in the ID3 tag beside it, so both agree
     return tag_texts(field, value)
+
+
+def _ape_write(audio, values: dict[str, object]) -> None:
+    """APEv2 as the only tag (Monkey's Audio, WavPack, Musepack): keys compared without case."""
+    tags = audio.tags
+    for name, value in values.items():
+        keys = family_keys(name, "ape", value)
+        present = [key for key in tags.keys() if key.lower() in {k.lower() for k in keys}]
+        found = tags[present[0]] if present else None
+        existing = str(found) if isinstance(found, APETextValue) else None
+        for key in present:
+            del tags[key]
+        if not is_empty(value):
+            tags[keys[0]] = _apetag_texts(FIELDS_BY_NAME[name], value, existing)
+
+
+# --- Windows Media attributes (WMA) ----------------------------------------------------------
+
+
+def _asf_write(audio, values: dict[str, object]) -> None:
+    tags = audio.tags
+    for name, value in values.items():
+        keys = family_keys(name, "asf", value)
+        field = FIELDS_BY_NAME[name]
+        existing = str(tags[keys[0]][0].value) if keys[0] in tags and tags[keys[0]] else None
+        for key in keys:
+            if key in tags:
+                del tags[key]
+        if is_empty(value):
+            continue
+        if field.type is FieldType.INT:
+            texts = [numbered_text(value, existing)]
+        elif field.type is FieldType.FLOAT:
+            texts = [integer_text(value)]
+        else:
+            texts = tag_texts(field, value)
+        tags[keys[0]] = texts
 
 
 # --- Vorbis comments (FLAC, Ogg Vorbis, Ogg Opus) --------------------------------------------

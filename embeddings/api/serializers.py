@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from assets.api.parsers import BoundedJSONField
 from assets.filters import ASSET_FILTERS
 from embeddings.models import Migration
 from embeddings.reembedding.states import migration_progress
@@ -16,11 +17,19 @@ class SearchRequestSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["image", "audio"], required=False, allow_null=True)
     k = serializers.IntegerField(min_value=1, max_value=100, default=10)
     territory = serializers.CharField(max_length=2, required=False)
-    filters = serializers.JSONField(
+    filters = BoundedJSONField(
         required=False,
         help_text="filter name → value, with the names and values of the asset list's query parameters "
         f"(docs/filters.md): {', '.join(definition.name for definition in ASSET_FILTERS)}; "
         'e.g. {"keyword": ["harbour"], "near": {"lat": 59.9, "lon": 10.7, "km": 5}}',
+    )
+
+    include = serializers.ListField(
+        child=serializers.ChoiceField(choices=["document"]),
+        required=False,
+        default=list,
+        help_text='"document": each hit also carries its schema.org JSON-LD document (as `document`) and its '
+        "evidence as records with a `kind` (as `evidence`), for retrieval pipelines that ground answers",
     )
 
     def validate(self, data):
@@ -47,6 +56,14 @@ class SearchResultSerializer(serializers.Serializer):
     segments = SegmentSerializer(many=True)
     model_versions = serializers.ListField(
         child=serializers.IntegerField(), help_text="the model versions whose vectors found it"
+    )
+    document = serializers.DictField(
+        required=False, help_text='with "include": ["document"]: the asset\'s schema.org JSON-LD document'
+    )
+    evidence = serializers.ListField(
+        child=serializers.DictField(),
+        required=False,
+        help_text="what matched, one record per piece, each with a `kind`",
     )
 
 

@@ -3,13 +3,16 @@ re-embedding migrations, read-only."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assets.api.parsers import JSONParser
+from assets.api.views import absolute_url_builder
 from embeddings.api.serializers import MigrationSerializer, SearchRequestSerializer, SearchResponseSerializer
 from embeddings.encoders import EncoderError
 from embeddings.filters import search_filters_parse
+from embeddings.grounding import hit_documents, result_evidence
 from embeddings.models import Migration
 from embeddings.search import SearchError, search_file, search_similar, search_text
 
@@ -41,7 +44,19 @@ class SearchView(APIView):
             return Response({"error": str(error)}, status=503)
         except SearchError as error:
             return Response({"error": str(error)}, status=400)
-        return Response({"results": [result.as_json() for result in results]})
+        hits = [result.as_json() for result in results]
+        if "document" in data["include"]:
+            documents = hit_documents(
+                request.user, [hit["asset_id"] for hit in hits], absolute_url_builder(request), data.get("territory")
+            )
+            # A hit whose asset stopped being visible since the search ran is left out; evidence
+            # the search gives itself is kept as it gives it.
+            hits = [
+                {"evidence": result_evidence(hit), **hit, "document": documents[hit["asset_id"]]}
+                for hit in hits
+                if hit["asset_id"] in documents
+            ]
+        return Response({"results": hits})
 
 
 class MigrationViewSet(viewsets.ReadOnlyModelViewSet):

@@ -47,9 +47,18 @@ def test_empty_file(tmp_path):
     assert failure(tmp_path, "empty.jpg", b"") == "the file is empty (0 bytes)"
 
 
-def test_truncated_jpeg(tmp_path, make_jpeg):
+def test_truncated_jpeg_is_kept_with_a_warning(tmp_path, make_jpeg):
     data = make_jpeg("whole.jpg", seed=500).read_bytes()
-    assert "truncated" in failure(tmp_path, "cut.jpg", data[: len(data) // 2])
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(data[: len(data) * 9 // 10])
+    [result] = ingest_paths([path])
+    assert result.status == "created", result.error
+    assert any("truncated" in warning for warning in result.warnings)
+
+
+def test_jpeg_cut_before_its_picture_begins_is_refused(tmp_path, make_jpeg):
+    data = make_jpeg("whole.jpg", seed=501).read_bytes()
+    assert "JPEG image is truncated before its picture begins" in failure(tmp_path, "header-only.jpg", data[:40])
 
 
 def test_corrupt_png(tmp_path):

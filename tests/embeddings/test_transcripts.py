@@ -68,3 +68,36 @@ def test_transcribing_again_duplicates_nothing(two_topics):
         ).count()
         == first
     )
+
+
+def test_a_recording_without_speech_is_listened_to_once(monkeypatch, capsys):
+    """Music and tones count as done: neither a second embedding nor ``embed --missing-only``
+    runs speech recognition on them again, and the command embeds every active role by default."""
+    from django.core.management import call_command
+
+    from embeddings.encoders import loading
+    from embeddings.models import Transcription
+    from tests.conftest import FIXTURES_DIR
+
+    default_models_register()
+    [tone] = ingest_paths([FIXTURES_DIR / "audio" / "tone.wav"])
+    assert embed_assets("transcript", [tone.asset_id]) == 0
+    [done] = Transcription.objects.filter(file_version__asset_id=tone.asset_id)
+    assert done.segment_count == 0
+
+    heard = []
+    real_encoder_for = loading.encoder_for
+
+    def listening(version):
+        encoder = real_encoder_for(version)
+        if hasattr(encoder, "transcribe"):
+            monkeypatch.setattr(encoder, "transcribe", lambda path: heard.append(path) or [])
+        return encoder
+
+    monkeypatch.setattr("embeddings.transcribe.encoder_for", listening)
+    assert embed_assets("transcript", [tone.asset_id]) == 0
+    call_command("embed", "--missing-only", "--sync")
+    assert heard == []
+    err = capsys.readouterr().err
+    assert "transcript: 0 assets embedded" in err
+    assert "asset_text:" in err

@@ -21,6 +21,7 @@ from django.core.management.base import BaseCommand
 from rest_framework.authtoken.models import Token
 
 from dam import runtime
+from dam.demo_data import demo_vocabulary_install
 
 DEMO_USER = "admin"
 
@@ -51,6 +52,7 @@ class Command(BaseCommand):
         self.stderr.write("applying database migrations…")
         call_command("migrate", interactive=False, verbosity=0)
         password = self._demo_login()
+        demo_vocabulary_install()  # before the ingest, so the sample keywords are normalised
         from embeddings.defaults import default_models_register
 
         roles = default_models_register()

@@ -1,0 +1,205 @@
+"""Pictures of image files: the pixels thumbnails, embeddings and ingest's check decode.
+
+What a caller may rely on:
+
+- ``picture_decode`` gives one RGB-convertible Pillow image for every image format dam accepts:
+  the first frame of an animation (GIF), the composite of a Photoshop document, the largest
+  embedded preview of a camera raw file (ExifTool's ``JpgFromRaw``, ``PreviewImage``...; rawpy
+  when installed; the TIFF structure of a DNG), and as much of a damaged file as decodes.
+- ``Picture.damage`` says, in a librarian's words, what was wrong when the file did not decode
+  in full; None when it did.
+- ``PictureError`` is raised, with the reason, when no picture at all can be had.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import threading
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageFile, UnidentifiedImageError
+
+from assets.detection import MediaFormat
+
+# Pillow's names for what each format decodes as (an MPO is a JPEG with more pictures after it).
+PILLOW_FORMATS = {
+    "jpeg": {"JPEG", "MPO"},
+    "png": {"PNG"},
+    "tiff": {"TIFF"},
+    "webp": {"WEBP"},
+    "heic": {"HEIF"},
+    "gif": {"GIF"},
+    "bmp": {"BMP", "DIB"},
+    "psd": {"PSD"},
+    "avif": {"AVIF"},
+}
+# Embedded previews in camera raw files, largest first as cameras write them.
+RAW_PREVIEW_TAGS = ("JpgFromRaw", "PreviewImage", "OtherImage", "PreviewTIFF", "ThumbnailImage")
+
+
+class PictureError(Exception):
+    """No picture can be decoded from the file; the message says why."""
+
+
+@dataclass
+class Picture:
+    image: Image.Image
+    damage: str | None = None  # what was wrong, when the file did not decode in full
+    source: str = ""  # where the pixels came from, when not the file's main image (a raw's preview)
+
+
+def picture_decode(path: Path, media_format: MediaFormat, pixel_limit: int | None = None) -> Picture:
+    """The picture of the file at ``path`` (see the module's docstring). ``pixel_limit`` refuses
+    pictures declaring more pixels before they are decoded (PictureError says so)."""
+    if media_format.raw:
+        return _raw_preview(path, media_format, pixel_limit)
+    with open(path, "rb") as handle:
+        return _pillow_picture(handle.read(), media_format, pixel_limit)
+
+
+def _pillow_picture(data: bytes, media_format: MediaFormat, pixel_limit: int | None) -> Picture:
+    try:
+        with _opened(data, media_format, pixel_limit) as image:
+            try:
+                image.load()
+                return Picture(image.copy())
+            except OSError as error:
+                damage = _damage(media_format.label, error)
+    except _CutShort as error:  # the file ends inside the headers Pillow reads on opening
+        damage = _damage(media_format.label, error)
+    # Decode what is there: Pillow fills what it could not read with grey.
+    with _truncated_loading(), _opened(data, media_format, pixel_limit) as image:
+        try:
+            image.load()
+        except (OSError, ValueError, SyntaxError) as error:
+            raise PictureError(f"{damage}, and no part of the picture can be decoded ({error})") from error
+        return Picture(image.copy(), damage=damage)
+
+
+@contextlib.contextmanager
+def _opened(data: bytes, media_format: MediaFormat, pixel_limit: int | None) -> Iterator[Image.Image]:
+    label = media_format.label
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # dam applies its own limit
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as error:
+        match = re.search(r"\((\d+) pixels\)", str(error))  # "Image size (N pixels) exceeds limit…"
+        raise PixelLimitError(int(match.group(1)) if match else 0, pixel_limit or 0) from error
+    except UnidentifiedImageError as error:
+        raise PictureError(f"the file looks like a {label} but its content is corrupt and cannot be decoded") from error
+    except OSError as error:
+        if "truncated" in str(error).lower():
+            if not ImageFile.LOAD_TRUNCATED_IMAGES:
+                raise _CutShort(f"the {label} is truncated") from error
+            cut = f"the {label} is truncated before its picture begins (re-copy or re-export it)"
+            raise PictureError(cut) from error
+        raise PictureError(f"the {label} is damaged before its picture begins ({error})") from error
+    except (SyntaxError, ValueError) as error:
+        raise PictureError(f"the {label} is damaged before its picture begins ({error})") from error
+    with image:
+        expected = PILLOW_FORMATS.get(media_format.key, {image.format})
+        if image.format not in expected:
+            raise PictureError(f"the file starts like a {label} but decodes as {image.format or 'nothing known'}")
+        width, height = image.size
+        if width == 0 or height == 0:
+            raise PictureError(f"the {label} has no pixels ({width}×{height})")
+        if pixel_limit is not None and width * height > pixel_limit:
+            raise PixelLimitError(width * height, pixel_limit, width, height)
+        yield image
+
+
+class PixelLimitError(PictureError):
+    """The picture declares more pixels than allowed (``width`` and ``height`` when known)."""
+
+    def __init__(self, pixels: int, limit: int, width: int | None = None, height: int | None = None) -> None:
+        self.pixels, self.limit, self.width, self.height = pixels, limit, width, height
+        super().__init__(f"the picture declares {pixels} pixels, over the limit of {limit} pixels")
+
+
+class _CutShort(PictureError):
+    """Pillow met the end of the file while opening it: worth a second try that accepts that."""
+
+
+def _damage(label: str, error: Exception) -> str:
+    if "truncated" in str(error).lower():
+        return f"the {label} is truncated: the file ends before the picture does, so part of it is grey"
+    return f"the {label}'s picture data is damaged ({error}); what decodes is kept and the rest is grey"
+
+
+_truncated_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _truncated_loading() -> Iterator[None]:
+    # Pillow has only a process-wide switch for this; the lock keeps other threads' loads strict.
+    with _truncated_lock:
+        ImageFile.LOAD_TRUNCATED_IMAGES = True
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+def _raw_preview(path: Path, media_format: MediaFormat, pixel_limit: int | None) -> Picture:
+    from assets.metadata.exiftool import exiftool_session
+
+    best: Picture | None = None
+    session = exiftool_session()
+    for tag in RAW_PREVIEW_TAGS:
+        data = session.read_block(path, tag)
+        if not data:
+            continue
+        try:
+            picture = _pillow_picture(data, _PREVIEW_FORMAT, pixel_limit)
+        except PictureError:
+            continue
+        picture.source = f"the embedded {tag}"
+        if best is None or _pixels(picture) > _pixels(best):
+            best = picture
+    if best is None:
+        best = _rawpy_picture(path) or _tiff_picture(path, media_format, pixel_limit)
+    if best is None:
+        raise PictureError(
+            f"the {media_format.label} has no embedded preview dam can read, and no raw decoder "
+            "(rawpy) is installed to develop one"
+        )
+    return best
+
+
+_PREVIEW_FORMAT = MediaFormat("preview", "embedded preview", "image", "", ())
+
+
+def _pixels(picture: Picture) -> int:
+    return picture.image.size[0] * picture.image.size[1]
+
+
+def _rawpy_picture(path: Path) -> Picture | None:
+    try:
+        import rawpy
+    except ImportError:
+        return None
+    try:
+        with rawpy.imread(str(path)) as raw:
+            pixels = raw.postprocess(use_camera_wb=True, half_size=True)
+    except Exception:  # LibRaw refuses files it does not know: there is simply no picture from it
+        return None
+    return Picture(Image.fromarray(pixels), source="rawpy (LibRaw)")
+
+
+def _tiff_picture(path: Path, media_format: MediaFormat, pixel_limit: int | None) -> Picture | None:
+    """A DNG's first IFD is often a small RGB rendering Pillow reads as a TIFF."""
+    if media_format.key != "dng":
+        return None
+    tiff = MediaFormat("tiff", media_format.label, "image", "", ())
+    try:
+        picture = _pillow_picture(path.read_bytes(), tiff, pixel_limit)
+    except PictureError:
+        return None
+    picture.source = "the DNG's first image"
+    return picture
