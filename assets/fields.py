@@ -124,12 +124,16 @@ class Field:
 
 
 def territory_codes_normalise(codes) -> list[str]:
-    """ISO 3166-1 alpha-2 codes, upper case, sorted, each once; ValueError names any other."""
-    codes = [str(code).strip().upper() for code in (codes or []) if str(code).strip()]
-    bad = [code for code in codes if len(code) != 2 or not code.isalpha()]
+    """ISO 3166-1 alpha-2 codes, upper case, sorted, each once; an alpha-3 code is taken as the
+    country it names ("NOR": NO); ValueError names anything else (names included: a restriction
+    is given by code, so that a misspelt name never widens or narrows it by surprise)."""
+    from assets.geo.countries import country_alpha2, country_from_code
+
+    codes = [str(code).strip() for code in (codes or []) if str(code).strip()]
+    bad = [code for code in codes if not (code.isalpha() and len(code) in (2, 3) and country_from_code(code))]
     if bad:
-        raise ValueError(f"not ISO 3166-1 alpha-2 codes: {', '.join(bad)}")
-    return sorted(set(codes))
+        raise ValueError(f"not ISO 3166-1 country codes (give alpha-2 codes such as NO): {', '.join(bad)}")
+    return sorted({country_alpha2(code) for code in codes})
 
 
 ALL_FIELDS: tuple[Field, ...] = (

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from assets.fields import ALL_FIELDS, FIELDS, Field, FieldType
+from assets.geo.countries import country_alpha2
 
 ASSET_ID_LENGTH = 32
 
@@ -60,6 +61,18 @@ class Asset(models.Model):
         help_text="Values suggested by dam and accepted by a librarian, not read from the file: "
         "{field: {source, by, at}}. They stay out of the file until someone edits them by hand.",
     )
+    # What filters, search, GEO suggestions and territories compare: the country as ISO 3166-1
+    # alpha-2, whatever form the file gave it in (the file's own value stays in country and
+    # country_code, and is what write-back writes).
+    country_iso2 = models.CharField(
+        "Country (ISO 3166-1 alpha-2)",
+        max_length=2,
+        blank=True,
+        default="",
+        editable=False,
+        db_index=True,
+        help_text="Derived by dam from the country code or, failing that, the country name.",
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -93,6 +106,13 @@ class Asset(models.Model):
     def __str__(self) -> str:
         return self.title or self.id
 
+    def save(self, *args, **kwargs):
+        self.country_iso2 = asset_country_iso2(self.country_code, self.country)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"country", "country_code"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "country_iso2"}
+        super().save(*args, **kwargs)
+
     @property
     def has_gps(self) -> bool:
         return self.latitude is not None and self.longitude is not None
@@ -100,6 +120,12 @@ class Asset(models.Model):
     def metadata(self) -> dict:
         """The canonical metadata fields (those files hold) as a plain dict, in field-table order."""
         return {field.name: getattr(self, field.name) for field in FIELDS}
+
+
+def asset_country_iso2(country_code: str, country: str) -> str:
+    """The ISO 3166-1 alpha-2 code of an asset's country: from its code (alpha-2 or alpha-3),
+    else from its name; "" when neither names a country."""
+    return country_alpha2(country_code or "") or country_alpha2(country or "") or ""
 
 
 def asset_column(field: Field) -> models.Field:

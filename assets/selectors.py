@@ -12,6 +12,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import DateTimeField, Exists, Func, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.functions import Concat, Left, Lower, Upper
 
+from assets.geo.countries import country_alpha2
 from assets.models import AccessProfile, Asset
 
 
@@ -20,8 +21,12 @@ def user_sees_everything(user) -> bool:
 
 
 def territory_named(territory: str | None) -> str | None:
-    """A territory as a request names it (``fr `` is ``FR``), or None."""
-    return territory.strip().upper() if territory and territory.strip() else None
+    """A territory as a request names it, as the ISO 3166-1 alpha-2 code restrictions hold
+    (``fr `` and ``FRA`` and ``France`` are ``FR``); a code dam does not know is kept in upper
+    case (it matches no restriction); None for nothing."""
+    if not territory or not territory.strip():
+        return None
+    return country_alpha2(territory) or territory.strip().upper()
 
 
 def territory_for(user, territory: str | None = None) -> str | None:
@@ -155,7 +160,12 @@ def with_keyword(assets: QuerySet, keyword: str) -> QuerySet:
 
 
 def in_country(value: str) -> Q:
-    """A country by its name or its ISO code, any case."""
+    """A country by its name, its ISO 3166-1 alpha-2 or alpha-3 code, any case: compared with
+    the canonical alpha-2 column, whatever form each file gave. A name dam does not know as a
+    country is compared with the names the files hold."""
+    alpha2 = country_alpha2(value)
+    if alpha2:
+        return Q(country_iso2=alpha2)
     return Q(country__iexact=value) | Q(country_code__iexact=value)
 
 

@@ -11,9 +11,10 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import cached_property
 
+from assets.geo.countries import country_from_code
 from assets.licences import licence_name
 from assets.models import OriginalName, Term
-from assets.selectors import MISSING_RIGHTS, array_text
+from assets.selectors import MISSING_RIGHTS, array_text, in_country
 
 EXACT_COUNT_BELOW = 10_000
 
@@ -95,11 +96,12 @@ class CountryFilter(admin.SimpleListFilter):
     title, parameter_name = "country", "country"
 
     def lookups(self, request, model_admin):
-        values = model_admin.model.objects.exclude(country="").values_list("country", flat=True)
-        return [(value, value) for value in values.order_by("country").distinct()[:60]]
+        codes = model_admin.model.objects.exclude(country_iso2="").values_list("country_iso2", flat=True)
+        names = {code: (country_from_code(code) or (code,))[0] for code in codes.order_by().distinct()}
+        return sorted(names.items(), key=lambda item: item[1])[:60]
 
     def queryset(self, request, queryset):
-        return queryset.filter(country=self.value()) if self.value() else queryset
+        return queryset.filter(in_country(self.value())) if self.value() else queryset
 
 
 class TermFilter(admin.SimpleListFilter):

@@ -14,7 +14,12 @@ What a caller may rely on:
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
 import re
+import tempfile
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +34,33 @@ _EXACT_LENGTH_FORMATS = {"wav", "flac", "aiff"}
 # containers' durations are estimates (ASF counts its preroll, MP3 its bit rate).
 _KNOWN_LENGTH_FORMATS = _EXACT_LENGTH_FORMATS | {"ogg_vorbis", "ogg_opus"}
 _SHORTFALL_TOLERANCE = 0.02  # of the declared length: headers of compressed formats estimate
+
+
+logger = logging.getLogger(__name__)
+_STDERR_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def native_stderr_quieted(path: Path):
+    """Keep what C libraries write straight to the process's stderr (libmpg123's "Whoa! ID3v2
+    frame claims to be larger than the whole rest of the tag") off the terminal: it goes to the
+    log at DEBUG, naming the file. The tag damage itself is reported by the metadata readers."""
+    with _STDERR_LOCK, tempfile.TemporaryFile() as captured:
+        try:
+            saved = os.dup(2)
+        except OSError:  # no stderr at all: nothing to keep quiet
+            yield
+            return
+        try:
+            os.dup2(captured.fileno(), 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            said = captured.read(4000).decode("utf-8", errors="replace").strip()
+            if said:
+                logger.debug("the decoder of %s said: %s", path.name, said)
 
 
 class SoundError(Exception):
@@ -109,7 +141,7 @@ def _libsndfile_check(path: Path, media_format: MediaFormat, max_seconds: float)
 
     check = SoundCheck(decoder="libsndfile")
     try:
-        with soundfile.SoundFile(path) as sound:
+        with native_stderr_quieted(path), soundfile.SoundFile(path) as sound:
             check.sample_rate, check.channels = sound.samplerate, sound.channels
             if sound.frames and sound.frames / sound.samplerate > max_seconds:
                 raise _too_long(sound.frames / sound.samplerate, max_seconds)
@@ -189,7 +221,8 @@ def sound_samples(path: Path) -> tuple[numpy.ndarray, int]:
     import soundfile
 
     try:
-        samples, rate = soundfile.read(path, dtype="float32", always_2d=True)
+        with native_stderr_quieted(path):
+            samples, rate = soundfile.read(path, dtype="float32", always_2d=True)
         return samples.mean(axis=1), int(rate)
     except (soundfile.LibsndfileError, RuntimeError, ValueError):
         pass

@@ -27,7 +27,9 @@ def geo_suggest(asset: Asset) -> GeoSuggestion | None:
         values = {name: getattr(place, name) for name in PLACE_FIELDS if getattr(place, name)}
         return _suggestion(asset, GeoSuggestion.Kind.PLACE, values, place.source, place.distance_km)
     if asset.latitude is None and asset.city:
-        found = coordinates_from_place(asset.city, asset.country_code or asset.country, asset.province_state)
+        found = coordinates_from_place(
+            asset.city, asset.country_iso2 or asset.country_code or asset.country, asset.province_state
+        )
         if found is None:
             return None
         return _suggestion(

@@ -16,10 +16,17 @@ from mutagen.apev2 import APENoHeaderError, APEv2
 from mutagen.id3 import ID3
 
 from assets.fields import FIELDS, Field, coerce, empty_metadata
+from assets.metadata.clean_text import tag_warnings, tags_clean
 from assets.metadata.dates import iso_datetime
 from assets.metadata.result import MetadataRead
 
 logger = logging.getLogger(__name__)
+
+_FAMILY_NAMES = {"id3": "ID3", "vorbis": "Vorbis comment", "mp4": "MP4", "ape": "APEv2"}
+_EXIFTOOL_AUDIO_KEYS = {key for field in FIELDS for key in field.exiftool_audio} | {
+    "RIFF:DateCreated",
+    "QuickTime:CreateDate",
+}
 
 # Date tags per family, best first (ID3v2.3's TYER is read by mutagen as TDRC).
 _DATE_KEYS = {
@@ -29,6 +36,13 @@ _DATE_KEYS = {
     "ape": ("Year",),
     "asf": ("WM/Year",),
 }
+
+
+def _text_keys(family: str | None) -> set[str]:
+    """The tags of a family that canonical values are read from (others may hold binary data)."""
+    if family is None:
+        return set()
+    return {key for field in FIELDS for key in getattr(field, family)} | set(_DATE_KEYS.get(family, ()))
 
 
 def _text(value) -> str:
@@ -138,6 +152,13 @@ def audio_metadata(path: Path, exiftool_tags: dict) -> MetadataRead:
     ape_values = _ape_values(path) if family == "id3" or family is None else {}
     if ape_values:
         raw["apev2"] = ape_values
+    # The raw dump keeps what the tags held; the canonical values are read from clean text.
+    tag_values, problems = tags_clean(tag_values, _text_keys(family), id3=family == "id3")
+    warnings += tag_warnings(problems, _FAMILY_NAMES.get(family, "audio"))
+    ape_values, problems = tags_clean(ape_values, _text_keys("ape"))
+    warnings += tag_warnings(problems, "APEv2")
+    exiftool_tags, problems = tags_clean(exiftool_tags, _EXIFTOOL_AUDIO_KEYS)
+    warnings += tag_warnings(problems)
     for field in FIELDS:
         if field.derived:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from assets.fields import FIELDS, coerce, empty_metadata
+from assets.metadata.clean_text import tag_warnings, tags_clean
 from assets.metadata.dates import iso_datetime, iso_from_iptc
 from assets.metadata.gps import position_from_tags
 from assets.metadata.mwg import IptcState, iptc_state, reconcile
@@ -34,9 +35,22 @@ def date_created(tags: dict, state: IptcState) -> str:
     return reconcile(exif or None, iptc or None, xmp or None, state) or ""
 
 
+# The tags canonical values are read from (and only those: other tags may hold binary data as text).
+_TEXT_KEYS = {key for field in FIELDS for key in field.exif + field.iptc + field.xmp} | {
+    "ExifIFD:DateTimeOriginal",
+    "ExifIFD:OffsetTimeOriginal",
+    "XMP-photoshop:DateCreated",
+    "XMP-exif:DateTimeOriginal",
+    "IPTC:DateCreated",
+    "IPTC:TimeCreated",
+}
+
+
 def image_metadata(tags: dict) -> MetadataRead:
+    dump = tags
     values = empty_metadata()
-    warnings: list[str] = []
+    tags, problems = tags_clean(tags, _TEXT_KEYS)
+    warnings: list[str] = tag_warnings(problems)
     state = iptc_state(tags)
     if state.stale:
         warnings.append(
@@ -59,4 +73,4 @@ def image_metadata(tags: dict) -> MetadataRead:
     warnings.extend(position.warnings)
     if tags.get("ExifTool:Warning") and "IPTCDigest is not current" not in str(tags["ExifTool:Warning"]):
         warnings.append(f"ExifTool: {tags['ExifTool:Warning']}")  # (a stale digest is reported above)
-    return MetadataRead(values=values, warnings=warnings, raw={"exiftool": tags})
+    return MetadataRead(values=values, warnings=warnings, raw={"exiftool": dump})

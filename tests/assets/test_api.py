@@ -109,6 +109,11 @@ def test_unknown_asset_is_404(api_client, library):
         ("city=oslo", {"oslo"}),
         ("country=Peru", {"lima"}),
         ("country=NOR", {"oslo"}),
+        # The README's example: the file says NOR, the filter takes alpha-2, alpha-3 or the name.
+        ("country=NO&has_gps=true", {"oslo"}),
+        ("country=no", {"oslo"}),
+        ("country=Norway&has_gps=false", set()),
+        ("country=pe", {"lima"}),
         ("has_gps=true", {"oslo"}),
         ("has_gps=false", {"lima", "blank"}),
         ("created_after=2022-01-01", {"lima"}),

@@ -40,6 +40,7 @@ BOOKKEEPING = {
     "current_version",
     "warnings",
     "derived_fields",
+    "country_iso2",  # derived from the country rows, for comparing countries
     "created_at",
     "updated_at",
 }

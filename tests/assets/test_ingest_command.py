@@ -56,3 +56,18 @@ def test_missing_path_is_a_clear_error(tmp_path):
 
     with pytest.raises(CommandError, match="no such file or folder"):
         call_command("ingest", str(tmp_path / "nowhere"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_refusal_is_said_once_and_log_lines_do_not_break_the_bar(tmp_path, make_jpeg, media_copy):
+    make_jpeg("good.jpg", seed=703, folder=tmp_path / "in")
+    (tmp_path / "in" / "notes.txt").write_text("not media")
+    media_copy("broken/broken-id3.mp3", "in/damaged.mp3")
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url(connection)}
+    command = [sys.executable, "manage.py", "ingest", str(tmp_path / "in")]
+    process = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120)
+    assert process.returncode == 0, process.stderr
+    assert process.stderr.count("the file is text, not a supported image or audio file") == 1, process.stderr
+    assert "refused: " in process.stderr and "ingested " not in process.stderr
+    assert "Whoa!" not in process.stderr  # libmpg123's own complaint about the damaged tag
+    assert "3 files in" in process.stderr and "2 created, 0 already in dam, 1 failed" in process.stderr

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from assets.ingest import ingest_paths, iter_files
 
@@ -38,14 +41,15 @@ class Command(BaseCommand):
         progress = tqdm(
             total=total, unit="file", file=sys.stderr, disable=no_progress or total == 0, dynamic_ncols=True
         )
-        for result in ingest_paths(paths, batch_size=batch_size):
-            counts[result.status] += 1
-            progress.update(1)
-            progress.set_postfix(counts, refresh=False)
-            if json:
-                self.stdout.write(_json_dumps(result.as_json()))
-            elif result.status == "failed":
-                progress.write(f"failed: {result.path}: {result.error}", file=sys.stderr)
+        with _console_logging_beside_progress(quiet=not json):
+            for result in ingest_paths(paths, batch_size=batch_size):
+                counts[result.status] += 1
+                progress.update(1)
+                progress.set_postfix(counts, refresh=False)
+                if json:
+                    self.stdout.write(_json_dumps(result.as_json()))
+                elif result.status == "failed":
+                    progress.write(f"refused: {result.path}: {result.error}", file=sys.stderr)
         progress.close()
         elapsed = time.perf_counter() - started
         done = sum(counts.values())
@@ -55,6 +59,26 @@ class Command(BaseCommand):
             f"{counts['exists']} already in dam, {counts['failed']} failed"
         )
         self.stderr.write(summary)
+
+
+# What ingest logs for each file, which this command says itself (the bar counts what was
+# ingested; a refusal is printed once, with its reason).
+_SAID_BY_THE_COMMAND = {("assets.ingest", "ingested %s as a new asset"), ("assets.ingest", "refused %s: %s")}
+
+
+def _not_said_by_the_command(record: logging.LogRecord) -> bool:
+    return (record.name, record.msg) not in _SAID_BY_THE_COMMAND
+
+
+@contextmanager
+def _console_logging_beside_progress(quiet: bool):
+    """Console log lines go through tqdm, so they never break the progress bar; with ``quiet``,
+    the per-file lines this command prints itself stay off the console (log files keep them)."""
+    with logging_redirect_tqdm():
+        console = [handler for handler in logging.root.handlers if type(handler).__name__ == "_TqdmLoggingHandler"]
+        for handler in console if quiet else []:
+            handler.addFilter(_not_said_by_the_command)
+        yield
 
 
 def _json_dumps(value) -> str:
