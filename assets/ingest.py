@@ -339,16 +339,27 @@ def _metadata(item: _Staged) -> MetadataRead:
     if item.sidecar:
         read.raw["sidecar"] = item.sidecar
     inspection = item.inspection
+    width, height = inspection.width, inspection.height
+    if width is None and item.media_format.raw:  # a raw's size is its sensor image's, as ExifTool says
+        width, height = _image_size(item.tags.get("Composite:ImageSize"))
     technical = {
         "mime_type": item.media_format.mime_type,
-        "width": inspection.width,
-        "height": inspection.height,
+        "width": width,
+        "height": height,
         "duration_seconds": inspection.duration_seconds or read.values.get("duration_seconds"),
         "sample_rate": inspection.sample_rate or read.values.get("sample_rate"),
         "channels": inspection.channels or read.values.get("channels"),
     }
     read.values.update(technical)
     return read
+
+
+def _image_size(text) -> tuple[int | None, int | None]:
+    """ExifTool's Composite:ImageSize, "W H" with -n (or "WxH")."""
+    parts = str(text or "").replace("x", " ").split()
+    if len(parts) == 2 and all(part.isdigit() for part in parts):
+        return int(parts[0]), int(parts[1])
+    return None, None
 
 
 def _create(item: _Staged, read: MetadataRead, terms: dict) -> IngestResult:
