@@ -98,7 +98,8 @@ class _Staged:
     warnings: list[str] = field(default_factory=list)
     inspection: Inspection | None = None
     tags: dict = field(default_factory=dict)
-    sidecar: dict | None = None  # the stored XMP sidecar that came with it
+    sidecar: dict | None = None  # the stored XMP sidecar that came with it: name, sha256, storage_name
+    sidecar_tags: dict = field(default_factory=dict)
 
 
 def safe_name(raw: bytes | str) -> str:
@@ -326,6 +327,7 @@ def _sidecar_read(session, item: _Staged) -> None:
         staged.unlink(missing_ok=True)
     item.tags = sidecar_tags_merge(item.tags, sidecar, raw=item.media_format.raw)
     item.sidecar = {"name": safe_name(os.fsencode(item.source.sidecar.name)), "sha256": sha256, "storage_name": key}
+    item.sidecar_tags = sidecar
 
 
 def _metadata(item: _Staged) -> MetadataRead:
@@ -336,8 +338,8 @@ def _metadata(item: _Staged) -> MetadataRead:
         read = image_metadata(item.tags)
     else:
         read = audio_metadata(item.path, item.tags)
-    if item.sidecar:
-        read.raw["sidecar"] = item.sidecar
+    if item.sidecar:  # what the sidecar said, for provenance (its values are in the tags above)
+        read.raw["sidecar"] = {"name": item.sidecar["name"], "tags": item.sidecar_tags}
     inspection = item.inspection
     width, height = inspection.width, inspection.height
     if width is None and item.media_format.raw:  # a raw's size is its sensor image's, as ExifTool says
@@ -387,6 +389,8 @@ def _create(item: _Staged, read: MetadataRead, terms: dict) -> IngestResult:
                 origin=FileVersion.Origin.INGEST,
                 metadata=read.values,
                 raw_tags=read.raw,
+                sidecar_name=item.sidecar["storage_name"] if item.sidecar else "",
+                sidecar_sha256=item.sidecar["sha256"] if item.sidecar else "",
             )
             asset.current_version = version
             asset.save(update_fields=["current_version"])
