@@ -224,26 +224,27 @@ def search_audio(user, path, k: int = 10, territory: str | None = None, filters:
 def search_file(user, upload, k: int = 10, territory: str | None = None, filters: dict | None = None):
     """An uploaded picture or audio clip (a Django upload) as the query, told apart by its content."""
     import tempfile
+    from pathlib import Path
 
-    from PIL import Image, UnidentifiedImageError
+    from django.conf import settings
 
+    from assets.decoding.pictures import PictureError, picture_decode
     from assets.detection import HEAD_BYTES, detect_format
 
     common = {"k": k, "territory": territory, "filters": filters}
     head = upload.read(HEAD_BYTES)
     upload.seek(0)
-    media_format = detect_format(head)
+    media_format = detect_format(head, getattr(upload, "name", "") or "")
     if media_format is None:
         raise SearchError("the uploaded file is neither a supported image nor a supported audio file")
-    if media_format.kind == "image":
-        try:
-            with Image.open(upload) as image:
-                image.load()
-                return search_image(user, image.copy(), **common)
-        except (UnidentifiedImageError, OSError) as error:
-            raise SearchError(f"the uploaded image cannot be decoded ({error})") from error
-    with tempfile.NamedTemporaryFile(suffix=f".{media_format.extension}") as clip:
+    with tempfile.NamedTemporaryFile(suffix=f".{media_format.extension}") as copy:
         for chunk in upload.chunks():
-            clip.write(chunk)
-        clip.flush()
-        return search_audio(user, clip.name, **common)
+            copy.write(chunk)
+        copy.flush()
+        if media_format.kind == "audio":
+            return search_audio(user, copy.name, **common)
+        try:  # the same pictures as the image role embeds: first frame, composite, raw preview
+            picture = picture_decode(Path(copy.name), media_format, pixel_limit=settings.DAM_MAX_IMAGE_PIXELS)
+        except PictureError as error:
+            raise SearchError(f"the uploaded image cannot be decoded ({error})") from error
+        return search_image(user, picture.image, **common)

@@ -66,3 +66,11 @@ def test_edits_of_a_raw_file_go_into_its_own_sidecar_which_keeps_everything_else
     assert (tags["XMP-dc:Title"], tags["XMP-xmp:Label"], tags["XMP-xmp:Rating"]) == ("After", "Red", 4)
     with blob_open(asset.current_version.storage_name) as handle:
         assert handle.read() == original  # the raw file itself is never written
+
+
+def test_a_sidecar_on_its_own_is_named_for_what_it_is(tmp_path):
+    path = sidecar(tmp_path / "sent-alone.xmp", {"XMP-dc:Title": "Alone"})
+    from assets.ingest import IngestSource, ingest_sources
+
+    [result] = ingest_sources([IngestSource(name="sent-alone.xmp", label="upload", open=lambda: path.open("rb"))])
+    assert result.status == "failed" and "an XMP sidecar" in result.error
