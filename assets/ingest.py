@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import time
 import unicodedata
 import uuid
@@ -30,6 +31,7 @@ from assets.metadata.audio import audio_metadata
 from assets.metadata.exiftool import exiftool_session
 from assets.metadata.image import image_metadata
 from assets.metadata.result import MetadataRead
+from assets.metadata.xmp_sidecar import is_sidecar, sidecar_for, sidecar_orphaned, sidecar_tags_merge
 from assets.models import Asset, FileVersion, IngestRecord, OriginalName, asset_id_for
 from assets.storage.blobs import blob_save
 from assets.validation import IngestError, Inspection, inspect_file
@@ -38,6 +40,10 @@ from assets.vocabulary.keywords import keywords_normalize, terms_for
 logger = logging.getLogger(__name__)
 
 NAME_LIMIT = 1024
+_ORPHAN_SIDECAR = (
+    "an XMP sidecar with no media file beside it (IMG_0001.xmp or IMG_0001.CR2.xmp pairs with IMG_0001.CR2): "
+    "ingest it in the same folder as its media file"
+)
 _COPY_CHUNK = 1 << 20
 
 
@@ -50,6 +56,7 @@ class IngestSource:
     label: str
     open: Callable[[], BinaryIO]
     size: int | None = None
+    sidecar: Path | None = None  # an XMP sidecar that came beside it (folder ingest)
 
     @classmethod
     def from_path(cls, path: Path) -> IngestSource:
@@ -58,6 +65,7 @@ class IngestSource:
             label=safe_name(os.fsencode(str(path))),
             open=lambda: path.open("rb"),
             size=None,
+            sidecar=sidecar_for(path),
         )
 
 
@@ -90,6 +98,8 @@ class _Staged:
     warnings: list[str] = field(default_factory=list)
     inspection: Inspection | None = None
     tags: dict = field(default_factory=dict)
+    sidecar: dict | None = None  # the stored XMP sidecar that came with it: name, sha256, storage_name
+    sidecar_tags: dict = field(default_factory=dict)
 
 
 def safe_name(raw: bytes | str) -> str:
@@ -216,6 +226,10 @@ def ingest_paths(paths: Iterable[Path], batch_size: int | None = None) -> Iterat
     batch_size = batch_size or settings.DAM_INGEST_BATCH_SIZE
     batch: list[IngestSource] = []
     for path in iter_files(paths):
+        if is_sidecar(path):
+            if sidecar_orphaned(path):
+                yield _record_failure(IngestSource.from_path(path), _ORPHAN_SIDECAR)
+            continue  # read with the media file it belongs to
         batch.append(IngestSource.from_path(path))
         if len(batch) >= batch_size:
             yield from ingest_sources(batch)
@@ -304,6 +318,31 @@ def _read_tags(items: list[_Staged]) -> None:
                 tags[str(item.path)] = {"ExifTool:Error": f"ExifTool failed on this file ({error})"}
     for item in items:
         item.tags = tags.get(str(item.path), {})
+        if item.source.sidecar is not None:
+            _sidecar_read(session, item)
+
+
+def _sidecar_read(session, item: _Staged) -> None:
+    """Read the item's sidecar by the MWG rules and keep it beside the version (raw_tags)."""
+    staged = Path(settings.DAM_STAGING_DIR) / f"{uuid.uuid4().hex}.xmp"
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copyfile(item.source.sidecar, staged)
+        sidecar = session.read([staged])[str(staged)]
+        if sidecar.get("ExifTool:Error"):
+            reason = sidecar["ExifTool:Error"]
+            item.warnings.append(f"the XMP sidecar {item.source.sidecar.name} could not be read ({reason})")
+            return
+        sha256 = hashlib.sha256(staged.read_bytes()).hexdigest()
+        key = blob_save(staged, sha256, "xmp", prefix="sidecars")
+    except OSError as error:
+        item.warnings.append(f"the XMP sidecar {item.source.sidecar.name} could not be read ({error.strerror})")
+        return
+    finally:
+        staged.unlink(missing_ok=True)
+    item.tags = sidecar_tags_merge(item.tags, sidecar, raw=item.media_format.raw)
+    item.sidecar = {"name": safe_name(os.fsencode(item.source.sidecar.name)), "sha256": sha256, "storage_name": key}
+    item.sidecar_tags = sidecar
 
 
 def _metadata(item: _Staged) -> MetadataRead:
@@ -314,17 +353,30 @@ def _metadata(item: _Staged) -> MetadataRead:
         read = image_metadata(item.tags)
     else:
         read = audio_metadata(item.path, item.tags)
+    if item.sidecar:  # what the sidecar said, for provenance (its values are in the tags above)
+        read.raw["sidecar"] = {"name": item.sidecar["name"], "tags": item.sidecar_tags}
     inspection = item.inspection
+    width, height = inspection.width, inspection.height
+    if width is None and item.media_format.raw:  # a raw's size is its sensor image's, as ExifTool says
+        width, height = _image_size(item.tags.get("Composite:ImageSize"))
     technical = {
         "mime_type": item.media_format.mime_type,
-        "width": inspection.width,
-        "height": inspection.height,
+        "width": width,
+        "height": height,
         "duration_seconds": inspection.duration_seconds or read.values.get("duration_seconds"),
         "sample_rate": inspection.sample_rate or read.values.get("sample_rate"),
         "channels": inspection.channels or read.values.get("channels"),
     }
     read.values.update(technical)
     return read
+
+
+def _image_size(text) -> tuple[int | None, int | None]:
+    """ExifTool's Composite:ImageSize, "W H" with -n (or "WxH")."""
+    parts = str(text or "").replace("x", " ").split()
+    if len(parts) == 2 and all(part.isdigit() for part in parts):
+        return int(parts[0]), int(parts[1])
+    return None, None
 
 
 def _create(item: _Staged, read: MetadataRead, terms: dict) -> IngestResult:
@@ -352,6 +404,8 @@ def _create(item: _Staged, read: MetadataRead, terms: dict) -> IngestResult:
                 origin=FileVersion.Origin.INGEST,
                 metadata=read.values,
                 raw_tags=read.raw,
+                sidecar_name=item.sidecar["storage_name"] if item.sidecar else "",
+                sidecar_sha256=item.sidecar["sha256"] if item.sidecar else "",
             )
             asset.current_version = version
             asset.save(update_fields=["current_version"])

@@ -181,6 +181,11 @@ class FileVersion(models.Model):
     metadata = models.JSONField(default=dict, help_text="Canonical fields as read from this file.")
     raw_tags = models.JSONField(default=dict, help_text="Every tag ExifTool and mutagen reported, grouped.")
     thumbnail_name = models.CharField(max_length=255, blank=True, default="")
+    # The XMP sidecar that came with the file (folder ingest), stored as it was: part of the version.
+    sidecar_name = models.CharField(
+        max_length=255, blank=True, default="", help_text="Key of the stored XMP sidecar that came with the file."
+    )
+    sidecar_sha256 = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
