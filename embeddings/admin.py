@@ -8,6 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from assets.admin.inlines import ReadOnlyTabularInline
 from embeddings.encoders import EncoderError
+from embeddings.evidence_kinds import evidence_kinds_status, file_search_refusal
 from embeddings.models import (
     Migration,
     MigrationEvent,
@@ -19,6 +20,15 @@ from embeddings.models import (
 )
 from embeddings.reembedding import states, validation
 from embeddings.search import SearchError, search_file, search_similar, search_text
+
+
+def _upload_modality(upload) -> str | None:
+    """``image`` or ``audio`` by the upload's content; None for a file search_file will refuse."""
+    from assets.detection import HEAD_BYTES, detect_format
+
+    media_format = detect_format(upload.read(HEAD_BYTES))
+    upload.seek(0)
+    return media_format.kind if media_format is not None else None
 
 
 def _player_start_seconds(segment: dict) -> float:
@@ -79,7 +89,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
         like, upload = request.GET.get("like", "").strip(), request.FILES.get("file")
         searched = ""
         try:
-            if upload is not None:
+            modality = _upload_modality(upload) if upload is not None else None
+            refusal = file_search_refusal(modality) if modality else None
+            if refusal:
+                error = refusal
+            elif upload is not None:
                 searched = f"like the uploaded {upload.name}"
                 results = search_file(request.user, upload, k=20)
             elif like:
@@ -109,6 +123,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "kind": kind,
             "rows": rows,
             "error": error,
+            "evidence_kinds": evidence_kinds_status(),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/embeddings/search.html", context)
