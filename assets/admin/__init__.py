@@ -4,7 +4,9 @@ import io
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.http import Http404, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -14,6 +16,7 @@ from assets.editing import metadata_writeback_retry
 from assets.geo.suggestions import geo_suggestion_accept, geo_suggestion_reject
 from assets.models import AccessProfile, Asset, GeoSuggestion, IngestRecord, MetadataChange, Term
 from assets.vocabulary.csv_format import vocabulary_export_csv
+from assets.vocabulary.keywords import term_from_keyword_create
 from assets.vocabulary.merge import terms_merge
 from assets.vocabulary.report import vocabulary_report
 from assets.vocabulary.skos import vocabulary_export_skos
@@ -104,6 +107,7 @@ class TermAdmin(admin.ModelAdmin):
         view = self.admin_site.admin_view
         return [
             path("report/", view(self.report_view), name="assets_term_report"),
+            path("report/create-term/", view(self.create_from_keyword_view), name="assets_term_create_from_keyword"),
             path("export/<str:format_name>/", view(self.export_view), name="assets_term_export"),
             *super().get_urls(),
         ]
@@ -129,8 +133,33 @@ class TermAdmin(admin.ModelAdmin):
             "title": "Vocabulary report",
             "report": vocabulary_report(),
             "opts": self.model._meta,
+            "can_add_term": self.has_add_permission(request),
         }
         return TemplateResponse(request, "admin/assets/term/report.html", context)
+
+    def create_from_keyword_view(self, request):
+        """The report's "create a term from this keyword" button (POST), back to the report."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        try:
+            term, created = term_from_keyword_create(request.POST.get("keyword", ""))
+        except ValueError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return redirect("admin:assets_term_report")
+        change_url = reverse("admin:assets_term_change", args=[term.pk])
+        if created:
+            self.log_addition(request, term, [{"added": {}}])
+            message = format_html(
+                'Term “{}” created: its assets count as mapped. <a href="{}">Add aliases or a broader term</a>.',
+                term,
+                change_url,
+            )
+        else:
+            message = format_html('The term <a href="{}">“{}”</a> already claims this keyword.', change_url, term)
+        self.message_user(request, message, messages.SUCCESS if created else messages.INFO)
+        return redirect("admin:assets_term_report")
 
     @admin.action(description="Merge the selected terms into one of them", permissions=["delete"])
     def merge(self, request, queryset):

@@ -30,7 +30,8 @@ from assets.admin.lists import (
 )
 from assets.controlled_values import controlled_label
 from assets.editing import asset_metadata_update, field_permission
-from assets.fields import ALL_FIELDS, Group
+from assets.fields import ALL_FIELDS, ALL_FIELDS_BY_NAME, Group
+from assets.geo.base_map import location_map_svg
 from assets.licences import licence_name
 from assets.models import Asset, FileVersion, MetadataChange, OriginalName, Term, keyword_unmapped_sql
 from assets.selectors import asset_list_visible_to, user_sees_everything
@@ -53,8 +54,8 @@ def _locked(request) -> list[str]:
 
 
 def _shown(name: str, locked: list[str]) -> str:
-    """The name a field is shown under: a controlled value the user cannot change, by its label."""
-    return f"{name}_label" if name in CONTROLLED and (name in locked or name not in EDITABLE) else name
+    """The name a field is shown under: a controlled value or licence the user cannot change, by its label."""
+    return f"{name}_label" if name in LABELLED and (name in locked or name not in EDITABLE) else name
 
 
 def _controlled_display(field):
@@ -68,6 +69,21 @@ def _controlled_display(field):
 
     display.short_description = field.label
     return display
+
+
+def _licence_display(model_admin, asset):
+    """A read-only web statement by the licence's name, with its URL."""
+    url = asset.web_statement_url
+    if not url:
+        return "—"
+    return format_html('<a href="{}" rel="noopener">{}</a> <span class="quiet">{}</span>', url, licence_name(url), url)
+
+
+_licence_display.short_description = ALL_FIELDS_BY_NAME["web_statement_url"].label
+LABELLED = {
+    **{name: _controlled_display(field) for name, field in CONTROLLED.items()},
+    "web_statement_url": _licence_display,
+}
 
 
 class FileVersionInline(ReadOnlyTabularInline):
@@ -327,22 +343,16 @@ class AssetAdmin(admin.ModelAdmin):
 
     @admin.display(description="Map")
     def map_preview(self, asset):
-        """A static preview of the position on a graticule: no tile server, no internet."""
-        if asset.latitude is None:
+        """The position on coastlines and borders drawn here (no tile server, no internet)."""
+        if asset.latitude is None or asset.longitude is None:
             return "no position"
-        x, y = (asset.longitude + 180) / 360 * 360, (90 - asset.latitude) / 180 * 180
-        lines = "".join(f'<line x1="{i}" y1="0" x2="{i}" y2="180" />' for i in range(0, 361, 30))
-        lines += "".join(f'<line x1="0" y1="{j}" x2="360" y2="{j}" />' for j in range(0, 181, 30))
+        svg = location_map_svg(asset.latitude, asset.longitude, asset.country_code)
         return format_html(
-            '<svg width="360" height="180" viewBox="0 0 360 180" role="img" aria-label="position {}, {}" '
-            'style="background:#dfeaf5;border:1px solid #9ab"><g stroke="#fff" stroke-width="1">{}</g>'
-            '<line x1="0" y1="90" x2="360" y2="90" stroke="#7a9" stroke-width="1.5"/>'
-            '<circle cx="{}" cy="{}" r="5" fill="#c0392b" stroke="#fff" stroke-width="2"/></svg>',
+            '<div id="dam-map">{}<div class="dam-map-caption">{}, {} · coastlines and borders: Natural Earth '
+            "(1:110m), from the countryinfo package</div></div>",
+            mark_safe(svg),  # noqa: S308 (numbers and escaped country names only)
             asset.latitude,
             asset.longitude,
-            mark_safe(lines),
-            round(x, 2),
-            round(y, 2),  # noqa: S308 (numbers only)
         )
 
     @admin.display(description="Raw tags (current version)")
@@ -354,5 +364,5 @@ class AssetAdmin(admin.ModelAdmin):
         )
 
 
-for _name, _field in CONTROLLED.items():
-    setattr(AssetAdmin, f"{_name}_label", _controlled_display(_field))
+for _name, _display in LABELLED.items():
+    setattr(AssetAdmin, f"{_name}_label", _display)

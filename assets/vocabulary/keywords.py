@@ -42,3 +42,17 @@ def keywords_unmapped(keywords: list[str], terms: dict[str, Term] | None = None)
     """The keywords no term claims."""
     terms = terms if terms is not None else terms_for(keywords)
     return [keyword for keyword in keywords if keyword_key(keyword) not in terms]
+
+
+def term_from_keyword_create(keyword: str, language: str = "en") -> tuple[Term, bool]:
+    """A term whose preferred label is the keyword (spaces tidied), so the assets that carry it
+    count as mapped; returns ``(term, created)``: the term already claiming it, if one does."""
+    label = " ".join(keyword.split())
+    if not label:
+        raise ValueError("an empty keyword cannot become a term")
+    existing = terms_for([label]).get(keyword_key(label))
+    if existing is not None:
+        return existing, False
+    term = Term(preferred_label=label[:200], language=language)
+    term.save()
+    return term, True
