@@ -228,7 +228,6 @@ def search_file(user, upload, k: int = 10, territory: str | None = None, filters
     import tempfile
     from pathlib import Path
 
-
     from assets.decoding.pictures import PictureError, picture_decode
     from assets.detection import HEAD_BYTES, detect_format
     from assets.validation import IngestError, inspect_file

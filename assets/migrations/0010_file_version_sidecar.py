@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assets', '0006_field_table_labels'),
+        ('assets', '0009_country_iso2'),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ def actors_from_users(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("embeddings", "0006_model_version_device"),
+        ("embeddings", "0007_transcriptions"),
     ]
 
     operations = [
