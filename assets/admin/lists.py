@@ -82,7 +82,8 @@ class LicenceFilter(admin.SimpleListFilter):
     title, parameter_name = "licence", "licence"
 
     def lookups(self, request, model_admin):
-        values = model_admin.model.objects.exclude(web_statement_url="").values_list("web_statement_url", flat=True)
+        visible = model_admin.get_queryset(request)  # choices from the assets this user may see
+        values = visible.exclude(web_statement_url="").values_list("web_statement_url", flat=True)
         return [(value, value.split("//")[-1][:60]) for value in values.order_by().distinct()[:30]]
 
     def queryset(self, request, queryset):
@@ -93,7 +94,7 @@ class CountryFilter(admin.SimpleListFilter):
     title, parameter_name = "country", "country"
 
     def lookups(self, request, model_admin):
-        values = model_admin.model.objects.exclude(country="").values_list("country", flat=True)
+        values = model_admin.get_queryset(request).exclude(country="").values_list("country", flat=True)
         return [(value, value) for value in values.order_by("country").distinct()[:60]]
 
     def queryset(self, request, queryset):

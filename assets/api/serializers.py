@@ -1,7 +1,8 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from assets.fields import DATABASE_FIELDS, FIELDS, Field, FieldType
+from assets.fields import DATABASE_FIELDS, FIELD_NAMES, FIELDS, Field, FieldType
+from assets.locations import exact_location_allowed, values_shown
 from assets.models import Asset, FileVersion
 
 
@@ -39,7 +40,15 @@ class AssetSerializer(serializers.ModelSerializer):
         ]
 
     def get_metadata(self, asset: Asset) -> dict:
-        return {field.name: getattr(asset, field.name) for field in FIELDS}
+        return values_shown(asset, FIELD_NAMES, self._exact_location())
+
+    def _exact_location(self) -> bool:
+        # Decided once per response (a list shares its context); without a request, withheld.
+        context = self.context
+        if "exact_location" not in context:
+            request = context.get("request")
+            context["exact_location"] = exact_location_allowed(request.user if request else None)
+        return context["exact_location"]
 
     def get_thumbnail_url(self, asset: Asset) -> str | None:
         if asset.kind != "image":
