@@ -259,7 +259,7 @@ ASSET_FILTERS: tuple[FilterDefinition, ...] = (
         "has_gps",
         "true: the asset has a position; false: it has none",
         _boolean,
-        lambda assets, has_gps: assets.filter(latitude__isnull=not has_gps),
+        lambda assets, has_gps: _positioned(assets).filter(_latitude__isnull=not has_gps),
         {"type": "boolean"},
     ),
     FilterDefinition(

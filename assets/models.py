@@ -367,4 +367,5 @@ class GeoSuggestion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.asset_id}: {self.values}"
+        # Without the values: the name shows where values may not (positions of sensitive assets).
+        return f"{self.get_kind_display()} for {self.asset_id}: {', '.join(self.values)}"

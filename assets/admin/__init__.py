@@ -225,9 +225,17 @@ class GeoSuggestionAdmin(AboutVisibleAssetsAdmin):
     def get_list_display(self, request):
         # The value columns depend on who looks (positions of location-sensitive assets).
         exact = exact_location_allowed(request.user)
-        suggested = admin.display(description="Suggested")(lambda suggestion: self._suggested(suggestion, exact))
-        current = admin.display(description="Asset has")(lambda suggestion: self._current(suggestion, exact))
-        columns = {"suggested": suggested, "current": current}
+
+        def suggested(suggestion):
+            return self._suggested(suggestion, exact)
+
+        def current(suggestion):
+            return self._current(suggestion, exact)
+
+        columns = {
+            "suggested": admin.display(description="Suggested")(suggested),
+            "current": admin.display(description="Asset has")(current),
+        }
         return [columns.get(name, name) for name in self.list_display]
 
     def get_object(self, request, object_id, from_field=None):

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from assets.editing import asset_metadata_update
 from assets.ingest import ingest_paths
-from assets.models import Asset, MetadataChange
+from assets.models import Asset, GeoSuggestion, MetadataChange
 from assets.staff_groups import LIBRARIAN, RIGHTS_MANAGER, VIEWER
 
 pytestmark = pytest.mark.django_db
@@ -108,6 +108,7 @@ def test_the_setting_none_gives_no_position_at_all(cms, nest):
     assert cms.get(f"/api/assets/{nest.pk}/").json()["metadata"]["latitude"] is None
     assert "contentLocation" not in cms.get(f"/api/assets/{nest.pk}.jsonld").json()
     assert cms.get("/api/assets/?near=59.9,10.8,50").json()["results"] == []
+    assert cms.get("/api/assets/?has_gps=true").json()["results"] == []
 
 
 def test_geo_filters_cannot_narrow_a_sensitive_position_down(cms, nest):
@@ -160,3 +161,17 @@ def test_the_admin_list_takes_no_position_lookups_from_those_who_may_not_see_pos
     assert response.status_code in (302, 400) or nest.pk not in response.content.decode()
     client.force_login(user_in_group(RIGHTS_MANAGER, username="rm", staff=True))
     assert nest.pk in client.get(f"/admin/assets/asset/?latitude__gte={LATITUDE - 0.00001}").content.decode()
+
+
+def test_geo_suggestions_withhold_the_position_from_librarians(client, nest, user_in_group):
+    suggestion = GeoSuggestion.objects.create(
+        asset=nest,
+        kind=GeoSuggestion.Kind.COORDINATES,
+        values={"latitude": 59.91288, "longitude": 10.75601},
+        source="GeoNames",
+    )
+    client.force_login(user_in_group(LIBRARIAN, staff=True))
+    for url in ["/admin/assets/geosuggestion/", f"/admin/assets/geosuggestion/{suggestion.pk}/change/"]:
+        response = client.get(url)
+        assert response.status_code == 200 and EXACT not in response.content.decode(), url
+        assert "59.9" in response.content.decode(), url
