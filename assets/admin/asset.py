@@ -161,7 +161,7 @@ class AssetAdmin(admin.ModelAdmin):
         if not request.user.has_perm("assets.change_asset"):
             locked = EDITABLE
         elif obj is not None and getattr(obj, "_position_withheld", False):
-            locked = [*locked, *POSITION_FIELDS]  # a position the user cannot see is not theirs to edit
+            locked = [*locked, *POSITION_FIELDS]  # the form would offer the coarsened position as the real one
         return [
             "id",
             "kind",
