@@ -33,6 +33,7 @@ from assets.metadata.image import image_metadata
 from assets.metadata.result import MetadataRead
 from assets.metadata.xmp_sidecar import is_sidecar, sidecar_for, sidecar_orphaned, sidecar_tags_merge
 from assets.models import Asset, FileVersion, IngestRecord, OriginalName, asset_id_for
+from assets.selectors import asset_list_visible_to
 from assets.storage.blobs import blob_save
 from assets.validation import IngestError, Inspection, inspect_file
 from assets.vocabulary.keywords import keywords_normalize, terms_for
@@ -76,6 +77,7 @@ class IngestResult:
     asset_id: str | None = None
     error: str = ""
     warnings: list[str] = field(default_factory=list)
+    hidden: bool = False  # the bytes are an asset the uploader may not see (``asset_id`` is then None)
 
     def as_json(self) -> dict:
         return {
@@ -146,8 +148,13 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
-    """Ingest a batch of files; one result per source, in order."""
+def ingest_sources(sources: list[IngestSource], uploader=None) -> list[IngestResult]:
+    """Ingest a batch of files; one result per source, in order.
+
+    ``uploader``: the user whose upload this is (the API). Bytes already in dam as an asset the
+    uploader may not see give a ``hidden`` result that names no asset, and the upload's file
+    name is not added to that asset's names (its ingest record, seen only by those who may see
+    the asset, keeps it). Without an uploader (the command line, the worker), every asset counts."""
     _staging_sweep()
     results: dict[int, IngestResult] = {}
     staged: list[_Staged] = []
@@ -169,7 +176,7 @@ def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
         )
         for item in staged:
             if item.sha256 in existing:
-                results[item.index] = _record_existing(item)
+                results[item.index] = _record_existing(item, uploader)
             elif item.sha256 in seen:
                 later_duplicates.append(item)
             else:
@@ -201,7 +208,7 @@ def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
             if item.index not in reads:
                 continue
             try:
-                results[item.index] = _create(item, reads[item.index], terms)
+                results[item.index] = _create(item, reads[item.index], terms, uploader)
             except IngestError as error:
                 results[item.index] = _record_failure(item.source, str(error), item)
             except Exception as error:
@@ -214,7 +221,7 @@ def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
             if results[first.index].status == IngestRecord.Status.FAILED:
                 results[item.index] = _record_failure(item.source, results[first.index].error, item)
             else:
-                results[item.index] = _record_existing(item)
+                results[item.index] = _record_existing(item, uploader)
     finally:
         for item in staged:
             item.path.unlink(missing_ok=True)
@@ -379,7 +386,7 @@ def _image_size(text) -> tuple[int | None, int | None]:
     return None, None
 
 
-def _create(item: _Staged, read: MetadataRead, terms: dict) -> IngestResult:
+def _create(item: _Staged, read: MetadataRead, terms: dict, uploader=None) -> IngestResult:
     warnings = item.warnings + read.warnings
     key = blob_save(item.path, item.sha256, item.media_format.extension)
     try:
@@ -424,7 +431,7 @@ def _create(item: _Staged, read: MetadataRead, terms: dict) -> IngestResult:
     except IntegrityError:
         # The same bytes were ingested concurrently by another process: theirs stands.
         if FileVersion.objects.filter(sha256=item.sha256).exists():
-            return _record_existing(item)
+            return _record_existing(item, uploader)
         raise
     logger.info("ingested %s as a new asset", item.source.label, extra={"asset_id": asset.id})
     return IngestResult(
@@ -432,11 +439,13 @@ def _create(item: _Staged, read: MetadataRead, terms: dict) -> IngestResult:
     )
 
 
-def _record_existing(item: _Staged) -> IngestResult:
+def _record_existing(item: _Staged, uploader=None) -> IngestResult:
     # The bytes may be any version of an asset (an original, or a file written back later).
     version = FileVersion.objects.select_related("asset").filter(sha256=item.sha256).order_by("created_at").first()
+    hidden = uploader is not None and not asset_list_visible_to(uploader).filter(pk=version.asset_id).exists()
     with transaction.atomic():
-        OriginalName.objects.get_or_create(asset=version.asset, name=item.source.name)
+        if not hidden:
+            OriginalName.objects.get_or_create(asset=version.asset, name=item.source.name)
         IngestRecord.objects.create(
             status=IngestRecord.Status.EXISTS,
             original_name=item.source.name,
@@ -446,7 +455,11 @@ def _record_existing(item: _Staged) -> IngestResult:
             warnings=item.warnings,
         )
     return IngestResult(
-        path=item.source.label, status=IngestRecord.Status.EXISTS, asset_id=version.asset_id, warnings=item.warnings
+        path=item.source.label,
+        status=IngestRecord.Status.EXISTS,
+        asset_id=None if hidden else version.asset_id,
+        warnings=item.warnings,
+        hidden=hidden,
     )
 
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from PIL import Image
 
+from assets.locations import location_withheld
 from assets.models import Asset, FileVersion
 from assets.storage.blobs import blob_open
 from assets.storage.delivery import DeliveryCopyError, delivery_copy_key
@@ -42,25 +43,29 @@ def _presigned_downloads() -> bool:
     return settings.DAM_S3_PRESIGNED_DOWNLOADS and hasattr(default_storage, "bucket_name")
 
 
-def file_version_download(asset: Asset, number: int | str) -> ServedFile | None:
+def file_version_download(asset: Asset, number: int | str, exact_location: bool = False) -> ServedFile | None:
     """File version ``number`` of ``asset`` exactly as stored, as an attachment named
     ``<asset id>-v<number>.<extension>``; None when the asset has no such version. With
-    ``DAM_S3_PRESIGNED_DOWNLOADS`` on S3, a presigned URL instead of the bytes."""
+    ``DAM_S3_PRESIGNED_DOWNLOADS`` on S3, a presigned URL instead of the bytes.
+
+    A location-sensitive asset's version is served as its delivery copy (no GPS, no other
+    privacy-sensitive tags) unless ``exact_location`` (``assets.locations``)."""
     version = FileVersion.objects.filter(asset=asset, number=number).first()
     if version is None:
         return None
+    key = delivery_copy_key(asset, version) if location_withheld(asset, exact_location) else version.storage_name
     extension = version.storage_name.rsplit(".", 1)[-1]
     filename = f"{version.asset_id}-v{version.number}.{extension}"
     if _presigned_downloads():
         url = default_storage.url(
-            version.storage_name,
+            key,
             parameters={
                 "ResponseContentDisposition": f'attachment; filename="{filename}"',
                 "ResponseContentType": version.mime_type,
             },
         )
         return ServedFile(version.mime_type, redirect_url=url)
-    return ServedFile(version.mime_type, stream=blob_open(version.storage_name), filename=filename)
+    return ServedFile(version.mime_type, stream=blob_open(key), filename=filename)
 
 
 def asset_content_open(asset: Asset) -> ServedFile:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from assets.locations import values_shown
 from assets.metadata.exiftool import exiftool_session
 from assets.metadata.image_write import image_write_arguments
 from assets.metadata.mwg import IptcState
@@ -26,9 +27,10 @@ EMPTY_PACKET = (
 )
 
 
-def sidecar_xmp(asset: Asset) -> bytes:
-    """The asset's canonical metadata as an XMP sidecar document."""
-    values = {field_name: getattr(asset, field_name) for field_name in _xmp_fields()}
+def sidecar_xmp(asset: Asset, exact_location: bool = False) -> bytes:
+    """The asset's canonical metadata as an XMP sidecar document; the position of a
+    location-sensitive asset coarsened or left out unless ``exact_location``."""
+    values = values_shown(asset, _xmp_fields(), exact_location)
     arguments = image_write_arguments(values, values, IptcState(present=False, in_sync=True), has_exif=False)
     xmp_only = [arg for arg in arguments if not arg.startswith("-") or arg.startswith(("-XMP", "-n"))]
     staging = Path(settings.DAM_STAGING_DIR)

@@ -315,6 +315,12 @@ DAM_DELIVERY_STRIP_SENSITIVE = env_list(
     ["GPS:all", "XMP-exif:GPS*", "XMP-iptcExt:LocationCreatedGPS*", "XMP-iptcExt:LocationShownGPS*"],
 )
 
+# Positions of location-sensitive assets for callers without assets.view_exact_location: rounded
+# to this many decimal places (1: about 11 km; 0: about 111 km), altitude left out; "none" gives
+# them no position at all (assets/locations.py).
+_sensitive_decimals = os.environ.get("DAM_SENSITIVE_LOCATION_DECIMALS", "1").strip().lower()
+DAM_SENSITIVE_LOCATION_DECIMALS = None if _sensitive_decimals in ("none", "") else int(_sensitive_decimals)
+
 # --- Celery ---------------------------------------------------------------------------------
 # The embedded default uses kombu's filesystem transport: no server, no root, real separate
 # worker processes. Production sets CELERY_BROKER_URL=redis://...

@@ -7,6 +7,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from assets.admin.inlines import ReadOnlyTabularInline
+from assets.selectors import related_to_visible
 from embeddings.encoders import EncoderError
 from embeddings.evidence_kinds import evidence_kinds_status, file_search_refusal
 from embeddings.models import (
@@ -145,6 +146,9 @@ class TranscriptSegmentAdmin(admin.ModelAdmin):
     list_display = ["asset", "start_ms", "end_ms", "text"]
     search_fields = ["text", "asset__id", "asset__title"]
     show_full_result_count = False
+
+    def get_queryset(self, request):
+        return related_to_visible(super().get_queryset(request), request.user)
 
     def has_add_permission(self, request):
         return False

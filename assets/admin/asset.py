@@ -33,6 +33,7 @@ from assets.editing import asset_metadata_update, field_permission
 from assets.fields import ALL_FIELDS, ALL_FIELDS_BY_NAME, Group
 from assets.geo.base_map import location_map_svg
 from assets.licences import licence_name
+from assets.locations import POSITION_FIELDS, asset_position_withhold, changes_shown, exact_location_allowed
 from assets.models import Asset, FileVersion, MetadataChange, OriginalName, Term, keyword_unmapped_sql
 from assets.selectors import asset_list_visible_to, user_sees_everything
 
@@ -108,15 +109,21 @@ class MetadataChangeInline(ReadOnlyTabularInline):
     fields = ["created_at", "user", "source", "changes_text", "status", "file_version", "error"]
     verbose_name_plural = "Audit trail"
     ordering = ["-created_at", "-id"]
+    exact_location = False  # set per request (inline instances are made for each request)
+
+    def get_queryset(self, request):
+        self.exact_location = exact_location_allowed(request.user)
+        return super().get_queryset(request).select_related("asset", "user")
 
     @admin.display(description="Changes")
     def changes_text(self, change):
+        changes = changes_shown(change.asset, change.changes, self.exact_location)
         return format_html(
             "<ul>{}</ul>",
             format_html_join(
                 "",
                 "<li><b>{}</b>: {} → {}</li>",
-                ((name, _short(diff["from"]), _short(diff["to"])) for name, diff in change.changes.items()),
+                ((name, _short(diff["from"]), _short(diff["to"])) for name, diff in changes.items()),
             ),
         )
 
@@ -172,6 +179,18 @@ class AssetAdmin(admin.ModelAdmin):
         )
         return queryset.annotate(unmapped_keywords=UNMAPPED_KEYWORDS)
 
+    def get_object(self, request, object_id, from_field=None):
+        asset = super().get_object(request, object_id, from_field)
+        if asset is not None and asset.location_sensitive and not exact_location_allowed(request.user):
+            asset_position_withhold(asset)  # form, map, raw tags: what this user may see
+        return asset
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # ?latitude__gte=… in the list's address would narrow a withheld position down.
+        if lookup.split("__")[0] in POSITION_FIELDS and not exact_location_allowed(getattr(request, "user", None)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def has_add_permission(self, request):
         return False  # assets arrive by ingest, never by hand
 
@@ -182,7 +201,10 @@ class AssetAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
     def get_readonly_fields(self, request, obj=None):
-        locked = [_shown(name, _locked(request)) for name in _locked(request)]
+        locked = _locked(request)
+        if obj is not None and getattr(obj, "_position_withheld", False):
+            locked = [*locked, *POSITION_FIELDS]  # the form would offer the coarsened position as the real one
+        locked = [_shown(name, locked) for name in locked]
         return [
             "id",
             "kind",

@@ -84,7 +84,8 @@ class LicenceFilter(admin.SimpleListFilter):
     title, parameter_name = "licence", "licence"
 
     def lookups(self, request, model_admin):
-        values = model_admin.model.objects.exclude(web_statement_url="").values_list("web_statement_url", flat=True)
+        visible = model_admin.get_queryset(request)  # choices from the assets this user may see
+        values = visible.exclude(web_statement_url="").values_list("web_statement_url", flat=True)
         named = [(value, licence_name(value)) for value in values.order_by().distinct()[:30]]
         return sorted(named, key=lambda choice: choice[1].casefold())
 
@@ -96,7 +97,8 @@ class CountryFilter(admin.SimpleListFilter):
     title, parameter_name = "country", "country"
 
     def lookups(self, request, model_admin):
-        codes = model_admin.model.objects.exclude(country_iso2="").values_list("country_iso2", flat=True)
+        visible = model_admin.get_queryset(request)  # choices from the assets this user may see
+        codes = visible.exclude(country_iso2="").values_list("country_iso2", flat=True)
         names = {code: (country_from_code(code) or (code,))[0] for code in codes.order_by().distinct()}
         return sorted(names.items(), key=lambda item: item[1])[:60]
 

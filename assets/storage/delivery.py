@@ -36,9 +36,10 @@ def policy_hash(tags: list[str]) -> str:
     return hashlib.sha256("\n".join(tags).encode()).hexdigest()[:16]
 
 
-def delivery_copy_key(asset: Asset) -> str:
-    """The storage key of the asset's delivery copy, made on first use."""
-    version: FileVersion = asset.current_version
+def delivery_copy_key(asset: Asset, version: FileVersion | None = None) -> str:
+    """The storage key of the delivery copy of ``version`` (by default the current one) of the
+    asset, made on first use."""
+    version = version or asset.current_version
     if asset.kind != "image":
         return version.storage_name
     tags = delivery_policy(asset)
