@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from assets.geo.distance import great_circle_km
 from assets.locations import position_expression
-from assets.selectors import array_text, created_between, in_country, with_keyword
+from assets.selectors import created_between, in_country, with_keyword
 
 EMPTY = ("", None, [], (), {})  # a filter given no value is no condition, as django-filter does
 
@@ -177,12 +177,9 @@ def _with_keywords(assets: QuerySet, keywords: list[str]) -> QuerySet:
 
 
 def _matching_text(assets: QuerySet, text: str) -> QuerySet:
-    return assets.alias(_keywords_text=array_text("keywords")).filter(
-        Q(title__icontains=text)
-        | Q(headline__icontains=text)
-        | Q(description__icontains=text)
-        | Q(_keywords_text__icontains=text)
-    )
+    from assets.fulltext import assets_matching
+
+    return assets_matching(assets, text)
 
 
 def _positioned(assets: QuerySet) -> QuerySet:
@@ -226,7 +223,8 @@ ASSET_FILTERS: tuple[FilterDefinition, ...] = (
     ),
     FilterDefinition(
         "q",
-        "title, headline, description or a keyword contains this text, in any case",
+        "the metadata matches this text (full-text search: words in any form, case or accents, "
+        '"quoted phrases", -exclusions, vocabulary aliases, typos)',
         _text,
         _matching_text,
         _TEXT,

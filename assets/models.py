@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -75,6 +76,9 @@ class Asset(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Weighted full-text of the metadata, written by a database trigger whenever the row is
+    # (``assets.fulltext`` says what goes in and how it is searched).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -86,6 +90,7 @@ class Asset(models.Model):
         ]
         indexes = [
             GinIndex(fields=["keywords"], name="asset_keywords_gin"),
+            GinIndex(fields=["search_vector"], name="asset_search_vector_gin"),
             models.Index(fields=["kind", "-created_at"], name="asset_kind_created"),
             models.Index(fields=["country_code"], name="asset_country_code"),
             models.Index(fields=["city"], name="asset_city"),

@@ -211,7 +211,22 @@ DAM_PRELOAD_MODELS = env_bool("DAM_PRELOAD_MODELS", True)
 # wider build search give better recall at scale, for a slower build and a larger index.
 DAM_HNSW_M = env_int("DAM_HNSW_M", 24)
 DAM_HNSW_EF_CONSTRUCTION = env_int("DAM_HNSW_EF_CONSTRUCTION", 128)
-# Weight of the metadata match list (title, keywords) against each vector list in the fusion.
+# Search (docs/search.md): the language whose stemming and stopwords full-text search uses where
+# the vocabulary names none; how much a broader term's narrower terms and a typo's correction
+# count against the word itself; how similar (pg_trgm) a word must be to correct a typo.
+DAM_SEARCH_LANGUAGE = os.environ.get("DAM_SEARCH_LANGUAGE", "en")
+DAM_SEARCH_NARROWER_WEIGHT = float(os.environ.get("DAM_SEARCH_NARROWER_WEIGHT", "0.8"))
+DAM_SEARCH_TYPO_WEIGHT = float(os.environ.get("DAM_SEARCH_TYPO_WEIGHT", "0.8"))
+DAM_SEARCH_TYPO_SIMILARITY = float(os.environ.get("DAM_SEARCH_TYPO_SIMILARITY", "0.4"))
+# Fusion: each evidence kind's weight (metadata, visual, acoustic, spoken), the quantile of a
+# model version's unrelated-pair similarities that becomes its relevance floor, and the fused
+# score below which a result is flagged weak.
+DAM_SEARCH_WEIGHTS = {
+    kind: float(os.environ.get(f"DAM_SEARCH_WEIGHT_{kind.upper()}", default))
+    for kind, default in (("metadata", "1.0"), ("visual", "1.0"), ("acoustic", "1.0"), ("spoken", "1.0"))
+}
+DAM_SEARCH_FLOOR_QUANTILE = float(os.environ.get("DAM_SEARCH_FLOOR_QUANTILE", "0.95"))
+DAM_SEARCH_WEAK_BELOW = float(os.environ.get("DAM_SEARCH_WEAK_BELOW", "0.2"))
 DAM_SEARCH_METADATA_WEIGHT = float(os.environ.get("DAM_SEARCH_METADATA_WEIGHT", "0.5"))
 
 # Re-embedding migrations (see embeddings/reembedding/): where backfills read the raw files from

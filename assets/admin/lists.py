@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from assets.geo.countries import country_from_code
 from assets.licences import licence_name
 from assets.models import OriginalName, Term
-from assets.selectors import MISSING_RIGHTS, array_text, in_country
+from assets.selectors import MISSING_RIGHTS, in_country
 
 EXACT_COUNT_BELOW = 10_000
 
@@ -38,17 +38,13 @@ class EstimatedCountPaginator(Paginator):
 
 
 def search_assets(queryset, term: str):
-    """Title, headline, description, keywords, creators and the names files arrived under."""
+    """The metadata's full-text search (``assets.fulltext``, as the API's ``q``), the asset ID and
+    the names files arrived under."""
+    from assets.fulltext import metadata_matches
+
     names = OriginalName.objects.filter(asset=OuterRef("pk"), name__icontains=term)
-    return queryset.alias(_keywords=array_text("keywords"), _creators=array_text("creators")).filter(
-        Q(title__icontains=term)
-        | Q(headline__icontains=term)
-        | Q(description__icontains=term)
-        | Q(_keywords__icontains=term)
-        | Q(_creators__icontains=term)
-        | Q(pk=term)
-        | Exists(names)
-    )
+    matched = [match.asset_id for match in metadata_matches(queryset, term)]
+    return queryset.filter(Q(pk__in=matched) | Q(pk=term) | Exists(names))
 
 
 class YesNoFilter(admin.SimpleListFilter):

@@ -17,7 +17,7 @@ def countries_derive(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("assets", "0007_rights_location_territories_tombstones"),
+        ("assets", "0008_fulltext_search"),
     ]
 
     operations = [
