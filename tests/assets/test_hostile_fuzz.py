@@ -141,3 +141,44 @@ def test_any_asset_path_is_answered(client, asset_id, identifier):
 
     for suffix in ("/", ".jsonld", "/content/", "/thumbnail/", "/sidecar/"):
         assert_answered(client.get(f"/api/assets/{quote(identifier, safe='')}{suffix}"))
+
+
+@pytest.fixture(scope="module")
+def jpeg_bytes():
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 12), (200, 40, 90)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+BOUNDARY = "fuzz-boundary-4f1c"
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(filename=st.binary(max_size=1500), trailer=st.binary(max_size=300))
+@example(filename=b"caf\xe9.jpg" * 200, trailer=b"\r\n--" + BOUNDARY.encode()[:-1] + b"\r\n\r\n")
+def test_any_upload_file_name_is_answered_and_the_bytes_kept(client, jpeg_bytes, filename, trailer):
+    from hashlib import sha256
+
+    data = jpeg_bytes + trailer
+    quoted = filename.replace(b"\\", b"\\\\").replace(b'"', b'\\"').replace(b"\r", b"").replace(b"\n", b"")
+    body = (
+        f"--{BOUNDARY}\r\n".encode()
+        + b'Content-Disposition: form-data; name="file"; filename="'
+        + quoted
+        + b'"\r\nContent-Type: image/jpeg\r\n\r\n'
+        + data
+        + f"\r\n--{BOUNDARY}--\r\n".encode()
+    )
+    response = client.post("/api/assets/", body, content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    assert_answered(response)
+    if response.status_code in (200, 201):
+        from assets.models import Asset
+
+        asset = Asset.objects.get(pk=response.json()["asset"]["id"])
+        assert asset.original_sha256 == sha256(data).hexdigest()
