@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 
 from assets import signals
 from assets.detection import HEAD_BYTES, MediaFormat, describe_unsupported, detect_format, extension_mismatch
+from assets.fields import values_fit
 from assets.metadata.audio import audio_metadata
 from assets.metadata.exiftool import exiftool_session
 from assets.metadata.image import image_metadata
@@ -375,6 +376,7 @@ def _metadata(item: _Staged) -> MetadataRead:
         "channels": inspection.channels or read.values.get("channels"),
     }
     read.values.update(technical)
+    read.warnings.extend(values_fit(read.values))
     return read
 
 

@@ -195,3 +195,19 @@ def test_names_with_line_breaks_and_direction_overrides_get_one_line_each(tmp_pa
     again = subprocess.run([*command, str(folder)], capture_output=True, env=env, cwd=PROJECT_DIR, check=True)
     failed = [line for line in again.stderr.decode().splitlines() if line.startswith("failed:")]
     assert len(failed) == 1 and "broken\\x0a\\u202ename.jpg" in failed[0]
+
+
+def test_a_file_with_an_absurdly_long_keyword_and_city_is_ingested_with_them_cut(caller, make_jpeg):
+    import random
+    import string
+
+    rnd = random.Random(3)
+    junk = "".join(rnd.choice(string.ascii_letters) for _ in range(20_000))  # does not compress
+    path = make_jpeg("absurd.jpg", seed=97, tags={"XMP-dc:Subject": [junk, "harbour"], "XMP-photoshop:City": junk})
+    [result] = ingest_paths([path])
+    assert result.status == "created", result.error  # before: "index row requires 16432 bytes"
+    asset = Asset.objects.get(pk=result.asset_id)
+    assert asset.keywords == [junk[:2_000], "harbour"] and asset.city == junk[:2_000]
+    assert any("Keywords" in warning and "cut" in warning for warning in result.warnings)
+    assert any("City" in warning for warning in result.warnings)
+    assert caller.get(f"/api/assets/{result.asset_id}/", {"keyword": "harbour"}).status_code == 200

@@ -183,3 +183,19 @@ def test_nul_in_a_query_parameter_is_never_a_500(caller, library, path):
 )
 def test_nul_and_out_of_range_values_in_a_search_body_are_400(caller, request_body):
     assert_refused(caller.post("/api/search/", request_body, format="json"), 400)
+
+
+@pytest.mark.parametrize("key", ["abc\x00def", "a" * 5000, "0" * 39, "' OR '1'='1"])
+def test_a_token_that_could_not_be_one_is_401(key):
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).get("/api/assets/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert_refused(response, 401, "Invalid token")
+
+
+def test_a_real_token_still_authenticates(django_user_model):
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=django_user_model.objects.create_user("token-holder", password="x"))
+    assert Client().get("/api/assets/", HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 200
