@@ -57,17 +57,39 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PYTHON" -m venv "$VENV"
 fi
 
-# Reinstall only when the declared dependencies change.
+# The extras to install: the demo needs dam and its models (ml); the tests add the dev tools
+# (pytest, ruff, the browser driver...), which scripts/test.sh asks for.
+EXTRAS="${DAM_EXTRAS:-ml}"
+
+# Reinstall only when the declared dependencies change, or extras are asked for that are not in yet.
+# The stamp holds the hash of pyproject.toml and the extras installed with it.
 stamp="$VENV/.dam-installed"
-wanted="$(cat pyproject.toml | sha256sum | cut -d' ' -f1)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$wanted" ]; then
-  log "installing dam and its Python dependencies into $VENV…"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
-  # torch first, in a step of its own, from the releases this machine kind keeps on disk, so that no
-  # later requirement pulls in another build (DESIGN: torch 2.14.1 with torchvision 0.29.1).
-  if ! "$VENV/bin/python" -c "import torch, torchvision" >/dev/null 2>&1; then
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "torch==2.14.1" "torchvision==0.29.1"
+wanted="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+read -r installed_hash installed_extras 2>/dev/null < "$stamp" || true
+missing_extra=""
+for extra in ${EXTRAS//,/ }; do
+  case ",${installed_extras:-}," in *",$extra,"*) ;; *) missing_extra="$extra" ;; esac
+done
+if [ "${installed_hash:-}" != "$wanted" ] || [ -n "$missing_extra" ]; then
+  if [ "${installed_hash:-}" = "$wanted" ]; then
+    EXTRAS="${installed_extras:+$installed_extras,}$EXTRAS"  # keep what is there, add what is asked for
   fi
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[dev,ml]"
-  echo "$wanted" > "$stamp"
+  log "installing dam and its Python dependencies (extras: $EXTRAS) into $VENV…"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
+  # torch is installed first, in a step of its own, at the versions dam is tested with (torch 2.14.1,
+  # torchvision 0.29.1), so that open-clip-torch, transformers and faster-whisper, installed after it,
+  # find it and none of them pulls in another torch build.
+  #
+  # PyPI's torch for Linux x86_64 is the CUDA build: over 4 GB of NVIDIA libraries that only a GPU
+  # uses (the virtualenv grows to about 7 GB). On a machine without a GPU, take the CPU-only build
+  # (a few hundred MB) from PyTorch's own package index instead; dam runs the same on it:
+  #   DAM_TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu ./scripts/demo.sh
+  # (or install it yourself first: .venv/bin/pip install torch==2.14.1 torchvision==0.29.1
+  #  --index-url https://download.pytorch.org/whl/cpu; this step keeps a torch that is installed).
+  if ! "$VENV/bin/python" -c "import torch, torchvision" >/dev/null 2>&1; then
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+      ${DAM_TORCH_INDEX_URL:+--index-url "$DAM_TORCH_INDEX_URL"} "torch==2.14.1" "torchvision==0.29.1"
+  fi
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[$EXTRAS]"
+  echo "$wanted $EXTRAS" > "$stamp"
 fi

@@ -1,7 +1,8 @@
 """python manage.py demo: the whole service on one machine, on the embedded default.
 
-Applies migrations, creates an admin login, starts a real Celery worker process, ingests
-fixtures/, and serves the admin and the API on localhost until interrupted.
+Applies migrations, creates an admin login, starts a real Celery worker process, ingests what
+is new in fixtures/ (a second start with nothing new ingests and transcribes nothing), prints a
+status block, and serves the admin and the API on localhost until interrupted.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -22,6 +24,8 @@ from rest_framework.authtoken.models import Token
 
 from dam import runtime
 from dam.demo_data import demo_vocabulary_install
+from dam.demo_media import media_survey, refusals_remember
+from dam.demo_status import embedding_progress, embedding_waiting, status_block
 
 DEMO_USER = "admin"
 
@@ -60,12 +64,19 @@ class Command(BaseCommand):
         worker = self._worker_start()
         try:
             self._worker_wait(worker)
-            self.stderr.write(f"ingesting {', '.join(str(path) for path in fixtures)}…")
-            call_command("ingest", *[str(path) for path in fixtures], stdout=self.stderr, stderr=self.stderr)
-            for role in [name for name in roles if name != "asr"]:  # anything not yet embedded, by the worker
-                call_command("embed", "--role", role, "--missing-only", stdout=self.stderr, stderr=self.stderr)
+            # Assets from before (ingested while a role was off) first; what is ingested now is
+            # queued by the ingest itself, and must not be queued twice.
+            for each in embedding_progress():
+                if each.waiting:
+                    call_command("embed", "--role", each.role, "--missing-only", stdout=self.stderr, stderr=self.stderr)
+            survey = media_survey(fixtures)
+            self.stderr.write(survey.summary())
+            if survey.new:
+                call_command("ingest", *[str(path) for path in survey.new], stdout=self.stderr, stderr=self.stderr)
+                refusals_remember(survey)
             if no_serve:
-                self._thumbnails_wait()
+                self._workers_wait()
+                self.stdout.write("\n" + status_block())
                 return
             port = _free_port(port)
             token = Token.objects.get_or_create(user=get_user_model().objects.get(username=DEMO_USER))[0].key
@@ -78,13 +89,34 @@ class Command(BaseCommand):
                 f"  semantic search     curl -H 'Authorization: Token {token}' -H 'Content-Type: application/json' "
                 f'-d \'{{"text": "boats in a harbour"}}\' http://127.0.0.1:{port}/api/search/\n'
                 f"  worker log          {self._worker_log}\n"
+                f"{status_block()}\n"
                 "  stop with Ctrl-C\n"
             )
+            if embedding_waiting():
+                threading.Thread(target=self._embedding_watch, daemon=True, name="embedding-watch").start()
             call_command("runserver", f"127.0.0.1:{port}", use_reloader=False, insecure_serving=True)
+        except KeyboardInterrupt:
+            pass  # Ctrl-C or a plain `kill`: the clean stop below, without a traceback
         finally:
+            self.stderr.write("stopping the worker…")
             self._worker_stop(worker)
             if settings.EMBEDDED and os.environ.get("DAM_DEMO_KEEP_DATABASE") != "1":
+                self.stderr.write("stopping the database…")
                 runtime.embedded_postgres_stop()
+            self.stderr.write("dam stopped.")
+
+    def _embedding_watch(self, interval: float = 5.0) -> None:
+        """Say once when the workers have embedded everything that was waiting."""
+        from django.db import connection
+
+        try:
+            while embedding_waiting():
+                time.sleep(interval)
+            self.stdout.write("\nthe workers have finished embedding: every asset is searchable by each active role\n")
+        except Exception:  # the database stopping under us at Ctrl-C: nothing to say
+            pass
+        finally:
+            connection.close()
 
     def _demo_login(self) -> str:
         """The admin user, with a password generated once and kept in the state folder."""
@@ -125,15 +157,23 @@ class Command(BaseCommand):
             time.sleep(0.2)
         raise SystemExit(f"the Celery worker did not start within {timeout:.0f} s; see {self._worker_log}")
 
-    def _thumbnails_wait(self, timeout: float = 60) -> None:
+    def _workers_wait(self, timeout: float = 180) -> None:
+        """Wait for the worker to render thumbnails and embed what waits (--no-serve stops after)."""
         from assets.models import FileVersion
 
         deadline = time.monotonic() + timeout
         pending = FileVersion.objects.filter(asset__kind="image", thumbnail_name="")
         while pending.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
-        left = pending.count()
-        self.stderr.write(f"thumbnails rendered by the worker ({left} still pending)")
+        self.stderr.write(f"thumbnails rendered by the worker ({pending.count()} still pending)")
+        while embedding_waiting() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        waiting = embedding_waiting()
+        self.stderr.write(
+            f"the workers have not finished embedding: {waiting} assets still queued"
+            if waiting
+            else "the workers have finished embedding"
+        )
 
     def _worker_stop(self, worker: subprocess.Popen) -> None:
         if worker.poll() is None:
