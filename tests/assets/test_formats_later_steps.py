@@ -42,6 +42,7 @@ def thumbnail(asset: Asset) -> Image.Image:
         "images/sample.avif",
         "images/stereo.mpo",
         "images/sample.dng",
+        "images/preview-only.cr2",
         "broken/truncated.jpg",
         "broken/fuzzed.jpg",
     ],
@@ -55,6 +56,11 @@ def test_gif_thumbnail_is_its_first_frame():
     with Image.open(FIXTURES_DIR / "images" / "animated.gif") as gif:
         first = gif.convert("RGB").getpixel((10, 10))
     assert thumbnail(ingested("images/animated.gif")).getpixel((10, 10)) == pytest.approx(first, abs=12)
+
+
+def test_raw_thumbnail_comes_from_its_embedded_preview():
+    # make_formats.py draws the preview on a (210, 90, 160) background.
+    assert thumbnail(ingested("images/preview-only.cr2")).getpixel((5, 5)) == pytest.approx((210, 90, 160), abs=12)
 
 
 @pytest.mark.parametrize("name", ["audio/tone.wma", "audio/tone.wv", "audio/tone.tta", "audio/tone.aac"])
