@@ -190,6 +190,11 @@ def transitions_allowed(migration) -> list[dict]:
     ]
 
 
+def _version_short(version):
+    """A version in a list cell: its number and model name (the full description on hover)."""
+    return format_html('<span title="{}">v{} · {}</span>', version, version.pk, version.name.rsplit("/", 1)[-1])
+
+
 def _service_action(name: str, description: str, call):
     def action(modeladmin, request, queryset):
         for migration in queryset:
@@ -209,8 +214,9 @@ def _service_action(name: str, description: str, call):
 class MigrationAdmin(admin.ModelAdmin):
     """Re-embedding migrations: progress, rate, ETA, failures, validation figures and drift plot."""
 
-    list_display = ["id", "role", "from_version", "to_version", "state", "progress_bar", "rate", "eta", "failed_assets"]
+    list_display = ["id", "role", "from_short", "to_short", "state", "progress_bar", "rate", "eta", "failed_assets"]
     list_filter = ["state", "role"]
+    list_select_related = ["from_version", "to_version"]
     search_fields = ["role"]
     inlines = [MigrationFailureInline, MigrationEventInline]
     readonly_fields = [
@@ -289,6 +295,14 @@ class MigrationAdmin(admin.ModelAdmin):
             except states.MigrationError as error:
                 self.message_user(request, str(error), messages.ERROR)
         return redirect("admin:embeddings_migration_change", migration.pk)
+
+    @admin.display(description="From", ordering="from_version")
+    def from_short(self, migration):
+        return _version_short(migration.from_version)
+
+    @admin.display(description="To", ordering="to_version")
+    def to_short(self, migration):
+        return _version_short(migration.to_version)
 
     @admin.display(description="Progress")
     def progress_bar(self, migration):
