@@ -8,7 +8,12 @@ from django.utils.html import format_html, format_html_join
 
 from assets.admin.inlines import ReadOnlyTabularInline
 from embeddings.encoders import EncoderError
-from embeddings.evidence_kinds import evidence_kinds_status, file_search_refusal
+from embeddings.evidence_kinds import (
+    IN_THE_BACKGROUND,
+    evidence_kinds_status,
+    file_search_refusal,
+    text_search_refusal,
+)
 from embeddings.models import (
     Migration,
     MigrationEvent,
@@ -99,11 +104,14 @@ class ModelVersionAdmin(admin.ModelAdmin):
             elif like:
                 searched = f"more like asset {like}"
                 results = search_similar(request.user, like, k=20, kind=kind)
+            elif query and text_search_refusal():
+                error = text_search_refusal()
             elif query:
                 searched = query
                 results = search_text(request.user, query, k=20, kind=kind)
         except (SearchError, EncoderError) as problem:
             error = str(problem)
+        kinds = evidence_kinds_status()
         rows = [
             {
                 **result.as_json(),
@@ -123,7 +131,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "kind": kind,
             "rows": rows,
             "error": error,
-            "evidence_kinds": evidence_kinds_status(),
+            "evidence_kinds": kinds,
+            "in_the_background": IN_THE_BACKGROUND if not all(kind["on"] for kind in kinds) else "",
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/embeddings/search.html", context)

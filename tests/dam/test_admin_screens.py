@@ -14,6 +14,8 @@ from assets.models import Asset, FileVersion
 from assets.staff_groups import LIBRARIAN
 from assets.storage.thumbnails import thumbnail_render
 from dam.demo_data import demo_vocabulary_install
+from embeddings.defaults import default_models_register
+from embeddings.pipeline import embed_assets
 from tests.conftest import FIXTURES_DIR, PROJECT_DIR
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -43,10 +45,12 @@ def browser():
 @pytest.fixture
 def library():
     """The demo's sample media and vocabulary, thumbnails rendered here (no worker needed)."""
+    default_models_register()  # the models that ship in packages, as the demo has them
     demo_vocabulary_install()
     results = ingest_paths([FIXTURES_DIR / "images", FIXTURES_DIR / "audio", FIXTURES_DIR / "broken"])
     for version in FileVersion.objects.filter(asset__kind="image"):
         thumbnail_render(version.pk)
+    embed_assets("asset_text", list(Asset.objects.values_list("pk", flat=True)))  # here, not by a worker
     return {Path(r.path).name: r.asset_id for r in results if r.asset_id}
 
 
@@ -84,12 +88,10 @@ def migration_validated():
     """A re-embedding migration of the asset_text role, backfilled and validated, for its page."""
     pytest.importorskip("sentence_transformers", reason="the ml extra is not installed")
     from embeddings.models import Migration
-    from embeddings.pipeline import embed_assets
     from embeddings.reembedding import states, validation
     from tests.embeddings.reembedding.conftest import backfill_here, versions
 
     _, new = versions()
-    embed_assets("asset_text", list(Asset.objects.values_list("pk", flat=True)))
     migration = states.migration_start(states.migration_plan("asset_text", new, reason="new preprocessing"))
     backfill_here(migration)
     return validation.migration_validate(Migration.objects.get(pk=migration.pk))
