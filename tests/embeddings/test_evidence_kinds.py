@@ -27,7 +27,8 @@ def test_with_only_the_packaged_models_the_page_lists_what_is_on_and_what_is_off
     assert not kinds["what pictures show"]["on"] and not kinds["what recordings sound like"]["on"]
     page = librarian_client.get(SEARCH).content.decode()
     assert 'id="dam-evidence-kinds"' in page
-    assert "<b>What pictures show</b>: off: no image model (OpenCLIP ViT-B-32) is set up" in page
+    assert "<b>What pictures show</b>: off: it needs the image model (OpenCLIP ViT-B-32)" in page
+    assert "what is already in dam is embedded in the background" in page
     assert "by sentence-transformers/all-MiniLM-L6-v2" in page
 
 
@@ -37,12 +38,18 @@ def test_search_by_file_names_the_missing_model_in_words(librarian_client):
     page = librarian_client.post(SEARCH, {"file": picture}).content.decode()
     message = file_search_refusal("image")
     assert "Search by file cannot compare pictures here: it needs an image model (OpenCLIP ViT-B-32)" in message
-    assert "Whoever runs dam can turn it on" in message and "search by words finds pictures" in message
+    assert "Whoever runs dam can let dam download it" in message and "search by words finds pictures" in message
     assert message.replace("'", "&#x27;") in page
     assert "manage.py" not in page and "python " not in page
     clip = SimpleUploadedFile("query.flac", (FIXTURES_DIR / "audio/tone.flac").read_bytes())
     page = librarian_client.post(SEARCH, {"file": clip}).content.decode()
     assert "cannot compare recordings here: it needs an audio model (CLAP" in page
+
+
+def test_with_no_model_at_all_search_by_words_says_so_in_words(librarian_client):
+    page = librarian_client.get(SEARCH, {"q": "harbour"}).content.decode()
+    assert "Search by words needs a model that reads meaning, and none is set up here." in page
+    assert "manage.py" not in page
 
 
 def test_an_active_image_model_lets_search_by_file_through(image_role):
