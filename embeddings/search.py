@@ -227,7 +227,9 @@ def search_file(user, upload, k: int = 10, territory: str | None = None, filters
 
     from PIL import Image, UnidentifiedImageError
 
+    from assets.decoding import DecodeBudgetExceeded, image_load_reduced
     from assets.detection import HEAD_BYTES, detect_format
+    from embeddings.role_pipelines import EMBED_DECODE_SHORTEST_SIDE
 
     common = {"k": k, "territory": territory, "filters": filters}
     head = upload.read(HEAD_BYTES)
@@ -238,8 +240,10 @@ def search_file(user, upload, k: int = 10, territory: str | None = None, filters
     if media_format.kind == "image":
         try:
             with Image.open(upload) as image:
-                image.load()
-                return search_image(user, image.copy(), **common)
+                reduced = image_load_reduced(image, EMBED_DECODE_SHORTEST_SIDE)  # within the memory budget
+                return search_image(user, reduced.copy() if reduced is image else reduced, **common)
+        except DecodeBudgetExceeded as error:
+            raise SearchError(f"the uploaded image is too large: {error}") from error
         except (UnidentifiedImageError, OSError) as error:
             raise SearchError(f"the uploaded image cannot be decoded ({error})") from error
     with tempfile.NamedTemporaryFile(suffix=f".{media_format.extension}") as clip:
