@@ -66,7 +66,11 @@ BEGIN
 END
 $$;
 
-CREATE TRIGGER asset_search_vector BEFORE INSERT OR UPDATE ON assets_asset
+-- Only writes of the columns it reads recompute it: an UPDATE of, say, every asset's current
+-- version or rights leaves the vector alone.
+CREATE TRIGGER asset_search_vector BEFORE INSERT OR UPDATE OF title, headline, keywords, persons_shown,
+  sublocation, city, province_state, country, description, alt_text, extended_description, event, genre,
+  album, creators, publisher, composer ON assets_asset
 FOR EACH ROW EXECUTE FUNCTION dam_asset_search_vector_update();
 
 UPDATE assets_asset SET search_vector = dam_asset_search_vector(assets_asset);
