@@ -61,6 +61,10 @@ FORMATS = {
     )
 }
 
+_SIDECAR = (
+    "an XMP sidecar, which holds metadata for a media file: ingest the folder that holds both "
+    "(IMG_0001.xmp or IMG_0001.CR2.xmp beside IMG_0001.CR2)"
+)
 # Formats people send by mistake, named so the error says what the file really is.
 _NOT_MEDIA = (
     (b"%PDF", "a PDF document"),
@@ -70,6 +74,8 @@ _NOT_MEDIA = (
     (b"8BPS\x00\x02", "a Photoshop large document (PSB, not supported: Pillow reads only PSD; save it as PSD or TIFF)"),
     (b"\x1f\x8b", "a gzip archive"),
     (b"\x7fELF", "a program (ELF executable)"),
+    (b"<?xpacket", _SIDECAR),
+    (b"<x:xmpmeta", _SIDECAR),
     (b"<?xml", "an XML document"),
     (b"<!DOCTYPE", "an HTML page"),
     (b"<html", "an HTML page"),
@@ -197,6 +203,8 @@ def describe_unsupported(head: bytes) -> str:
     stripped = head.lstrip()
     for magic, description in _NOT_MEDIA:
         if stripped[: len(magic)].lower() == magic.lower():
+            if description == _SIDECAR or (magic == b"<?xml" and b"<x:xmpmeta" in stripped[:4096]):
+                return f"the file is {_SIDECAR}, not an image or audio file"
             return f"the file is {description}, not a supported image or audio file"
     if _looks_like_text(head):
         return "the file is text, not a supported image or audio file"

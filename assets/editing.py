@@ -69,16 +69,27 @@ def writable_fields(asset: Asset) -> set[str]:
 def writeback_refusal(asset: Asset) -> str:
     """Why edits of this asset go to its XMP sidecar only and never into the file, or ""."""
     from assets.detection import media_format_of
-    from assets.metadata.audio_write import SIDECAR_ONLY, audio_format_writable_fields
 
     version = asset.current_version
     media_format = media_format_of(version.mime_type, version.storage_name) if version else None
     if media_format is None:
         return f"dam cannot write tags into {version.mime_type if version else 'these'} files"
+    return format_writeback_refusal(media_format)
+
+
+# Image formats ExifTool cannot write.
+_IMAGE_SIDECAR_ONLY = {"bmp": "a BMP image has no place for metadata"}
+
+
+def format_writeback_refusal(media_format) -> str:
+    """Why files of this format are never written (edits go to the XMP sidecar only), or ""."""
+    from assets.metadata.audio_write import SIDECAR_ONLY
+
     if media_format.raw:
         return f"a {media_format.label} is never written: edits go to its XMP sidecar"
-    if media_format.key in SIDECAR_ONLY:
-        return f"{SIDECAR_ONLY[media_format.key]}: edits go to its XMP sidecar only"
+    reason = _IMAGE_SIDECAR_ONLY.get(media_format.key) or SIDECAR_ONLY.get(media_format.key)
+    if reason:
+        return f"{reason}: edits go to its XMP sidecar only"
     if media_format.kind == "audio":
         try:
             audio_format_writable_fields(media_format.key)

@@ -5,7 +5,9 @@ with time (an embargo lifting, an expiry passing). Pages are keyset slices order
 (position, asset ID) after an opaque cursor, never OFFSET. An asset withdrawn, expired or deleted
 is reported once as a ``DataFeedItem`` with ``dateDeleted`` (a tombstone) so a CMS can remove it.
 Assets hidden from the caller by territory or group are left out entirely: a tombstone would
-reveal that they exist.
+reveal that they exist. So are tombstones of deleted assets the caller could not see when they
+were deleted (the tombstone keeps the restrictions: ``selectors.tombstone_rights_q``). Positions
+of location-sensitive assets are coarsened for callers without the permission (``assets.locations``).
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.http import http_date, parse_http_date_safe
 
 from assets.jsonld import CONTEXT, asset_iri, asset_jsonld
+from assets.locations import exact_location_allowed
 from assets.models import Asset, AssetTombstone, asset_id_well_formed
-from assets.selectors import asset_rights_q, territory_for, user_sees_everything
+from assets.selectors import asset_rights_q, territory_for, tombstone_rights_q, user_sees_everything
 from assets.vocabulary.keywords import terms_for
 
 CHUNK = 100  # assets serialised per database round trip while streaming
@@ -121,6 +124,7 @@ class Feed:
         self.now = now or timezone.now()
         self.territory = territory_for(user, territory)
         self.sees_everything = user_sees_everything(user)
+        self.exact_location = exact_location_allowed(user)
 
     def _candidates(self):
         """Assets in the feed for this caller: all but those held back by an embargo and, for
@@ -145,6 +149,8 @@ class Feed:
             for asset_id, position, withdrawn, expires in rows
         ]
         tombstones = AssetTombstone.objects.annotate(position=F("deleted_at")).filter(position__lte=self.now)
+        if not self.sees_everything:  # a deletion is news only to those who could see the asset
+            tombstones = tombstones.filter(tombstone_rights_q(self.user.pk, self.territory))
         if cursor is not None:
             tombstones = tombstones.filter(
                 Q(position__gt=cursor.position) | Q(position=cursor.position, asset_id__gt=cursor.asset_id)
@@ -185,7 +191,9 @@ class Feed:
                     item["dateDeleted"] = entry.position.isoformat()
                     item["item"] = {"@type": "Thing", "@id": asset_iri(entry.asset_id)}
                 else:
-                    item["item"] = asset_jsonld(asset, url_for, with_context=False, terms=terms)
+                    item["item"] = asset_jsonld(
+                        asset, url_for, with_context=False, terms=terms, exact_location=self.exact_location
+                    )
                 yield (b"" if first else b", ") + json.dumps(item, ensure_ascii=False).encode()
                 first = False
         yield b"]}"

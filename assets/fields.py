@@ -858,6 +858,37 @@ def _type_problem(field: Field, value) -> str | None:
     return None
 
 
+def _text_cut(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` bytes of UTF-8, at a character boundary."""
+    return text.encode("utf-8", errors="surrogatepass")[:limit].decode("utf-8", errors="ignore")
+
+
+def values_fit(values: dict) -> list[str]:
+    """Cut, in place, the texts a file gave that are larger than dam keeps (``LINE_MAX_BYTES``,
+    ``TEXT_MAX_BYTES``, ``LIST_MAX_ITEMS``: what the database's indexes hold), so a file with an
+    absurd tag is ingested rather than refused; returns a warning per field cut. The version's
+    raw tags keep the file's own bytes."""
+    warnings = []
+    for field in FIELDS:
+        value = values.get(field.name)
+        if field.type is FieldType.LIST and isinstance(value, list):
+            items = value[:LIST_MAX_ITEMS]
+            fitted = [_text_cut(item, LINE_MAX_BYTES) if isinstance(item, str) else item for item in items]
+            if fitted != value:
+                values[field.name] = fitted
+                warnings.append(
+                    f"{field.label}: the file holds items longer than {LINE_MAX_BYTES:,} bytes or more than "
+                    f"{LIST_MAX_ITEMS:,} items; they were cut to fit"
+                )
+        elif field.type in (FieldType.TEXT, FieldType.DATETIME) and isinstance(value, str):
+            limit = TEXT_MAX_BYTES if field.widget is Widget.LONG_TEXT else LINE_MAX_BYTES
+            fitted = _text_cut(value, limit)
+            if fitted != value:
+                values[field.name] = fitted
+                warnings.append(f"{field.label}: the file's value is longer than {limit:,} bytes; it was cut to fit")
+    return warnings
+
+
 def field_value_clean(field: Field, value):
     """``value`` as the field stores it: typed, normalised, and checked against its column's
     type and range, the row's bounds, choices and length, and the sizes of text dam takes.

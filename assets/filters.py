@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from assets.geo.distance import great_circle_km
-from assets.selectors import array_text, created_between, in_country, with_keyword
+from assets.locations import position_expression
+from assets.selectors import created_between, in_country, with_keyword
 
 EMPTY = ("", None, [], (), {})  # a filter given no value is no condition, as django-filter does
 
@@ -176,33 +177,36 @@ def _with_keywords(assets: QuerySet, keywords: list[str]) -> QuerySet:
 
 
 def _matching_text(assets: QuerySet, text: str) -> QuerySet:
-    return assets.alias(_keywords_text=array_text("keywords")).filter(
-        Q(title__icontains=text)
-        | Q(headline__icontains=text)
-        | Q(description__icontains=text)
-        | Q(_keywords_text__icontains=text)
-    )
+    from assets.fulltext import assets_matching
+
+    return assets_matching(assets, text)
+
+
+def _positioned(assets: QuerySet) -> QuerySet:
+    # Location-sensitive assets are matched by the position everyone may see, so that no filter
+    # narrows their exact position down (assets.locations).
+    return assets.alias(_latitude=position_expression("latitude"), _longitude=position_expression("longitude"))
 
 
 def _in_box(assets: QuerySet, box: list[float]) -> QuerySet:
     south, west, north, east = box
-    assets = assets.filter(latitude__gte=south, latitude__lte=north)
+    assets = _positioned(assets).filter(_latitude__gte=south, _latitude__lte=north)
     if west <= east:
-        return assets.filter(longitude__gte=west, longitude__lte=east)
-    return assets.filter(Q(longitude__gte=west) | Q(longitude__lte=east))  # a box across the 180° meridian
+        return assets.filter(_longitude__gte=west, _longitude__lte=east)
+    return assets.filter(Q(_longitude__gte=west) | Q(_longitude__lte=east))  # a box across the 180° meridian
 
 
 def _within_radius(assets: QuerySet, circle: dict) -> QuerySet:
     latitude, longitude, radius = circle["lat"], circle["lon"], circle["km"]
     # A box first (index-friendly), then the exact great-circle distance.
     degrees = radius / 111.0
-    assets = assets.filter(latitude__gte=latitude - degrees, latitude__lte=latitude + degrees)
+    assets = _positioned(assets).filter(_latitude__gte=latitude - degrees, _latitude__lte=latitude + degrees)
     # The longitude box only where it is simple: away from the poles and the 180° meridian
     # (elsewhere the exact distance below does all the work).
     span = degrees / max(math.cos(math.radians(min(abs(latitude) + degrees, 90))), 1e-6)
     if abs(latitude) + degrees < 89 and -180 <= longitude - span and longitude + span <= 180:
-        assets = assets.filter(longitude__gte=longitude - span, longitude__lte=longitude + span)
-    distance = great_circle_km(F("latitude"), F("longitude"), latitude, longitude)
+        assets = assets.filter(_longitude__gte=longitude - span, _longitude__lte=longitude + span)
+    distance = great_circle_km(F("_latitude"), F("_longitude"), latitude, longitude)
     return assets.alias(_distance_km=distance).filter(_distance_km__lte=radius)
 
 
@@ -219,7 +223,8 @@ ASSET_FILTERS: tuple[FilterDefinition, ...] = (
     ),
     FilterDefinition(
         "q",
-        "title, headline, description or a keyword contains this text, in any case",
+        "the metadata matches this text (full-text search: words in any form, case or accents, "
+        '"quoted phrases", -exclusions, vocabulary aliases, typos)',
         _text,
         _matching_text,
         _TEXT,
@@ -252,7 +257,7 @@ ASSET_FILTERS: tuple[FilterDefinition, ...] = (
         "has_gps",
         "true: the asset has a position; false: it has none",
         _boolean,
-        lambda assets, has_gps: assets.filter(latitude__isnull=not has_gps),
+        lambda assets, has_gps: _positioned(assets).filter(_latitude__isnull=not has_gps),
         {"type": "boolean"},
     ),
     FilterDefinition(

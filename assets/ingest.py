@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import time
 import unicodedata
 import uuid
@@ -26,11 +27,14 @@ from django.db import IntegrityError, transaction
 
 from assets import signals
 from assets.detection import HEAD_BYTES, MediaFormat, describe_unsupported, detect_format, extension_mismatch
+from assets.fields import values_fit
 from assets.metadata.audio import audio_metadata
 from assets.metadata.exiftool import exiftool_session
 from assets.metadata.image import image_metadata
 from assets.metadata.result import MetadataRead
+from assets.metadata.xmp_sidecar import is_sidecar, sidecar_for, sidecar_orphaned, sidecar_tags_merge
 from assets.models import Asset, FileVersion, IngestRecord, OriginalName, asset_id_for
+from assets.selectors import asset_list_visible_to
 from assets.storage.blobs import blob_save
 from assets.validation import IngestError, Inspection, inspect_file
 from assets.vocabulary.keywords import keywords_normalize, terms_for
@@ -38,6 +42,10 @@ from assets.vocabulary.keywords import keywords_normalize, terms_for
 logger = logging.getLogger(__name__)
 
 NAME_LIMIT = 1024
+_ORPHAN_SIDECAR = (
+    "an XMP sidecar with no media file beside it (IMG_0001.xmp or IMG_0001.CR2.xmp pairs with IMG_0001.CR2): "
+    "ingest it in the same folder as its media file"
+)
 _COPY_CHUNK = 1 << 20
 
 
@@ -50,6 +58,7 @@ class IngestSource:
     label: str
     open: Callable[[], BinaryIO]
     size: int | None = None
+    sidecar: Path | None = None  # an XMP sidecar that came beside it (folder ingest)
 
     @classmethod
     def from_path(cls, path: Path) -> IngestSource:
@@ -58,6 +67,7 @@ class IngestSource:
             label=safe_name(os.fsencode(str(path))),
             open=lambda: path.open("rb"),
             size=None,
+            sidecar=sidecar_for(path),
         )
 
 
@@ -68,6 +78,7 @@ class IngestResult:
     asset_id: str | None = None
     error: str = ""
     warnings: list[str] = field(default_factory=list)
+    hidden: bool = False  # the bytes are an asset the uploader may not see (``asset_id`` is then None)
 
     def as_json(self) -> dict:
         return {
@@ -90,6 +101,8 @@ class _Staged:
     warnings: list[str] = field(default_factory=list)
     inspection: Inspection | None = None
     tags: dict = field(default_factory=dict)
+    sidecar: dict | None = None  # the stored XMP sidecar that came with it: name, sha256, storage_name
+    sidecar_tags: dict = field(default_factory=dict)
 
 
 def safe_name(raw: bytes | str) -> str:
@@ -107,6 +120,21 @@ def safe_name(raw: bytes | str) -> str:
     return text
 
 
+def upload_name(raw: bytes | str) -> tuple[str, list[str]]:
+    """``safe_name`` of a name an upload gave, with a note for each way it was changed."""
+    name = safe_name(raw)
+    notes = []
+    if isinstance(raw, bytes):
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            notes.append("the file name is not valid UTF-8: it is kept with the undecodable bytes escaped (\\xNN)")
+    text = raw.decode("utf-8", errors="backslashreplace") if isinstance(raw, bytes) else raw
+    if len(text) > NAME_LIMIT:
+        notes.append(f"the file name is {len(text):,} characters long: it is kept cut to {NAME_LIMIT:,}")
+    return name, notes
+
+
 def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
     """Files under the given files and folders, recursively, in a stable order; hidden
     files and folders (names starting with a dot) inside folders are skipped."""
@@ -121,8 +149,13 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
-    """Ingest a batch of files; one result per source, in order."""
+def ingest_sources(sources: list[IngestSource], uploader=None) -> list[IngestResult]:
+    """Ingest a batch of files; one result per source, in order.
+
+    ``uploader``: the user whose upload this is (the API). Bytes already in dam as an asset the
+    uploader may not see give a ``hidden`` result that names no asset, and the upload's file
+    name is not added to that asset's names (its ingest record, seen only by those who may see
+    the asset, keeps it). Without an uploader (the command line, the worker), every asset counts."""
     _staging_sweep()
     results: dict[int, IngestResult] = {}
     staged: list[_Staged] = []
@@ -144,7 +177,7 @@ def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
         )
         for item in staged:
             if item.sha256 in existing:
-                results[item.index] = _record_existing(item)
+                results[item.index] = _record_existing(item, uploader)
             elif item.sha256 in seen:
                 later_duplicates.append(item)
             else:
@@ -176,7 +209,7 @@ def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
             if item.index not in reads:
                 continue
             try:
-                results[item.index] = _create(item, reads[item.index], terms)
+                results[item.index] = _create(item, reads[item.index], terms, uploader)
             except IngestError as error:
                 results[item.index] = _record_failure(item.source, str(error), item)
             except Exception as error:
@@ -189,7 +222,7 @@ def ingest_sources(sources: list[IngestSource]) -> list[IngestResult]:
             if results[first.index].status == IngestRecord.Status.FAILED:
                 results[item.index] = _record_failure(item.source, results[first.index].error, item)
             else:
-                results[item.index] = _record_existing(item)
+                results[item.index] = _record_existing(item, uploader)
     finally:
         for item in staged:
             item.path.unlink(missing_ok=True)
@@ -201,6 +234,10 @@ def ingest_paths(paths: Iterable[Path], batch_size: int | None = None) -> Iterat
     batch_size = batch_size or settings.DAM_INGEST_BATCH_SIZE
     batch: list[IngestSource] = []
     for path in iter_files(paths):
+        if is_sidecar(path):
+            if sidecar_orphaned(path):
+                yield _record_failure(IngestSource.from_path(path), _ORPHAN_SIDECAR)
+            continue  # read with the media file it belongs to
         batch.append(IngestSource.from_path(path))
         if len(batch) >= batch_size:
             yield from ingest_sources(batch)
@@ -289,6 +326,31 @@ def _read_tags(items: list[_Staged]) -> None:
                 tags[str(item.path)] = {"ExifTool:Error": f"ExifTool failed on this file ({error})"}
     for item in items:
         item.tags = tags.get(str(item.path), {})
+        if item.source.sidecar is not None:
+            _sidecar_read(session, item)
+
+
+def _sidecar_read(session, item: _Staged) -> None:
+    """Read the item's sidecar by the MWG rules and keep it beside the version (raw_tags)."""
+    staged = Path(settings.DAM_STAGING_DIR) / f"{uuid.uuid4().hex}.xmp"
+    staged.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copyfile(item.source.sidecar, staged)
+        sidecar = session.read([staged])[str(staged)]
+        if sidecar.get("ExifTool:Error"):
+            reason = sidecar["ExifTool:Error"]
+            item.warnings.append(f"the XMP sidecar {item.source.sidecar.name} could not be read ({reason})")
+            return
+        sha256 = hashlib.sha256(staged.read_bytes()).hexdigest()
+        key = blob_save(staged, sha256, "xmp", prefix="sidecars")
+    except OSError as error:
+        item.warnings.append(f"the XMP sidecar {item.source.sidecar.name} could not be read ({error.strerror})")
+        return
+    finally:
+        staged.unlink(missing_ok=True)
+    item.tags = sidecar_tags_merge(item.tags, sidecar, raw=item.media_format.raw)
+    item.sidecar = {"name": safe_name(os.fsencode(item.source.sidecar.name)), "sha256": sha256, "storage_name": key}
+    item.sidecar_tags = sidecar
 
 
 def _metadata(item: _Staged) -> MetadataRead:
@@ -299,20 +361,34 @@ def _metadata(item: _Staged) -> MetadataRead:
         read = image_metadata(item.tags)
     else:
         read = audio_metadata(item.path, item.tags)
+    if item.sidecar:  # what the sidecar said, for provenance (its values are in the tags above)
+        read.raw["sidecar"] = {"name": item.sidecar["name"], "tags": item.sidecar_tags}
     inspection = item.inspection
+    width, height = inspection.width, inspection.height
+    if width is None and item.media_format.raw:  # a raw's size is its sensor image's, as ExifTool says
+        width, height = _image_size(item.tags.get("Composite:ImageSize"))
     technical = {
         "mime_type": item.media_format.mime_type,
-        "width": inspection.width,
-        "height": inspection.height,
+        "width": width,
+        "height": height,
         "duration_seconds": inspection.duration_seconds or read.values.get("duration_seconds"),
         "sample_rate": inspection.sample_rate or read.values.get("sample_rate"),
         "channels": inspection.channels or read.values.get("channels"),
     }
     read.values.update(technical)
+    read.warnings.extend(values_fit(read.values))
     return read
 
 
-def _create(item: _Staged, read: MetadataRead, terms: dict) -> IngestResult:
+def _image_size(text) -> tuple[int | None, int | None]:
+    """ExifTool's Composite:ImageSize, "W H" with -n (or "WxH")."""
+    parts = str(text or "").replace("x", " ").split()
+    if len(parts) == 2 and all(part.isdigit() for part in parts):
+        return int(parts[0]), int(parts[1])
+    return None, None
+
+
+def _create(item: _Staged, read: MetadataRead, terms: dict, uploader=None) -> IngestResult:
     warnings = item.warnings + read.warnings
     key = blob_save(item.path, item.sha256, item.media_format.extension)
     try:
@@ -337,6 +413,8 @@ def _create(item: _Staged, read: MetadataRead, terms: dict) -> IngestResult:
                 origin=FileVersion.Origin.INGEST,
                 metadata=read.values,
                 raw_tags=read.raw,
+                sidecar_name=item.sidecar["storage_name"] if item.sidecar else "",
+                sidecar_sha256=item.sidecar["sha256"] if item.sidecar else "",
             )
             asset.current_version = version
             asset.save(update_fields=["current_version"])
@@ -355,7 +433,7 @@ def _create(item: _Staged, read: MetadataRead, terms: dict) -> IngestResult:
     except IntegrityError:
         # The same bytes were ingested concurrently by another process: theirs stands.
         if FileVersion.objects.filter(sha256=item.sha256).exists():
-            return _record_existing(item)
+            return _record_existing(item, uploader)
         raise
     logger.info("ingested %s as a new asset", item.source.label, extra={"asset_id": asset.id})
     return IngestResult(
@@ -363,11 +441,13 @@ def _create(item: _Staged, read: MetadataRead, terms: dict) -> IngestResult:
     )
 
 
-def _record_existing(item: _Staged) -> IngestResult:
+def _record_existing(item: _Staged, uploader=None) -> IngestResult:
     # The bytes may be any version of an asset (an original, or a file written back later).
     version = FileVersion.objects.select_related("asset").filter(sha256=item.sha256).order_by("created_at").first()
+    hidden = uploader is not None and not asset_list_visible_to(uploader).filter(pk=version.asset_id).exists()
     with transaction.atomic():
-        OriginalName.objects.get_or_create(asset=version.asset, name=item.source.name)
+        if not hidden:
+            OriginalName.objects.get_or_create(asset=version.asset, name=item.source.name)
         IngestRecord.objects.create(
             status=IngestRecord.Status.EXISTS,
             original_name=item.source.name,
@@ -377,7 +457,11 @@ def _record_existing(item: _Staged) -> IngestResult:
             warnings=item.warnings,
         )
     return IngestResult(
-        path=item.source.label, status=IngestRecord.Status.EXISTS, asset_id=version.asset_id, warnings=item.warnings
+        path=item.source.label,
+        status=IngestRecord.Status.EXISTS,
+        asset_id=None if hidden else version.asset_id,
+        warnings=item.warnings,
+        hidden=hidden,
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 
 from assets.fields import FIELDS, Field
+from assets.locations import value_shown
 from assets.models import Asset, Term, keyword_key
 from assets.vocabulary.keywords import terms_for
 
@@ -105,11 +106,14 @@ def asset_jsonld(
     with_context: bool = True,
     terms: dict[str, Term] | None = None,
     include: Iterable[str] = (),
+    exact_location: bool = False,
 ) -> dict:
     """The schema.org document of ``asset``. ``url_for(kind, asset)`` gives absolute URLs for
     ``content`` (the delivery copy) and ``thumbnail``; ``terms`` may be passed in by callers that
     looked up many assets' terms at once; ``include`` names registered additions
-    (``document_includes_parse``), which never replace a property the document already has."""
+    (``document_includes_parse``), which never replace a property the document already has.
+    ``exact_location``: the caller may see the exact position of a location-sensitive asset
+    (``assets.locations.exact_location_allowed``); otherwise it is coarsened or left out."""
     document: dict = {}
     if with_context:
         document["@context"] = CONTEXT
@@ -124,7 +128,7 @@ def asset_jsonld(
     if version is not None:
         document["sha256"] = version.sha256
     for field in FIELDS:
-        value = getattr(asset, field.name)
+        value = value_shown(asset, field.name, getattr(asset, field.name), exact_location)
         if _empty(value) or not field.jsonld:
             continue
         for path in field.jsonld:
@@ -133,13 +137,17 @@ def asset_jsonld(
             _place(document, path, _shaped(field, value))
     if asset.keywords:
         terms = terms if terms is not None else terms_for(asset.keywords)
-        labels, about = [], []
+        # Sets beside the lists: a file may carry tens of thousands of keywords, and a scan of the
+        # list per keyword once took a feed page minutes (gunicorn killed the worker mid-stream).
+        labels, about, seen_labels, seen_uris = [], [], set(), set()
         for keyword in asset.keywords:
             term = terms.get(keyword_key(keyword))
             label = term.preferred_label if term else keyword
-            if label not in labels:
+            if label not in seen_labels:
+                seen_labels.add(label)
                 labels.append(label)
-            if term and term.uri and not any(entry["@id"] == term.uri for entry in about):
+            if term and term.uri and term.uri not in seen_uris:
+                seen_uris.add(term.uri)
                 about.append({"@type": "DefinedTerm", "@id": term.uri, "name": term.preferred_label})
         document["keywords"] = labels
         if about:

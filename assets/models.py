@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 
@@ -75,6 +76,9 @@ class Asset(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    # Weighted full-text of the metadata, written by a database trigger whenever the row is
+    # (``assets.fulltext`` says what goes in and how it is searched).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -82,9 +86,11 @@ class Asset(models.Model):
             ("view_all_assets", "Can see assets whatever their rights and restrictions"),
             ("edit_metadata", "Can edit descriptive metadata (and have it written into the files)"),
             ("edit_rights", "Can edit rights, restrictions and rights metadata"),
+            ("view_exact_location", "Can see the exact position of location-sensitive assets"),
         ]
         indexes = [
             GinIndex(fields=["keywords"], name="asset_keywords_gin"),
+            GinIndex(fields=["search_vector"], name="asset_search_vector_gin"),
             models.Index(fields=["kind", "-created_at"], name="asset_kind_created"),
             models.Index(fields=["country_code"], name="asset_country_code"),
             models.Index(fields=["city"], name="asset_city"),
@@ -107,6 +113,8 @@ class Asset(models.Model):
         return self.title or self.id
 
     def save(self, *args, **kwargs):
+        if getattr(self, "_position_withheld", False):  # see assets.locations.asset_position_withhold
+            raise RuntimeError("this asset's position was withheld for display: load it again to save it")
         self.country_iso2 = asset_country_iso2(self.country_code, self.country)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and {"country", "country_code"} & set(update_fields):
@@ -181,6 +189,11 @@ class FileVersion(models.Model):
     metadata = models.JSONField(default=dict, help_text="Canonical fields as read from this file.")
     raw_tags = models.JSONField(default=dict, help_text="Every tag ExifTool and mutagen reported, grouped.")
     thumbnail_name = models.CharField(max_length=255, blank=True, default="")
+    # The XMP sidecar that came with the file (folder ingest), stored as it was: part of the version.
+    sidecar_name = models.CharField(
+        max_length=255, blank=True, default="", help_text="Key of the stored XMP sidecar that came with the file."
+    )
+    sidecar_sha256 = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -241,6 +254,11 @@ class AssetTombstone(models.Model):
 
     asset_id = models.CharField(max_length=ASSET_ID_LENGTH, unique=True)
     deleted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The restrictions the asset had when it was deleted: its tombstone reaches only the callers
+    # who could see it then (``assets.selectors.tombstone_rights_q``).
+    allowed_territories = ArrayField(models.CharField(max_length=2), default=list, blank=True)
+    restricted_group_ids = ArrayField(models.IntegerField(), default=list, blank=True)
+    embargoed = models.BooleanField(default=False, help_text="Deleted before its embargo lifted.")
 
     def __str__(self) -> str:
         return f"{self.asset_id} (deleted {self.deleted_at:%Y-%m-%d})"
@@ -253,6 +271,18 @@ class AccessProfile(models.Model):
     default_territory = models.CharField(
         max_length=2, blank=True, default="", help_text="ISO 3166-1 alpha-2 code used when a request names none."
     )
+    territories = ArrayField(
+        models.CharField(max_length=2),
+        default=list,
+        blank=True,
+        help_text="Further ISO 3166-1 alpha-2 codes the user may name with ?territory= (the default is always "
+        "granted). A request naming any other territory sees no territory-restricted asset.",
+    )
+
+    def save(self, *args, **kwargs):
+        self.default_territory = self.default_territory.strip().upper()
+        self.territories = sorted({code.strip().upper() for code in self.territories if code.strip()})
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.user} ({self.default_territory or 'no territory'})"
@@ -376,4 +406,5 @@ class GeoSuggestion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.asset_id}: {self.values}"
+        # Without the values: the name shows where values may not (positions of sensitive assets).
+        return f"{self.get_kind_display()} for {self.asset_id}: {', '.join(self.values)}"

@@ -30,7 +30,8 @@ def territory_named(territory: str | None) -> str | None:
 
 
 def territory_for(user, territory: str | None = None) -> str | None:
-    """The territory a request is for: the one it names, else the user's default, else None."""
+    """The territory a request names, else the user's default, else None. (Whether the user's
+    access profile grants a named territory is decided inside ``asset_rights_q``.)"""
     named = territory_named(territory)
     if named:
         return named
@@ -56,28 +57,50 @@ class StatementTimestamp(Func):
     output_field = DateTimeField()
 
 
-def asset_rights_q(user_id: int | None, territory: str | None = None) -> Q:
-    """Shown in ``territory`` (else in the user's default territory; an asset restricted to
-    territories is hidden when neither is known) and, for assets restricted to groups, only to
-    members of one of them.
-
-    The user's default territory and groups are read by subqueries inside the statement that uses
-    the predicate, not by queries of their own, so the predicate depends on nothing but its
-    arguments."""
+def _territory_q(user_id: int | None, territory: str | None) -> Q:
+    """Restricted to no territory, or to the one the request is for: the territory it names, if
+    the user's access profile grants it (its default or one of its ``territories``), else the
+    profile's default. A request parameter never widens what the profile allows: naming a
+    territory the profile does not grant shows no territory-restricted asset."""
     territories = Q(allowed_territories=[])
+    if not user_id:
+        return territories
+    profile = AccessProfile.objects.filter(user_id=user_id)
     named = territory_named(territory)
     if named:
-        territories |= Q(allowed_territories__contains=[named])
-    elif user_id:
-        # ARRAY(…) of the user's default territory: empty (overlapping nothing) when there is none.
-        default = AccessProfile.objects.filter(user_id=user_id).exclude(default_territory="")
-        territories |= Q(allowed_territories__overlap=ArraySubquery(default.values(code=Upper("default_territory"))))
+        granted = profile.filter(Q(default_territory__iexact=named) | Q(territories__contains=[named]))
+        return territories | (Q(allowed_territories__contains=[named]) & Exists(granted))
+    # ARRAY(…) of the user's default territory: empty (overlapping nothing) when there is none.
+    default = profile.exclude(default_territory="")
+    return territories | Q(allowed_territories__overlap=ArraySubquery(default.values(code=Upper("default_territory"))))
+
+
+def _memberships(user_id: int):
+    return get_user_model().groups.through.objects.filter(user_id=user_id).values("group_id")
+
+
+def asset_rights_q(user_id: int | None, territory: str | None = None) -> Q:
+    """Shown in the territory the request is for (``_territory_q``: an asset restricted to
+    territories is hidden when none is known or granted) and, for assets restricted to groups,
+    only to members of one of them.
+
+    The user's access profile and groups are read by subqueries inside the statement that uses
+    the predicate, not by queries of their own, so the predicate depends on nothing but its
+    arguments."""
     restricted = Asset.restricted_to_groups.through.objects.filter(asset_id=OuterRef("pk"))
     groups = ~Exists(restricted)
     if user_id:
-        memberships = get_user_model().groups.through.objects.filter(user_id=user_id).values("group_id")
-        groups |= Exists(restricted.filter(group_id__in=memberships))
-    return territories & groups
+        groups |= Exists(restricted.filter(group_id__in=_memberships(user_id)))
+    return _territory_q(user_id, territory) & groups
+
+
+def tombstone_rights_q(user_id: int | None, territory: str | None = None) -> Q:
+    """The tombstones (``AssetTombstone``) a caller without full access may see: those of assets
+    deleted after their embargo lifted that ``asset_rights_q`` would have shown them."""
+    groups = Q(restricted_group_ids=[])
+    if user_id:
+        groups |= Q(restricted_group_ids__overlap=ArraySubquery(_memberships(user_id)))
+    return Q(embargoed=False) & _territory_q(user_id, territory) & groups
 
 
 def asset_visibility_q(user_id: int | None, territory: str | None = None, at: datetime | None = None) -> Q:
@@ -106,6 +129,18 @@ def asset_list_visible_to(user, territory: str | None = None, at: datetime | Non
     if at is not None:
         return Asset.objects.filter(asset_visibility_q(user.pk, territory, at))
     return _visible_to(user.pk, territory_named(territory)).all()
+
+
+def related_to_visible(queryset: QuerySet, user, through: str = "asset", unlinked: bool = False) -> QuerySet:
+    """Rows of another model (audit records, ingest records, suggestions, transcripts) that
+    concern an asset ``user`` may see, by the relation ``through``; ``unlinked``: rows that
+    concern no asset stay in too. For every page that shows such rows beside the assets."""
+    if user_sees_everything(user):
+        return queryset
+    condition = Q(**{f"{through}__in": asset_list_visible_to(user).order_by().values("pk")})
+    if unlinked:
+        condition |= Q(**{f"{through}__isnull": True})
+    return queryset.filter(condition)
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,18 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from PIL import Image
 
+from assets.locations import location_withheld
 from assets.models import Asset, FileVersion
 from assets.storage.blobs import blob_open
-from assets.storage.delivery import delivery_copy_key
+from assets.storage.delivery import DeliveryCopyError, delivery_copy_key
 from assets.storage.thumbnails import thumbnail_render
+
+
+class ServingError(Exception):
+    """Bytes of an asset the caller may see that cannot be made (a delivery copy or thumbnail
+    of a damaged file); the message says why."""
 
 
 @dataclass(frozen=True)
@@ -36,31 +43,38 @@ def _presigned_downloads() -> bool:
     return settings.DAM_S3_PRESIGNED_DOWNLOADS and hasattr(default_storage, "bucket_name")
 
 
-def file_version_download(asset: Asset, number: int | str) -> ServedFile | None:
+def file_version_download(asset: Asset, number: int | str, exact_location: bool = False) -> ServedFile | None:
     """File version ``number`` of ``asset`` exactly as stored, as an attachment named
     ``<asset id>-v<number>.<extension>``; None when the asset has no such version. With
-    ``DAM_S3_PRESIGNED_DOWNLOADS`` on S3, a presigned URL instead of the bytes."""
+    ``DAM_S3_PRESIGNED_DOWNLOADS`` on S3, a presigned URL instead of the bytes.
+
+    A location-sensitive asset's version is served as its delivery copy (no GPS, no other
+    privacy-sensitive tags) unless ``exact_location`` (``assets.locations``)."""
     version = FileVersion.objects.filter(asset=asset, number=number).first()
     if version is None:
         return None
+    key = delivery_copy_key(asset, version) if location_withheld(asset, exact_location) else version.storage_name
     extension = version.storage_name.rsplit(".", 1)[-1]
     filename = f"{version.asset_id}-v{version.number}.{extension}"
     if _presigned_downloads():
         url = default_storage.url(
-            version.storage_name,
+            key,
             parameters={
                 "ResponseContentDisposition": f'attachment; filename="{filename}"',
                 "ResponseContentType": version.mime_type,
             },
         )
         return ServedFile(version.mime_type, redirect_url=url)
-    return ServedFile(version.mime_type, stream=blob_open(version.storage_name), filename=filename)
+    return ServedFile(version.mime_type, stream=blob_open(key), filename=filename)
 
 
 def asset_content_open(asset: Asset) -> ServedFile:
     """The delivery copy of the current version (made on first use), privately cacheable for an
     hour: a changed delivery policy reaches clients within that time."""
-    key = delivery_copy_key(asset)
+    try:
+        key = delivery_copy_key(asset)
+    except DeliveryCopyError as error:
+        raise ServingError(str(error)) from error
     return ServedFile(asset.current_version.mime_type, stream=blob_open(key), cache_control="private, max-age=3600")
 
 
@@ -71,7 +85,12 @@ def asset_thumbnail_open(asset: Asset) -> ServedFile | None:
     version = asset.current_version
     if asset.kind != "image" or version is None:
         return None
-    key = version.thumbnail_name or thumbnail_render(version.pk)
+    try:
+        key = version.thumbnail_name or thumbnail_render(version.pk)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        # Ingest decoded the picture, so this is rare: a damaged part only the thumbnail reads
+        # (an EXIF orientation, an embedded profile).
+        raise ServingError(f"the thumbnail cannot be made: the picture is damaged ({error})") from error
     if key is None:
         return None
     return ServedFile("image/jpeg", stream=blob_open(key), cache_control="private, max-age=86400, immutable")

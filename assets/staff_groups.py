@@ -2,7 +2,9 @@
 
 - viewer: reads what the rights allow (the admin list is filtered like the API);
 - librarian: edits descriptive metadata and the vocabulary, sees every asset;
-- rights manager: edits rights metadata and restrictions, sees every asset.
+- rights manager: edits rights metadata and restrictions, sees every asset and the exact position
+  of location-sensitive ones (``view_exact_location``; everyone else gets it coarsened, see
+  assets/locations.py).
 
 The groups are created (or completed) after every ``migrate``; their names are data that users
 see in the admin, so they stay as they are. ("Role" is the word for a search role in embeddings.)
@@ -31,6 +33,7 @@ GROUP_PERMISSIONS: dict[str, list[str]] = {
         "view_all_assets",
         "change_asset",
         "edit_rights",
+        "view_exact_location",
         "view_accessprofile",
         "add_accessprofile",
         "change_accessprofile",

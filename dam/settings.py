@@ -174,6 +174,8 @@ STORAGES = {
 # --- ingest ---------------------------------------------------------------------------------
 DAM_MAX_FILE_BYTES = env_int("DAM_MAX_FILE_BYTES", 2 * 1024**3)
 DAM_MAX_IMAGE_PIXELS = env_int("DAM_MAX_IMAGE_PIXELS", 200_000_000)
+# Memory one picture may take once decoded (assets/decoding.py): keeps a worker under 1 GB.
+DAM_MAX_IMAGE_DECODE_BYTES = env_int("DAM_MAX_IMAGE_DECODE_BYTES", 500_000_000)
 DAM_MAX_AUDIO_SECONDS = env_int("DAM_MAX_AUDIO_SECONDS", 6 * 3600)
 DAM_INGEST_BATCH_SIZE = env_int("DAM_INGEST_BATCH_SIZE", 64)
 DAM_EXIFTOOL = os.environ.get("DAM_EXIFTOOL", "exiftool")
@@ -196,15 +198,35 @@ DAM_EMBED_BATCH_SIZE = env_int("DAM_EMBED_BATCH_SIZE", 32)
 DAM_ASR_THREADS = env_int("DAM_ASR_THREADS", 2)
 # Model versions from a hub are kept here, one folder per repository and pinned revision.
 DAM_MODEL_DIR = Path(os.environ.get("DAM_MODEL_DIR") or STATE_DIR / "models").resolve()
-# Off by default: a hub version is fetched (at its pinned revision, then hash-checked) only if allowed.
-DAM_MODEL_DOWNLOADS = env_bool("DAM_MODEL_DOWNLOADS", False)
+# A hub version's files are fetched by dam itself (at its pinned revision, resumable, hash-checked,
+# embeddings.hub) where the hub can be reached; false keeps every model offline.
+DAM_MODEL_DOWNLOADS = env_bool("DAM_MODEL_DOWNLOADS", True)
+DAM_MODEL_HUB_ENDPOINT = (
+    os.environ.get("DAM_MODEL_HUB_ENDPOINT") or os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+)
+DAM_MODEL_HUB_TIMEOUT = float(os.environ.get("DAM_MODEL_HUB_TIMEOUT") or 5)  # seconds before "cannot be reached"
 # Web and worker processes load the active roles' models at start-up, not on the first request.
 DAM_PRELOAD_MODELS = env_bool("DAM_PRELOAD_MODELS", True)
 # HNSW graph of each model version's index (pgvector's m and ef_construction): more links and a
 # wider build search give better recall at scale, for a slower build and a larger index.
 DAM_HNSW_M = env_int("DAM_HNSW_M", 24)
 DAM_HNSW_EF_CONSTRUCTION = env_int("DAM_HNSW_EF_CONSTRUCTION", 128)
-# Weight of the metadata match list (title, keywords) against each vector list in the fusion.
+# Search (docs/search.md): the language whose stemming and stopwords full-text search uses where
+# the vocabulary names none; how much a broader term's narrower terms and a typo's correction
+# count against the word itself; how similar (pg_trgm) a word must be to correct a typo.
+DAM_SEARCH_LANGUAGE = os.environ.get("DAM_SEARCH_LANGUAGE", "en")
+DAM_SEARCH_NARROWER_WEIGHT = float(os.environ.get("DAM_SEARCH_NARROWER_WEIGHT", "0.8"))
+DAM_SEARCH_TYPO_WEIGHT = float(os.environ.get("DAM_SEARCH_TYPO_WEIGHT", "0.8"))
+DAM_SEARCH_TYPO_SIMILARITY = float(os.environ.get("DAM_SEARCH_TYPO_SIMILARITY", "0.4"))
+# Fusion: each evidence kind's weight (metadata, visual, acoustic, spoken), the quantile of a
+# model version's unrelated-pair similarities that becomes its relevance floor, and the fused
+# score below which a result is flagged weak.
+DAM_SEARCH_WEIGHTS = {
+    kind: float(os.environ.get(f"DAM_SEARCH_WEIGHT_{kind.upper()}", default))
+    for kind, default in (("metadata", "1.0"), ("visual", "1.0"), ("acoustic", "1.0"), ("spoken", "1.0"))
+}
+DAM_SEARCH_FLOOR_QUANTILE = float(os.environ.get("DAM_SEARCH_FLOOR_QUANTILE", "0.95"))
+DAM_SEARCH_WEAK_BELOW = float(os.environ.get("DAM_SEARCH_WEAK_BELOW", "0.2"))
 DAM_SEARCH_METADATA_WEIGHT = float(os.environ.get("DAM_SEARCH_METADATA_WEIGHT", "0.5"))
 
 # Re-embedding migrations (see embeddings/reembedding/): where backfills read the raw files from
@@ -224,14 +246,14 @@ DAM_MIGRATION_AUTO_START = env_bool("DAM_MIGRATION_AUTO_START", False)
 # --- REST API -------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "assets.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
         "assets.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "assets.api.multipart.MultiPartParser",
     ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "assets.api.pagination.AssetCursorPagination",
@@ -307,6 +329,12 @@ DAM_DELIVERY_STRIP_SENSITIVE = env_list(
     "DAM_DELIVERY_STRIP_SENSITIVE",
     ["GPS:all", "XMP-exif:GPS*", "XMP-iptcExt:LocationCreatedGPS*", "XMP-iptcExt:LocationShownGPS*"],
 )
+
+# Positions of location-sensitive assets for callers without assets.view_exact_location: rounded
+# to this many decimal places (1: about 11 km; 0: about 111 km), altitude left out; "none" gives
+# them no position at all (assets/locations.py).
+_sensitive_decimals = os.environ.get("DAM_SENSITIVE_LOCATION_DECIMALS", "1").strip().lower()
+DAM_SENSITIVE_LOCATION_DECIMALS = None if _sensitive_decimals in ("none", "") else int(_sensitive_decimals)
 
 # --- Celery ---------------------------------------------------------------------------------
 # The embedded default uses kombu's filesystem transport: no server, no root, real separate

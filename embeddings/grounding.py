@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from assets.jsonld import asset_jsonld
+from assets.locations import exact_location_allowed
 from assets.models import Asset
 from assets.selectors import asset_list_visible_to
 from assets.vocabulary.keywords import terms_for
@@ -28,7 +29,8 @@ def hit_documents(
         asset_list_visible_to(user, territory=territory).filter(pk__in=wanted).select_related("current_version")
     )
     terms = terms_for([keyword for asset in assets for keyword in asset.keywords])
-    return {asset.pk: asset_jsonld(asset, url_for, terms=terms) for asset in assets}
+    exact = exact_location_allowed(user)  # location-sensitive positions as the rights rule says
+    return {asset.pk: asset_jsonld(asset, url_for, terms=terms, exact_location=exact) for asset in assets}
 
 
 def _listed(value) -> list:

@@ -266,6 +266,8 @@ class MigrationEvent(models.Model):
     from_state = models.CharField(max_length=12)
     to_state = models.CharField(max_length=12)
     user = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Who, in words: a user's name, "command line: <login>" or "dam (automatic)" (a worker, the schedule).
+    actor = models.CharField(max_length=150, blank=True, default="")
     reason = models.TextField(blank=True, default="")
     at = models.DateTimeField(auto_now_add=True)
 

@@ -58,25 +58,31 @@ def weights_directory(version_or_spec) -> Path | None:
 
 def hub_fetch(version_or_spec) -> Path:
     """Fetch a hub version's files at its pinned revision into its folder, when downloads are
-    allowed (``DAM_MODEL_DOWNLOADS``); the caller then checks their hash like any other weights."""
+    allowed (``DAM_MODEL_DOWNLOADS``; ``embeddings.hub`` does the fetching, resumable and checked
+    file by file). Where the spec pins the weights' SHA-256, files that do not hash to it are
+    deleted and refused; otherwise the caller checks them like any other weights."""
+    from embeddings.hub import HubError, hub_download
+
     source, revision = _get(version_or_spec, "source"), _get(version_or_spec, "revision")
     directory = weights_directory(version_or_spec)
     if not settings.DAM_MODEL_DOWNLOADS:
         raise RegistryError(_not_downloaded(version_or_spec))
-    partial = directory.with_name(directory.name + ".partial")  # resumed if interrupted; renamed when whole
     try:
-        from huggingface_hub import snapshot_download
-
-        snapshot_download(
-            repo_id=source,
-            revision=revision,
-            local_dir=partial,
-            allow_patterns=list(_get(version_or_spec, "files", [])) or None,
+        hub_download(
+            source,
+            revision,
+            list(_get(version_or_spec, "files", [])),
+            directory,
+            _get(version_or_spec, "file_sha256", {}),
         )
-    except Exception as error:  # network, missing revision, hub offline mode: all end the same way
+    except HubError as error:
         raise RegistryError(f"could not download {source}@{revision[:12]}: {error}") from error
-    shutil.rmtree(partial / ".cache", ignore_errors=True)  # the hub client's bookkeeping, not weights
-    partial.rename(directory)
+    pinned = _get(version_or_spec, "weights_sha256")
+    if pinned and weights_sha256(directory) != pinned:
+        shutil.rmtree(directory)
+        raise RegistryError(
+            f"the files of {source}@{revision[:12]} do not hash to the pinned {pinned[:12]}…: refused and deleted"
+        )
     return directory
 
 

@@ -20,6 +20,10 @@ from embeddings.texts import asset_text
 
 logger = logging.getLogger(__name__)
 
+# Pictures are decoded no smaller than this on their shorter side before the encoder resizes them
+# to its input (224 px for CLIP): only pictures at least twice as big are reduced.
+EMBED_DECODE_SHORTEST_SIDE = 1024
+
 
 def asset_texts_embed(version, assets: list[Asset]) -> int:
     """The metadata text of each asset (``embeddings.texts``), one vector each; an asset whose
@@ -61,7 +65,7 @@ def images_embed(version, assets: list[Asset]) -> int:
         chunk, images = [], []
         for asset in assets[start : start + batch]:
             try:
-                images.append(version_picture(asset.current_version).image)
+                images.append(version_picture(asset.current_version, EMBED_DECODE_SHORTEST_SIDE).image)
             except PictureError as error:
                 logger.warning("no image vector for %s: %s", asset.pk, error, extra={"asset_id": asset.pk})
                 continue

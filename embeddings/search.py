@@ -228,15 +228,15 @@ def search_file(user, upload, k: int = 10, territory: str | None = None, filters
     import tempfile
     from pathlib import Path
 
-    from PIL import Image
-
+    from assets.decoding.pictures import PictureError, picture_decode
     from assets.detection import HEAD_BYTES, detect_format
     from assets.validation import IngestError, inspect_file
+    from embeddings.role_pipelines import EMBED_DECODE_SHORTEST_SIDE
 
     common = {"k": k, "territory": territory, "filters": filters}
     head = upload.read(HEAD_BYTES)
     upload.seek(0)
-    media_format = detect_format(head)
+    media_format = detect_format(head, getattr(upload, "name", "") or "")
     if media_format is None:
         raise SearchError("the uploaded file is neither a supported image nor a supported audio file")
     with tempfile.NamedTemporaryFile(suffix=f".{media_format.extension}") as query_file:
@@ -248,11 +248,10 @@ def search_file(user, upload, k: int = 10, territory: str | None = None, filters
             inspect_file(path, media_format)
         except IngestError as error:
             raise SearchError(f"the uploaded file cannot be used as a query: {error}") from error
-        if media_format.kind == "image":
-            try:
-                with Image.open(path) as image:
-                    image.load()
-                    return search_image(user, image.copy(), **common)
-            except OSError as error:
-                raise SearchError(f"the uploaded image cannot be decoded ({error})") from error
-        return search_audio(user, query_file.name, **common)
+        if media_format.kind == "audio":
+            return search_audio(user, query_file.name, **common)
+        try:  # the same pictures as the image role embeds: first frame, composite, raw preview
+            picture = picture_decode(path, media_format, shortest_side=EMBED_DECODE_SHORTEST_SIDE)
+        except PictureError as error:
+            raise SearchError(f"the uploaded image cannot be decoded ({error})") from error
+        return search_image(user, picture.image, **common)

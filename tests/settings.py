@@ -17,5 +17,7 @@ os.environ.setdefault("DAM_THROTTLE_ANON", "100000/min")
 os.environ.setdefault("DAM_THROTTLE_USER", "100000/min")
 # Worker and server processes the tests start load models on first use, unless a test asks.
 os.environ.setdefault("DAM_PRELOAD_MODELS", "false")
+# No hub is reachable from the tests: downloads are tested against a loopback stand-in.
+os.environ.setdefault("DAM_MODEL_DOWNLOADS", "false")
 
 from dam.settings import *  # noqa: E402,F403

@@ -45,6 +45,34 @@ def test_nothing_imports_the_benchmarks(importer):
     assert _imports_between(importer, "benchmarks") == []
 
 
+MCP_SERVER = "embeddings.mcp"
+# The services that write (docs/architecture.md: "Services write, selectors read").
+WRITE_SERVICES = (
+    "assets.editing",
+    "assets.ingest",
+    "assets.vocabulary.merge",
+    "assets.vocabulary.importing",
+    "embeddings.registry",
+    "embeddings.pipeline",
+    "embeddings.enqueue",
+    "embeddings.reembedding",
+)
+
+
+@pytest.mark.parametrize("service", WRITE_SERVICES)
+def test_the_mcp_server_is_read_only(service):
+    """It reads through selectors, search and the JSON-LD builder; it never imports a service that writes."""
+    assert _imports_between(MCP_SERVER, service) == []
+
+
+def test_only_its_transports_import_the_mcp_server():
+    """The server is a client of the apps, not part of them: only its own command reaches it
+    (the project's urls include its routes by name)."""
+    inside = {module for module in graph().modules if module == MCP_SERVER or module.startswith(f"{MCP_SERVER}.")}
+    importers = {importer for module in inside for importer in graph().find_modules_that_directly_import(module)}
+    assert importers - inside == {"embeddings.management.commands.mcp"}
+
+
 def _strongly_connected(imports: grimp.ImportGraph) -> list[set[str]]:
     """The loops of the graph: Tarjan's strongly connected components (iterative), those with
     more than one module or a module importing itself."""

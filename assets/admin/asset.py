@@ -30,8 +30,10 @@ from assets.admin.lists import (
 )
 from assets.controlled_values import controlled_label
 from assets.editing import asset_metadata_update, field_permission
-from assets.fields import ALL_FIELDS, Group
+from assets.fields import ALL_FIELDS, ALL_FIELDS_BY_NAME, Group
+from assets.geo.base_map import location_map_svg
 from assets.licences import licence_name
+from assets.locations import POSITION_FIELDS, asset_position_withhold, changes_shown, exact_location_allowed
 from assets.models import Asset, FileVersion, MetadataChange, OriginalName, Term, keyword_unmapped_sql
 from assets.selectors import asset_list_visible_to, user_sees_everything
 
@@ -53,8 +55,8 @@ def _locked(request) -> list[str]:
 
 
 def _shown(name: str, locked: list[str]) -> str:
-    """The name a field is shown under: a controlled value the user cannot change, by its label."""
-    return f"{name}_label" if name in CONTROLLED and (name in locked or name not in EDITABLE) else name
+    """The name a field is shown under: a controlled value or licence the user cannot change, by its label."""
+    return f"{name}_label" if name in LABELLED and (name in locked or name not in EDITABLE) else name
 
 
 def _controlled_display(field):
@@ -68,6 +70,21 @@ def _controlled_display(field):
 
     display.short_description = field.label
     return display
+
+
+def _licence_display(model_admin, asset):
+    """A read-only web statement by the licence's name, with its URL."""
+    url = asset.web_statement_url
+    if not url:
+        return "—"
+    return format_html('<a href="{}" rel="noopener">{}</a> <span class="quiet">{}</span>', url, licence_name(url), url)
+
+
+_licence_display.short_description = ALL_FIELDS_BY_NAME["web_statement_url"].label
+LABELLED = {
+    **{name: _controlled_display(field) for name, field in CONTROLLED.items()},
+    "web_statement_url": _licence_display,
+}
 
 
 class FileVersionInline(ReadOnlyTabularInline):
@@ -92,15 +109,21 @@ class MetadataChangeInline(ReadOnlyTabularInline):
     fields = ["created_at", "user", "source", "changes_text", "status", "file_version", "error"]
     verbose_name_plural = "Audit trail"
     ordering = ["-created_at", "-id"]
+    exact_location = False  # set per request (inline instances are made for each request)
+
+    def get_queryset(self, request):
+        self.exact_location = exact_location_allowed(request.user)
+        return super().get_queryset(request).select_related("asset", "user")
 
     @admin.display(description="Changes")
     def changes_text(self, change):
+        changes = changes_shown(change.asset, change.changes, self.exact_location)
         return format_html(
             "<ul>{}</ul>",
             format_html_join(
                 "",
                 "<li><b>{}</b>: {} → {}</li>",
-                ((name, _short(diff["from"]), _short(diff["to"])) for name, diff in change.changes.items()),
+                ((name, _short(diff["from"]), _short(diff["to"])) for name, diff in changes.items()),
             ),
         )
 
@@ -156,6 +179,18 @@ class AssetAdmin(admin.ModelAdmin):
         )
         return queryset.annotate(unmapped_keywords=UNMAPPED_KEYWORDS)
 
+    def get_object(self, request, object_id, from_field=None):
+        asset = super().get_object(request, object_id, from_field)
+        if asset is not None and asset.location_sensitive and not exact_location_allowed(request.user):
+            asset_position_withhold(asset)  # form, map, raw tags: what this user may see
+        return asset
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # ?latitude__gte=… in the list's address would narrow a withheld position down.
+        if lookup.split("__")[0] in POSITION_FIELDS and not exact_location_allowed(getattr(request, "user", None)):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def has_add_permission(self, request):
         return False  # assets arrive by ingest, never by hand
 
@@ -166,7 +201,10 @@ class AssetAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
     def get_readonly_fields(self, request, obj=None):
-        locked = [_shown(name, _locked(request)) for name in _locked(request)]
+        locked = _locked(request)
+        if obj is not None and getattr(obj, "_position_withheld", False):
+            locked = [*locked, *POSITION_FIELDS]  # the form would offer the coarsened position as the real one
+        locked = [_shown(name, locked) for name in locked]
         return [
             "id",
             "kind",
@@ -327,22 +365,16 @@ class AssetAdmin(admin.ModelAdmin):
 
     @admin.display(description="Map")
     def map_preview(self, asset):
-        """A static preview of the position on a graticule: no tile server, no internet."""
-        if asset.latitude is None:
+        """The position on coastlines and borders drawn here (no tile server, no internet)."""
+        if asset.latitude is None or asset.longitude is None:
             return "no position"
-        x, y = (asset.longitude + 180) / 360 * 360, (90 - asset.latitude) / 180 * 180
-        lines = "".join(f'<line x1="{i}" y1="0" x2="{i}" y2="180" />' for i in range(0, 361, 30))
-        lines += "".join(f'<line x1="0" y1="{j}" x2="360" y2="{j}" />' for j in range(0, 181, 30))
+        svg = location_map_svg(asset.latitude, asset.longitude, asset.country_code)
         return format_html(
-            '<svg width="360" height="180" viewBox="0 0 360 180" role="img" aria-label="position {}, {}" '
-            'style="background:#dfeaf5;border:1px solid #9ab"><g stroke="#fff" stroke-width="1">{}</g>'
-            '<line x1="0" y1="90" x2="360" y2="90" stroke="#7a9" stroke-width="1.5"/>'
-            '<circle cx="{}" cy="{}" r="5" fill="#c0392b" stroke="#fff" stroke-width="2"/></svg>',
+            '<div id="dam-map">{}<div class="dam-map-caption">{}, {} · coastlines and borders: Natural Earth '
+            "(1:110m), from the countryinfo package</div></div>",
+            mark_safe(svg),  # noqa: S308 (numbers and escaped country names only)
             asset.latitude,
             asset.longitude,
-            mark_safe(lines),
-            round(x, 2),
-            round(y, 2),  # noqa: S308 (numbers only)
         )
 
     @admin.display(description="Raw tags (current version)")
@@ -354,5 +386,5 @@ class AssetAdmin(admin.ModelAdmin):
         )
 
 
-for _name, _field in CONTROLLED.items():
-    setattr(AssetAdmin, f"{_name}_label", _controlled_display(_field))
+for _name, _display in LABELLED.items():
+    setattr(AssetAdmin, f"{_name}_label", _display)

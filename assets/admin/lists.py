@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from assets.geo.countries import country_from_code
 from assets.licences import licence_name
 from assets.models import OriginalName, Term
-from assets.selectors import MISSING_RIGHTS, array_text, in_country
+from assets.selectors import MISSING_RIGHTS, in_country
 
 EXACT_COUNT_BELOW = 10_000
 
@@ -38,17 +38,13 @@ class EstimatedCountPaginator(Paginator):
 
 
 def search_assets(queryset, term: str):
-    """Title, headline, description, keywords, creators and the names files arrived under."""
+    """The metadata's full-text search (``assets.fulltext``, as the API's ``q``), the asset ID and
+    the names files arrived under."""
+    from assets.fulltext import metadata_matches
+
     names = OriginalName.objects.filter(asset=OuterRef("pk"), name__icontains=term)
-    return queryset.alias(_keywords=array_text("keywords"), _creators=array_text("creators")).filter(
-        Q(title__icontains=term)
-        | Q(headline__icontains=term)
-        | Q(description__icontains=term)
-        | Q(_keywords__icontains=term)
-        | Q(_creators__icontains=term)
-        | Q(pk=term)
-        | Exists(names)
-    )
+    matched = [match.asset_id for match in metadata_matches(queryset, term)]
+    return queryset.filter(Q(pk__in=matched) | Q(pk=term) | Exists(names))
 
 
 class YesNoFilter(admin.SimpleListFilter):
@@ -84,7 +80,8 @@ class LicenceFilter(admin.SimpleListFilter):
     title, parameter_name = "licence", "licence"
 
     def lookups(self, request, model_admin):
-        values = model_admin.model.objects.exclude(web_statement_url="").values_list("web_statement_url", flat=True)
+        visible = model_admin.get_queryset(request)  # choices from the assets this user may see
+        values = visible.exclude(web_statement_url="").values_list("web_statement_url", flat=True)
         named = [(value, licence_name(value)) for value in values.order_by().distinct()[:30]]
         return sorted(named, key=lambda choice: choice[1].casefold())
 
@@ -96,7 +93,8 @@ class CountryFilter(admin.SimpleListFilter):
     title, parameter_name = "country", "country"
 
     def lookups(self, request, model_admin):
-        codes = model_admin.model.objects.exclude(country_iso2="").values_list("country_iso2", flat=True)
+        visible = model_admin.get_queryset(request)  # choices from the assets this user may see
+        codes = visible.exclude(country_iso2="").values_list("country_iso2", flat=True)
         names = {code: (country_from_code(code) or (code,))[0] for code in codes.order_by().distinct()}
         return sorted(names.items(), key=lambda item: item[1])[:60]
 

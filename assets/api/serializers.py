@@ -2,7 +2,8 @@ from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
 
-from assets.fields import ALL_FIELDS_BY_NAME, DATABASE_FIELDS, FIELDS, INT_RANGE, Field, FieldType
+from assets.fields import ALL_FIELDS_BY_NAME, DATABASE_FIELDS, FIELD_NAMES, FIELDS, INT_RANGE, Field, FieldType
+from assets.locations import exact_location_allowed, values_shown
 from assets.models import Asset, FileVersion
 
 
@@ -40,7 +41,15 @@ class AssetSerializer(serializers.ModelSerializer):
         ]
 
     def get_metadata(self, asset: Asset) -> dict:
-        return {field.name: getattr(asset, field.name) for field in FIELDS}
+        return values_shown(asset, FIELD_NAMES, self._exact_location())
+
+    def _exact_location(self) -> bool:
+        # Decided once per response (a list shares its context); without a request, withheld.
+        context = self.context
+        if "exact_location" not in context:
+            request = context.get("request")
+            context["exact_location"] = exact_location_allowed(request.user if request else None)
+        return context["exact_location"]
 
     def get_thumbnail_url(self, asset: Asset) -> str | None:
         if asset.kind != "image":

@@ -12,12 +12,13 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from assets.api.filters import AssetFilter
+from assets.api.multipart import MultiPartParser
 from assets.api.parsers import JSONParser
 from assets.api.renderers import JSONLDRenderer
 from assets.api.serializers import (
@@ -29,16 +30,28 @@ from assets.api.serializers import (
 )
 from assets.editing import asset_metadata_update
 from assets.feed import FeedCursor, FeedCursorError, feed_page
-from assets.ingest import IngestSource, ingest_sources, safe_name
+from assets.ingest import IngestSource, ingest_sources, upload_name
 from assets.jsonld import asset_jsonld, document_includes_parse
+from assets.locations import exact_location_allowed
 from assets.models import Asset, FileVersion, IngestRecord, MetadataChange, asset_id_well_formed
 from assets.selectors import asset_list_visible_to
-from assets.serving import ServedFile, asset_content_open, asset_thumbnail_open, file_version_download
+from assets.serving import ServedFile, ServingError, asset_content_open, asset_thumbnail_open, file_version_download
 from assets.sidecar import sidecar_xmp
 
 TERRITORY = OpenApiParameter(
     "territory", str, description="ISO 3166-1 alpha-2 code of the audience (default: the caller's profile)"
 )
+
+
+def territory_parameter(request) -> str | None:
+    """The ``territory`` query parameter, refused (400) when it could not name a country: a
+    NUL or other control character, or more text than a country's name."""
+    value = request.query_params.get("territory")
+    if value is not None and (len(value) > 100 or any(not (ch.isalpha() or ch in " -.'") for ch in value)):
+        raise ValidationError(
+            {"error": "territory: must be an ISO 3166-1 alpha-2 code such as NO", "parameter": "territory"}
+        )
+    return value
 
 
 def url_builder(absolute) -> Callable[[str, Asset], str | None]:
@@ -73,6 +86,10 @@ def file_response(served: ServedFile):
 
 
 UPLOAD_OVERHEAD_BYTES = 64 * 1024  # multipart boundaries and headers around the file
+HIDDEN_UPLOAD = (
+    "dam already holds these bytes as an asset you may not see, so it cannot add them for you; "
+    "ask a rights manager if you need the asset"
+)
 
 
 @extend_schema_view(
@@ -96,8 +113,9 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     """Assets the caller may see, with their canonical metadata and file versions.
 
     POST a multipart form with a ``file`` to ingest it: 201 with the new asset, 200 with the
-    existing one when the same bytes are already in dam, 422 with the reason when refused, 413
-    (before the body is read) when it is larger than ``DAM_MAX_FILE_BYTES``.
+    existing one when the same bytes are already in dam, 409 (naming no asset) when those bytes
+    are an asset the caller may not see, 422 with the reason when refused, 413 (before the body
+    is read) when it is larger than ``DAM_MAX_FILE_BYTES``.
     """
 
     serializer_class = AssetSerializer
@@ -113,7 +131,9 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return renderers
 
     def get_queryset(self):
-        visible = asset_list_visible_to(self.request.user, territory=self.request.query_params.get("territory"))
+        # An upload is checked as ingest checks it: against the caller's access profile alone.
+        territory = None if self.action == "create" else territory_parameter(self.request)
+        visible = asset_list_visible_to(self.request.user, territory=territory)
         return visible.select_related("current_version").prefetch_related(
             Prefetch("versions", queryset=FileVersion.objects.order_by("number")), "original_names"
         )
@@ -132,7 +152,14 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
                 include = document_includes_parse(request.query_params.get("include"))
             except ValueError as error:
                 raise ValidationError({"include": str(error)}) from None
-            return Response(asset_jsonld(asset, absolute_url_builder(request), include=include))
+            return Response(
+                asset_jsonld(
+                    asset,
+                    absolute_url_builder(request),
+                    include=include,
+                    exact_location=exact_location_allowed(request.user),
+                )
+            )
         return Response(self.get_serializer(asset).data)
 
     @extend_schema(
@@ -140,6 +167,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         responses={
             201: IngestResponseSerializer,
             200: IngestResponseSerializer,
+            409: OpenApiTypes.OBJECT,
             413: OpenApiTypes.OBJECT,
             422: OpenApiTypes.OBJECT,
         },
@@ -156,16 +184,23 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         upload_serializer = AssetUploadSerializer(data=request.data)
         upload_serializer.is_valid(raise_exception=True)
         upload = upload_serializer.validated_data["file"]
-        name = safe_name(upload.name or "")
+        given = getattr(upload, "raw_name", None)  # a name Django's parser could not take (assets.api.multipart)
+        name, name_notes = upload_name(given if given is not None else upload.name or "")
         [result] = ingest_sources(
-            [IngestSource(name=name, label=name, open=lambda: upload.open("rb"), size=upload.size)]
+            [IngestSource(name=name, label=name, open=lambda: upload.open("rb"), size=upload.size)],
+            uploader=request.user,
         )
+        result.warnings = [*name_notes, *result.warnings]
         if result.status == IngestRecord.Status.FAILED:
             return Response(
                 {"status": result.status, "error": result.error, "warnings": result.warnings},
                 status=status.HTTP_422_UNPROCESSABLE_ENTITY,
             )
-        asset = self.get_queryset().filter(pk=result.asset_id).first() or Asset.objects.get(pk=result.asset_id)
+        asset = None if result.hidden else self.get_queryset().filter(pk=result.asset_id).first()
+        if asset is None:  # the same answer whatever the restriction, naming nothing of the asset
+            return Response(
+                {"status": "failed", "error": HIDDEN_UPLOAD, "warnings": []}, status=status.HTTP_409_CONFLICT
+            )
         body = {
             "status": result.status,
             "warnings": result.warnings,
@@ -182,7 +217,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @action(detail=True, methods=["get"], url_path=r"files/(?P<number>\d+)/download", url_name="file-download")
     def file_download(self, request, pk=None, number=None):
         """The stored bytes of one file version, exactly as ingested or written back."""
-        served = file_version_download(self.get_object(), number)
+        served = file_version_download(self.get_object(), number, exact_location=exact_location_allowed(request.user))
         if served is None:
             raise Http404("No such file version")
         return file_response(served)
@@ -223,14 +258,19 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     def content(self, request, pk=None):
         """The delivery copy of the current version (`contentUrl`): privacy-sensitive tags removed,
         rights tags kept."""
-        return file_response(asset_content_open(self.get_object()))
+        try:
+            return file_response(asset_content_open(self.get_object()))
+        except ServingError as error:
+            return Response({"error": str(error)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
 
     @extend_schema(responses={(200, "application/rdf+xml"): OpenApiTypes.BINARY}, filters=False)
     @action(detail=True, methods=["get"], url_path="sidecar", url_name="sidecar")
     def sidecar(self, request, pk=None):
         """The asset's metadata as an XMP sidecar file (`<id>.xmp`), from dam's current values."""
         asset = self.get_object()
-        response = HttpResponse(sidecar_xmp(asset), content_type="application/rdf+xml")
+        response = HttpResponse(
+            sidecar_xmp(asset, exact_location=exact_location_allowed(request.user)), content_type="application/rdf+xml"
+        )
         response["Content-Disposition"] = f'attachment; filename="{asset.pk}.xmp"'
         return response
 
@@ -238,7 +278,10 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @action(detail=True, methods=["get"], url_path="thumbnail", url_name="thumbnail")
     def thumbnail(self, request, pk=None):
         asset = self.get_object()
-        served = asset_thumbnail_open(asset)
+        try:
+            served = asset_thumbnail_open(asset)
+        except ServingError as error:
+            return Response({"error": str(error)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         if served is None and asset.kind == "image":
             raise Http404("this image's picture cannot be decoded, so it has no thumbnail (see the asset's warnings)")
         if served is None:
@@ -285,7 +328,7 @@ class FeedView(APIView):
             cursor = FeedCursor.from_since(since) if since else None
         except FeedCursorError as error:
             return Response({"error": str(error)}, status=400)
-        page = feed_page(request.user, cursor, limit, territory=request.query_params.get("territory"))
+        page = feed_page(request.user, cursor, limit, territory=territory_parameter(request))
         if page.unchanged(request.headers.get("If-None-Match"), request.headers.get("If-Modified-Since")):
             response = HttpResponse(status=304)
         else:

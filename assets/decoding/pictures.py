@@ -24,6 +24,7 @@ from pathlib import Path
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from assets.decoding.budget import DecodeBudgetExceeded, decode_budget_refusal, smallest_decode
 from assets.detection import MediaFormat
 
 # Pillow's names for what each format decodes as (an MPO is a JPEG with more pictures after it).
@@ -53,36 +54,57 @@ class Picture:
     source: str = ""  # where the pixels came from, when not the file's main image (a raw's preview)
 
 
-def picture_decode(path: Path, media_format: MediaFormat, pixel_limit: int | None = None) -> Picture:
+class PictureTooLarge(PictureError, DecodeBudgetExceeded):
+    """Decoding the picture would exceed ``DAM_MAX_IMAGE_DECODE_BYTES`` even at its smallest."""
+
+
+def picture_decode(
+    path: Path, media_format: MediaFormat, pixel_limit: int | None = None, shortest_side: int | None = None
+) -> Picture:
     """The picture of the file at ``path`` (see the module's docstring). ``pixel_limit`` refuses
-    pictures declaring more pixels before they are decoded (PictureError says so)."""
+    pictures declaring more pixels before they are decoded (PictureError says so). With
+    ``shortest_side`` (thumbnails, embeddings) the picture is decoded reduced (JPEG's DCT scaling,
+    then a whole-factor reduction) but never below that on its shorter side; without it, at full
+    size where that fits the memory budget (``assets.decoding.budget``), else at the smallest size
+    the decoder offers, which still reads, and so checks, the whole stream."""
     if media_format.raw:
         return _raw_preview(path, media_format, pixel_limit)
     with open(path, "rb") as handle:
-        return _pillow_picture(handle.read(), media_format, pixel_limit)
+        picture = _pillow_picture(handle.read(), media_format, pixel_limit, shortest_side)
+    if shortest_side:
+        factor = min(picture.image.size) // shortest_side
+        if factor >= 2:
+            with contextlib.suppress(ValueError):  # a mode reduce does not handle: kept as decoded
+                picture.image = picture.image.reduce(factor)
+    return picture
 
 
-def _pillow_picture(data: bytes, media_format: MediaFormat, pixel_limit: int | None) -> Picture:
+def _pillow_picture(
+    data: bytes, media_format: MediaFormat, pixel_limit: int | None, shortest_side: int | None = None
+) -> Picture:
+    # The decoded image is returned as it is (no copy: a big picture is held once).
     try:
-        with _opened(data, media_format, pixel_limit) as image:
+        with _opened(data, media_format, pixel_limit, shortest_side) as image:
             try:
                 image.load()
-                return Picture(image.copy())
+                return Picture(image)
             except OSError as error:
                 damage = _damage(media_format.label, error)
     except _CutShort as error:  # the file ends inside the headers Pillow reads on opening
         damage = _damage(media_format.label, error)
     # Decode what is there: Pillow fills what it could not read with grey.
-    with _truncated_loading(), _opened(data, media_format, pixel_limit) as image:
+    with _truncated_loading(), _opened(data, media_format, pixel_limit, shortest_side) as image:
         try:
             image.load()
         except (OSError, ValueError, SyntaxError) as error:
             raise PictureError(f"{damage}, and no part of the picture can be decoded ({error})") from error
-        return Picture(image.copy(), damage=damage)
+        return Picture(image, damage=damage)
 
 
 @contextlib.contextmanager
-def _opened(data: bytes, media_format: MediaFormat, pixel_limit: int | None) -> Iterator[Image.Image]:
+def _opened(
+    data: bytes, media_format: MediaFormat, pixel_limit: int | None, shortest_side: int | None = None
+) -> Iterator[Image.Image]:
     label = media_format.label
     try:
         with warnings.catch_warnings():
@@ -102,7 +124,7 @@ def _opened(data: bytes, media_format: MediaFormat, pixel_limit: int | None) -> 
         raise PictureError(f"the {label} is damaged before its picture begins ({error})") from error
     except (SyntaxError, ValueError) as error:
         raise PictureError(f"the {label} is damaged before its picture begins ({error})") from error
-    with image:
+    try:
         expected = PILLOW_FORMATS.get(media_format.key, {image.format})
         if image.format not in expected:
             raise PictureError(f"the file starts like a {label} but decodes as {image.format or 'nothing known'}")
@@ -111,7 +133,17 @@ def _opened(data: bytes, media_format: MediaFormat, pixel_limit: int | None) -> 
             raise PictureError(f"the {label} has no pixels ({width}×{height})")
         if pixel_limit is not None and width * height > pixel_limit:
             raise PixelLimitError(width * height, pixel_limit, width, height)
+        if shortest_side:
+            smallest_decode(image, shortest_side, shortest_side)
+        elif decode_budget_refusal(image):
+            smallest_decode(image, 1, 1)  # JPEG: 1/8 of each side, the whole stream still read
+        refusal = decode_budget_refusal(image)
+        if refusal:
+            raise PictureTooLarge(f"the {label} is too large to decode safely: {refusal}")
         yield image
+    except BaseException:
+        image.close()
+        raise
 
 
 class PixelLimitError(PictureError):

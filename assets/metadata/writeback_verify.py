@@ -42,8 +42,13 @@ WRITEBACK_BOOKKEEPING = frozenset(
         "IFD0:StripByteCounts",
         "IFD0:TileOffsets",
         "QuickTime:MediaDataOffset",
+        # HEIF/AVIF: the media data box changes size when ExifTool moves metadata items out of it.
+        "QuickTime:MediaDataSize",
     }
 )
+# Layout tags allowed in any group: where a multi-picture JPEG's later pictures start moves when
+# the first picture's metadata grows (their groups are MPImage2, MPImage3...).
+WRITEBACK_LAYOUT_NAMES = frozenset({"MPImageStart"})
 # The tags EXIF requires in a new IFD, which ExifTool adds when a write creates one (GPS into a
 # file without EXIF, DateTimeOriginal into one without an Exif IFD): allowed only in such an IFD.
 _MANDATORY_EXIF = frozenset(
@@ -88,8 +93,8 @@ _XMP_STRUCTURES = {
 # ExifTool's names (all groups: ID3v1, ID3v2_x, Vorbis, ItemList, iTunes, APE) for each audio field.
 AUDIO_EXIFTOOL_NAMES = {
     "title": ("Title",),
-    "creators": ("Artist",),
-    "album": ("Album",),
+    "creators": ("Artist", "Author"),
+    "album": ("Album", "AlbumTitle"),
     "genre": ("Genre",),
     "comment": ("Comment",),
     "copyright_notice": ("Copyright",),
@@ -145,7 +150,7 @@ def tags_changed(before: dict, after: dict) -> list[tuple[str, list, list]]:
 def tag_allowed(tag: str, kind: str, todo: dict, before: dict) -> bool:
     """Whether write-back of ``todo`` may change ``tag`` (``Group:Name`` as ``tags_changed`` gives)."""
     group, _, name = tag.partition(":")
-    if tag in WRITEBACK_BOOKKEEPING or group in _BOOKKEEPING_GROUPS:
+    if tag in WRITEBACK_BOOKKEEPING or group in _BOOKKEEPING_GROUPS or name in WRITEBACK_LAYOUT_NAMES:
         return True
     if tag in _MANDATORY_EXIF and not any(key.startswith(f"{group}:") for key in before):
         return True
@@ -157,6 +162,7 @@ def field_tags(field: str, kind: str, before: dict) -> set[str]:
     if kind == "audio":
         names = AUDIO_EXIFTOOL_NAMES.get(field, ()) + (_DATE_TAGS["audio"] if field == "date_created" else ())
         groups = {key.split(":")[0] for key in before} | {"ID3v1", "ID3v2", "APE", "Vorbis", "ItemList", "iTunes"}
+        groups |= {"ASF"}
         return {f"{group}:{name}" for group in groups for name in names}
     had_iim = "File:CurrentIPTCDigest" in before
     had_exif = any(key.startswith(("IFD0:", "ExifIFD:")) for key in before)
@@ -229,26 +235,45 @@ def _shown(values: list) -> str:
 
 
 def _readers_disagree(path: Path, dump: dict, todo: dict) -> list[str]:
-    """Edited fields that mutagen and ExifTool do not both read as written."""
+    """Edited fields that mutagen and ExifTool do not both read as written. For a format ExifTool
+    does not read (WavPack), FFmpeg is the second reader; it shows only the first item of a
+    multi-valued APEv2 tag (it stops at the NUL between items), so only that item is compared."""
     mutagen_values = audio_metadata(Path(path), {}).values
-    grouped = _grouped(dump)
+    grouped, reader = _grouped(dump), "ExifTool"
+    if dump.get("ExifTool:Error"):
+        grouped, reader = _ffmpeg_grouped(Path(path)), "FFmpeg"
     problems = []
     for field in (name for name in todo if name in _CROSS_CHECKED):
         wanted = _normal(field, todo[field])
         if _normal(field, mutagen_values.get(field)) != wanted:
             problems.append(f"{field}: wrote {todo[field]!r}, mutagen reads {mutagen_values.get(field)!r}")
         found = _exiftool_audio_value(grouped, field)
+        if reader == "FFmpeg" and isinstance(wanted, list) and isinstance(found, list):
+            wanted, found = wanted[:1], found[:1]
         if found != wanted:
             problems.append(
-                f"{field}: wrote {todo[field]!r}, ExifTool reads {found or 'nothing'!r}"
+                f"{field}: wrote {todo[field]!r}, {reader} reads {found or 'nothing'!r}"
                 " (a tag only one reader finds is not written)"
             )
     return problems
 
 
+def _ffmpeg_grouped(path: Path) -> dict[str, list]:
+    """FFmpeg's reading of the file's tags, keyed like ExifTool's (``FFmpeg:Title``)."""
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            metadata = dict(container.metadata)
+    except av.error.FFmpegError:
+        return {}
+    names = {name.lower(): name for names in AUDIO_EXIFTOOL_NAMES.values() for name in names}
+    return {f"FFmpeg:{names[key.lower()]}": [value] for key, value in metadata.items() if key.lower() in names}
+
+
 def _exiftool_audio_value(grouped: dict[str, list], field: str):
     """The field as ExifTool reads it from the main tag (ID3v2, Vorbis, ItemList; ID3v1 last)."""
-    for group in ("ID3v2", "Vorbis", "ItemList", "iTunes", "APE", "ID3v1"):
+    for group in ("ID3v2", "Vorbis", "ItemList", "iTunes", "APE", "ASF", "ID3v1", "FFmpeg"):
         for name in AUDIO_EXIFTOOL_NAMES[field]:
             values = grouped.get(f"{group}:{name}")
             if values:

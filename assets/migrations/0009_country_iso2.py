@@ -17,7 +17,7 @@ def countries_derive(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("assets", "0006_field_table_labels"),
+        ("assets", "0008_fulltext_search"),
     ]
 
     operations = [

@@ -6,6 +6,7 @@ object is never overwritten by different bytes and a name from outside never dec
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,7 +14,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 
 
 def content_key(sha256: str, extension: str, prefix: str = "files") -> str:
@@ -39,12 +40,40 @@ def blob_store(key: str, content: Callable[[], AbstractContextManager[File]]) ->
     """
     if default_storage.exists(key):
         return key
-    with content() as file:
+    if isinstance(default_storage, FileSystemStorage):
+        _local_store(default_storage, key, content)
+        return key
+    with content() as file:  # an S3 PUT is atomic: the object exists whole or not at all
         saved = default_storage.save(key, file)
     if saved != key:
         # Another process stored the same bytes between our check and our save: keep theirs.
         default_storage.delete(saved)
     return key
+
+
+def _local_store(storage: FileSystemStorage, key: str, content: Callable[[], AbstractContextManager[File]]) -> None:
+    """Write beside the final name, then link it into place: a process killed mid-write leaves a
+    hidden ``.partial`` file, never a short object under a content key (which would then be
+    taken for the whole file by every later ``exists`` check)."""
+    final = Path(storage.path(key))
+    final.parent.mkdir(parents=True, exist_ok=True)
+    partial = final.with_name(f".{final.name}.{uuid.uuid4().hex}.partial")
+    try:
+        with content() as file, partial.open("wb") as out:
+            for chunk in file.chunks():
+                out.write(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if storage.file_permissions_mode is not None:
+            partial.chmod(storage.file_permissions_mode)
+        try:
+            os.link(partial, final)  # never replaces: the first complete copy stays
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links: an atomic rename (the same bytes)
+            os.replace(partial, final)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def blob_save(source: Path, sha256: str, extension: str, prefix: str = "files") -> str:

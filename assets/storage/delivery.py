@@ -10,15 +10,18 @@ reads carry no camera or contact data.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.files import File
 
-from assets.metadata.exiftool import exiftool_session
+from assets.metadata.exiftool import ExifToolWriteError, exiftool_session
 from assets.models import Asset, FileVersion
 from assets.storage.blobs import blob_staged, blob_store
+
+logger = logging.getLogger(__name__)
 
 
 def delivery_policy(asset: Asset) -> list[str]:
@@ -33,9 +36,10 @@ def policy_hash(tags: list[str]) -> str:
     return hashlib.sha256("\n".join(tags).encode()).hexdigest()[:16]
 
 
-def delivery_copy_key(asset: Asset) -> str:
-    """The storage key of the asset's delivery copy, made on first use."""
-    version: FileVersion = asset.current_version
+def delivery_copy_key(asset: Asset, version: FileVersion | None = None) -> str:
+    """The storage key of the delivery copy of ``version`` (by default the current one) of the
+    asset, made on first use."""
+    version = version or asset.current_version
     if asset.kind != "image":
         return version.storage_name
     tags = delivery_policy(asset)
@@ -44,10 +48,35 @@ def delivery_copy_key(asset: Asset) -> str:
     return blob_store(key, lambda: _stripped_copy(version, tags, key))
 
 
+class DeliveryCopyError(Exception):
+    """The delivery copy cannot be made; the message says why, in words a caller can act on."""
+
+
 @contextmanager
 def _stripped_copy(version: FileVersion, tags: list[str], key: str) -> Iterator[File]:
-    """The version's bytes without ``tags``, open for reading until the block ends."""
+    """The version's bytes without ``tags``, open for reading until the block ends.
+
+    A file whose EXIF block is damaged (a camera's broken directory: ExifTool refuses to edit
+    it) loses that whole block instead, so nothing the policy removes can slip through; XMP and
+    IPTC, which hold the rights too, keep everything else. A file ExifTool cannot edit at all
+    is a ``DeliveryCopyError``: the copy is never served unstripped."""
+    removals = [f"-{tag}=" for tag in tags]
     with blob_staged(version.storage_name) as work:
-        exiftool_session().write(work, [f"-{tag}=" for tag in tags])
+        try:
+            exiftool_session().write(work, removals)
+        except ExifToolWriteError as damaged:
+            logger.warning(
+                "the EXIF block of %s is dropped from its delivery copy: %s",
+                version.asset_id,
+                damaged,
+                extra={"asset_id": version.asset_id},
+            )
+            try:
+                exiftool_session().write(work, ["-EXIF:all=", *removals])
+            except ExifToolWriteError as error:
+                raise DeliveryCopyError(
+                    f"the delivery copy cannot be made: the file's metadata is damaged beyond what ExifTool "
+                    f"can edit ({error}); the stored file versions can still be downloaded by those allowed to"
+                ) from error
         with work.open("rb") as handle:
             yield File(handle, name=key)

@@ -28,7 +28,7 @@ def thumbnail_render(file_version_id: int) -> str | None:
     try:
         key = blob_store(
             content_key(version.sha256, "jpg", prefix="thumbnails"),
-            lambda: ContentFile(_thumbnail_jpeg(version_picture(version))),
+            lambda: ContentFile(_thumbnail_jpeg(version_picture(version, THUMBNAIL_SIZE * 2))),
         )
     except PictureError as error:
         logger.warning("no thumbnail for file version %s: %s", version.pk, error, extra={"asset_id": version.asset_id})
@@ -37,18 +37,21 @@ def thumbnail_render(file_version_id: int) -> str | None:
     return key
 
 
-def version_picture(version: FileVersion) -> Picture:
-    """The picture of an image file version (``assets.decoding.pictures``); PictureError says why not."""
+def version_picture(version: FileVersion, shortest_side: int | None = None) -> Picture:
+    """The picture of an image file version (``assets.decoding.pictures``), decoded reduced but
+    no smaller than ``shortest_side`` when given; PictureError says why not."""
     media_format = media_format_of(version.mime_type, version.storage_name)
     if media_format is None:
         raise PictureError(f"dam does not know how to decode {version.mime_type} files")
     with blob_staged(version.storage_name) as work:
-        return picture_decode(work, media_format)
+        return picture_decode(work, media_format, shortest_side=shortest_side)
 
 
 def _thumbnail_jpeg(picture: Picture) -> bytes:
-    image = ImageOps.exif_transpose(picture.image)
+    # Reduced first, turned upright after: the box is square, so the fit is the same.
+    image = picture.image
     image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+    image = ImageOps.exif_transpose(image)
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, "JPEG", quality=82)
     return buffer.getvalue()

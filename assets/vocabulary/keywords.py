@@ -9,6 +9,8 @@ The low level of the vocabulary: ingest and editing call it, and it imports noth
 
 from __future__ import annotations
 
+from django.db.models import Value
+
 from assets.models import Term, keyword_key
 
 
@@ -18,7 +20,10 @@ def terms_for(keywords: list[str]) -> dict[str, Term]:
     if not keys:
         return {}
     found: dict[str, Term] = {}
-    for term in Term.objects.filter(match_keys__overlap=list(keys)).order_by("id"):
+    # One array parameter: a plain list becomes ARRAY[%s, %s, ...], one compiled expression per
+    # keyword, which took seconds for an asset with 50,000 keywords (on every feed page holding it).
+    wanted = Value(sorted(keys), output_field=Term._meta.get_field("match_keys"))
+    for term in Term.objects.filter(match_keys__overlap=wanted).order_by("id"):
         for key in keys & set(term.match_keys):
             found.setdefault(key, term)
     return found
@@ -42,3 +47,17 @@ def keywords_unmapped(keywords: list[str], terms: dict[str, Term] | None = None)
     """The keywords no term claims."""
     terms = terms if terms is not None else terms_for(keywords)
     return [keyword for keyword in keywords if keyword_key(keyword) not in terms]
+
+
+def term_from_keyword_create(keyword: str, language: str = "en") -> tuple[Term, bool]:
+    """A term whose preferred label is the keyword (spaces tidied), so the assets that carry it
+    count as mapped; returns ``(term, created)``: the term already claiming it, if one does."""
+    label = " ".join(keyword.split())
+    if not label:
+        raise ValueError("an empty keyword cannot become a term")
+    existing = terms_for([label]).get(keyword_key(label))
+    if existing is not None:
+        return existing, False
+    term = Term(preferred_label=label[:200], language=language)
+    term.save()
+    return term, True

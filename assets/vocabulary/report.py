@@ -14,13 +14,14 @@ from collections import defaultdict
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from assets.models import Asset, Term, keyword_unmapped_sql
 from assets.selectors import MISSING_RIGHTS
 
 UNMAPPED_SQL = f"""
-SELECT k, count(*) FROM assets_asset, unnest(assets_asset.keywords) AS k WHERE {keyword_unmapped_sql("k")}
+SELECT k, count(*) FROM assets_asset, unnest(assets_asset.keywords) AS k
+WHERE assets_asset.id IN ({{assets}}) AND {keyword_unmapped_sql("k")}
 GROUP BY k ORDER BY count(*) DESC, k LIMIT %s
 """
 SHARED_LABELS_SQL = """
@@ -44,10 +45,11 @@ def near_duplicate_key(label: str) -> str:
     )
 
 
-def geo_completeness() -> list[dict]:
+def geo_completeness(assets: QuerySet | None = None) -> list[dict]:
     rows = []
+    assets = Asset.objects.all() if assets is None else assets
     for kind, total, located in (
-        Asset.objects.values_list("kind")
+        assets.values_list("kind")
         .annotate(total=Count("id"), located=Count("id", filter=Q(latitude__isnull=False)))
         .order_by("kind")
     ):
@@ -62,9 +64,12 @@ def geo_completeness() -> list[dict]:
     return rows
 
 
-def vocabulary_report(limit: int = 200, repeated_at: int = 3) -> dict:
+def vocabulary_report(assets: QuerySet | None = None, limit: int = 200, repeated_at: int = 3) -> dict:
+    """The report over ``assets`` (by default all; the admin passes those its user may see)."""
+    assets = Asset.objects.all() if assets is None else assets
+    ids_sql, ids_params = assets.order_by().values("pk").query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(UNMAPPED_SQL, [limit])
+        cursor.execute(UNMAPPED_SQL.replace("{assets}", ids_sql), [*ids_params, limit])
         unmapped = [{"keyword": k, "assets": n, "link": assets_link(term=k)} for k, n in cursor.fetchall()]
         cursor.execute(SHARED_LABELS_SQL)
         shared = cursor.fetchall()
@@ -88,7 +93,7 @@ def vocabulary_report(limit: int = 200, repeated_at: int = 3) -> dict:
     repeated = []
     for field in ("alt_text", "description"):
         rows = (
-            Asset.objects.exclude(**{field: ""})
+            assets.exclude(**{field: ""})
             .values(field)
             .annotate(assets=Count("id"))
             .filter(assets__gte=repeated_at)
@@ -99,10 +104,10 @@ def vocabulary_report(limit: int = 200, repeated_at: int = 3) -> dict:
             for row in rows
         ]
     missing = {
-        "geo": {"assets": Asset.objects.filter(latitude__isnull=True).count(), "link": assets_link(has_gps="no")},
-        "rights": {"assets": Asset.objects.filter(MISSING_RIGHTS).count(), "link": assets_link(missing_rights="yes")},
+        "geo": {"assets": assets.filter(latitude__isnull=True).count(), "link": assets_link(has_gps="no")},
+        "rights": {"assets": assets.filter(MISSING_RIGHTS).count(), "link": assets_link(missing_rights="yes")},
         "alt_text": {
-            "assets": Asset.objects.filter(kind="image", alt_text="").count(),
+            "assets": assets.filter(kind="image", alt_text="").count(),
             "link": assets_link(missing_alt_text="yes"),
         },
     }
@@ -112,5 +117,5 @@ def vocabulary_report(limit: int = 200, repeated_at: int = 3) -> dict:
         "near_duplicate_terms": near_duplicates,
         "repeated_texts": repeated,
         "missing": missing,
-        "geo_completeness": geo_completeness(),
+        "geo_completeness": geo_completeness(assets),
     }

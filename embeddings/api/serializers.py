@@ -108,6 +108,7 @@ class MigrationSerializer(serializers.ModelSerializer):
                 "from_state": e.from_state,
                 "to_state": e.to_state,
                 "user": e.user.username if e.user else None,
+                "actor": e.actor,
                 "reason": e.reason,
                 "at": e.at.isoformat(),
             }

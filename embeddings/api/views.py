@@ -3,10 +3,10 @@ re-embedding migrations, read-only."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from assets.api.multipart import MultiPartParser
 from assets.api.parsers import JSONParser
 from assets.api.views import absolute_url_builder
 from embeddings.api.serializers import MigrationSerializer, SearchRequestSerializer, SearchResponseSerializer

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import os
 
-from django.conf import settings
-
-# Libraries never ask a hub for anything by themselves (set before transformers is first imported);
-# where downloads are allowed, dam fetches a hub version's pinned files itself (registry.hub_fetch).
-if not settings.DAM_MODEL_DOWNLOADS:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Libraries never ask a hub for anything by themselves (set before transformers is first imported):
+# where downloads are allowed, dam fetches a hub version's pinned files itself (embeddings.hub).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from embeddings.encoders.base import ENCODERS, Encoder, EncoderError  # noqa: E402
 

@@ -4,9 +4,17 @@ the old one's, as a PNG a person can judge at a glance."""
 from __future__ import annotations
 
 import io
+import math
 
 
 def drift_plot_png(migration) -> bytes:
+    buffer = io.BytesIO()
+    drift_figure(migration).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def drift_figure(migration):
+    """The plot as a matplotlib Figure: overlap@10 histogram on the left, vector norms on the right."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -38,10 +46,23 @@ def drift_plot_png(migration) -> bytes:
     if norms:
         norm_axes.legend(fontsize=8)
     norm_axes.set(title="Vector norms", xlabel="L2 norm", ylabel="vectors")
-    norm_axes.ticklabel_format(axis="x", useOffset=False)
+    _readable_axes(overlap_axes, norm_axes, [v for name in norms for v in norms[name]["sample"] or []])
     figure.suptitle(
         f"Migration {migration.pk} ({migration.role}): version {migration.from_version_id} → {migration.to_version_id}"
     )
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
+
+
+def _readable_axes(overlap_axes, norm_axes, norm_values: list[float]) -> None:
+    """Counts in whole numbers, and a norm axis whose labels do not run into each other:
+    normalised vectors all have norms within a few millionths of 1, which matplotlib would
+    print as eight overlapping decimals or as an offset nobody reads."""
+    from matplotlib.ticker import FormatStrFormatter, MaxNLocator
+
+    for axes in (overlap_axes, norm_axes):
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.tick_params(labelsize=9)
+    norm_axes.xaxis.set_major_locator(MaxNLocator(nbins=4))
+    spread = (max(norm_values) - min(norm_values)) if norm_values else 0
+    decimals = min(max(2, math.ceil(-math.log10(spread)) + 1), 9) if spread > 0 else 3
+    norm_axes.xaxis.set_major_formatter(FormatStrFormatter(f"%.{decimals}f"))

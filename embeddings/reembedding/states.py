@@ -17,7 +17,11 @@ and the upsert key (asset, version, segment) means a batch done twice writes not
 
 from __future__ import annotations
 
+import getpass
 import logging
+import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django.conf import settings
@@ -70,13 +74,38 @@ def _transition(migration: Migration, action: str, to_state: str, user=None, rea
     return migration
 
 
+AUTOMATIC = "dam (automatic)"
+# Who acts where no user is given: the management command sets "command line: <login>".
+_actor: ContextVar[str] = ContextVar("migration_actor", default=AUTOMATIC)
+
+
+@contextmanager
+def acting_from_command_line():
+    """Transitions made inside are audited as "command line: <the login running the command>"."""
+    token = _actor.set(f"command line: {_login()}")
+    try:
+        yield
+    finally:
+        _actor.reset(token)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a bare container)
+        return f"uid {os.getuid()}"
+
+
 def _event(migration: Migration, from_state: str, to_state: str, user=None, reason: str = "") -> None:
-    """One line of the audit trail (the user only when a person made the change)."""
+    """One line of the audit trail: the user when a person made the change in the admin or the
+    API, and who acted in words (the user, the command line and its login, or dam itself)."""
+    person = user if user is not None and user.is_authenticated else None
     MigrationEvent.objects.create(
         migration=migration,
         from_state=from_state,
         to_state=to_state,
-        user=user if user is not None and user.is_authenticated else None,
+        user=person,
+        actor=person.get_username() if person else _actor.get(),
         reason=reason,
     )
 

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from assets.feed import Feed
 from assets.ingest import ingest_paths
-from assets.models import Asset
+from assets.models import AccessProfile, Asset
 from benchmarks.synthetic import synthetic_assets_create
 from tests.schemaorg import vocabulary
 
@@ -103,6 +103,9 @@ def test_assets_outside_the_callers_rights_are_not_even_tombstones(cms, library)
     Asset.objects.filter(pk=library[6]).update(allowed_territories=["JP"])
     items, _, _ = pull(cms)
     assert set(item_ids(items)) == set(library[:5])
+    items, _, _ = pull(cms, "/api/feed.jsonld?territory=JP")
+    assert library[6] not in item_ids(items)  # a territory the access profile does not grant
+    AccessProfile.objects.create(user=cms.user, territories=["jp"])
     items, _, _ = pull(cms, "/api/feed.jsonld?territory=JP")
     assert library[6] in item_ids(items)
 

@@ -1,15 +1,18 @@
 """One selector decides who sees what, and every API read path goes through it."""
 
+import json
 import time
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from assets.ingest import ingest_paths
-from assets.models import AccessProfile, Asset
+from assets.models import AccessProfile, Asset, IngestRecord, OriginalName
 from assets.selectors import asset_list_visible_to
+from assets.storage.blobs import blob_open
 
 pytestmark = pytest.mark.django_db
 
@@ -81,12 +84,35 @@ def test_embargo_lifts_and_expiry_applies_with_time(cms, assets):
 
 
 def test_territory_from_the_request_or_the_profile(cms, assets):
-    assert assets["territory"] in listed(cms, "&territory=no")
-    assert assets["territory"] not in listed(cms, "&territory=DE")
-    AccessProfile.objects.create(user=cms.user, default_territory="SE")
+    AccessProfile.objects.create(user=cms.user, default_territory="SE", territories=["de"])
     assert assets["territory"] in listed(cms)
+    assert assets["territory"] in listed(cms, "&territory=se")
     assert cms.get(f"/api/assets/{assets['territory']}/").status_code == 200
     assert cms.get(f"/api/assets/{assets['territory']}/?territory=DE").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "profile", [None, {"default_territory": "DE"}, {"default_territory": "", "territories": ["DE"]}]
+)
+def test_a_request_cannot_name_a_territory_its_profile_does_not_grant(cms, assets, profile):
+    """?territory= only chooses among the territories the access profile grants: naming another
+    one never widens what the caller sees, on any path."""
+    if profile is not None:
+        AccessProfile.objects.create(user=cms.user, **profile)
+    hidden = assets["territory"]  # restricted to NO and SE
+    assert listed(cms, "&territory=NO") == {assets["open"]}
+    for suffix in ["/", ".jsonld", "/content/", "/sidecar/"]:
+        assert cms.get(f"/api/assets/{hidden}{suffix}?territory=no").status_code == 404, suffix
+    feed = b"".join(cms.get("/api/feed.jsonld?territory=NO").streaming_content).decode()
+    assert hidden not in feed and assets["open"] in feed
+    assert hidden not in asset_list_visible_to(cms.user, territory="NO").values_list("id", flat=True)
+
+
+def test_the_profile_grants_further_territories_to_choose_from(cms, assets):
+    AccessProfile.objects.create(user=cms.user, default_territory="DE", territories=["no"])
+    assert assets["territory"] not in listed(cms)  # the default, DE
+    assert assets["territory"] in listed(cms, "&territory=NO")
+    assert cms.get(f"/api/assets/{assets['territory']}/?territory=no").status_code == 200
 
 
 def test_rights_are_read_when_each_query_runs(cms, assets):
@@ -119,3 +145,62 @@ def test_anonymous_gets_no_assets_from_the_selector(assets):
 
     assert not asset_list_visible_to(AnonymousUser()).exists()
     assert not asset_list_visible_to(None).exists()
+
+
+def stored_bytes(asset_id: str) -> bytes:
+    with blob_open(Asset.objects.get(pk=asset_id).current_version.storage_name) as handle:
+        return handle.read()
+
+
+def upload(client, data: bytes, name: str):
+    return client.post("/api/assets/", {"file": SimpleUploadedFile(name, data)}, format="multipart")
+
+
+def test_uploading_a_hidden_assets_bytes_reveals_nothing_and_records_no_name(cms, assets):
+    """The same answer for every restriction, naming nothing of the asset (no ID, no metadata),
+    and the uploader's file name is not added to the asset's names."""
+    answers = []
+    for name in HIDDEN:
+        response = upload(cms, stored_bytes(assets[name]), f"leaked-{name}.jpg")
+        assert response.status_code == 409, (name, response.content)
+        text = response.content.decode()
+        assert assets[name] not in text and "harbour" not in text and "leaked" not in text, name
+        answers.append(response.json())
+        assert not OriginalName.objects.filter(name=f"leaked-{name}.jpg").exists(), name
+        # The attempt is kept for those who may see the asset (rights managers), not shown to others.
+        record = IngestRecord.objects.get(original_name=f"leaked-{name}.jpg")
+        assert record.asset_id == assets[name] and record.status == IngestRecord.Status.EXISTS
+    assert all(answer == answers[0] for answer in answers) and answers[0]["error"]
+    assert set(Asset.objects.values_list("id", flat=True)) == set(assets.values())
+
+
+def test_uploading_a_visible_assets_bytes_answers_with_it(cms, assets, django_user_model):
+    response = upload(cms, stored_bytes(assets["open"]), "again.jpg")
+    assert response.status_code == 200 and response.json()["asset"]["id"] == assets["open"]
+    assert "again.jpg" in response.json()["asset"]["original_names"]
+    cms.user.groups.add(Group.objects.get(name="press office"))  # now a member: the group asset is theirs
+    response = upload(cms, stored_bytes(assets["group"]), "member.jpg")
+    assert response.status_code == 200 and response.json()["asset"]["id"] == assets["group"]
+    assert OriginalName.objects.filter(asset_id=assets["group"], name="member.jpg").exists()
+
+
+def feed_ids(client, query: str = "") -> set[str]:
+    body = json.loads(b"".join(client.get(f"/api/feed.jsonld?limit=1000{query}").streaming_content))
+    return {item["item"]["@id"].removeprefix("urn:dam:asset:") for item in body["dataFeedElement"]}
+
+
+def test_tombstones_of_deleted_restricted_assets_reach_only_those_who_could_see_them(cms, assets, django_user_model):
+    for name in ["open", "embargoed", "territory", "group"]:
+        Asset.objects.get(pk=assets[name]).delete()
+    deleted = {name: assets[name] for name in ["open", "embargoed", "territory", "group"]}
+    seen = feed_ids(cms)
+    assert deleted["open"] in seen
+    assert not seen & {deleted["embargoed"], deleted["territory"], deleted["group"]}
+    cms.user.groups.add(Group.objects.get(name="press office"))
+    AccessProfile.objects.create(user=cms.user, default_territory="NO")
+    seen = feed_ids(cms)
+    assert {deleted["open"], deleted["territory"], deleted["group"]} <= seen and deleted["embargoed"] not in seen
+    assert deleted["territory"] not in feed_ids(cms, "&territory=DE")
+    admin = django_user_model.objects.create_superuser("root", password="x")
+    cms.force_authenticate(admin)
+    assert set(deleted.values()) <= feed_ids(cms)

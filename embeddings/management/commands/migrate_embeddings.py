@@ -40,7 +40,12 @@ class Command(BaseCommand):
         sub.choices["validate"].add_argument("--force", metavar="REASON", default="")
         sub.choices["retire"].add_argument("--force", action="store_true")
 
-    def handle(self, *args, action: str, reason: str = "", json: bool = False, **options):
+    def handle(self, *args, **options):
+        # The audit trail names the login that ran the command ("command line: root").
+        with states.acting_from_command_line():
+            self._handle(*args, **options)
+
+    def _handle(self, *args, action: str, reason: str = "", json: bool = False, **options):
         try:
             if action == "plan":
                 version = ModelVersion.objects.filter(pk=options["version"]).first()

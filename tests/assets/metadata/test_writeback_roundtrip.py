@@ -14,12 +14,19 @@ from pathlib import Path
 
 import pytest
 
+from assets.detection import HEAD_BYTES, detect_format
+from assets.editing import format_writeback_refusal
 from assets.metadata.audio import audio_metadata
-from assets.metadata.audio_write import audio_tags_write
+from assets.metadata.audio_write import audio_format_writable_fields, audio_tags_write
 from assets.metadata.exiftool import exiftool_session
 from assets.metadata.image import image_metadata
 from assets.metadata.image_write import image_tags_write
-from assets.metadata.writeback_verify import WRITEBACK_BOOKKEEPING, tags_changed, writeback_verify
+from assets.metadata.writeback_verify import (
+    WRITEBACK_BOOKKEEPING,
+    WRITEBACK_LAYOUT_NAMES,
+    tags_changed,
+    writeback_verify,
+)
 from tests.conftest import FIXTURES_DIR
 
 EDIT = {"title": "Neuer Titel, ü", "keywords": ["eins", "zwei"], "copyright_notice": "© 2025 Rights Desk"}
@@ -36,18 +43,35 @@ EDITED_NAMES = {
     "Rights",
 }
 AUDIO_FORMATS = {".mp3": "mp3", ".flac": "flac", ".ogg": "ogg_vorbis", ".opus": "ogg_opus", ".wav": "wav"}
-AUDIO_FORMATS |= {".aiff": "aiff", ".m4a": "m4a"}
+AUDIO_FORMATS |= {".aiff": "aiff", ".m4a": "m4a", ".wma": "asf", ".wv": "wavpack", ".tta": "tta"}
+
+
+def written_by_dam(path: Path) -> bool:
+    """Files dam writes back into (camera raw, BMP and AAC in ADTS get a sidecar only)."""
+    media_format = detect_format(path.read_bytes()[:HEAD_BYTES], path.name)
+    return not format_writeback_refusal(media_format)
+
+
 FIXTURES = sorted(
     path.relative_to(FIXTURES_DIR).as_posix()
     for folder in ("images", "audio")
     for path in (FIXTURES_DIR / folder).iterdir()
-    if path.is_file()
+    if path.is_file() and written_by_dam(path)
 )
 
 
 def dump(path: Path) -> dict:
-    output = subprocess.run(["exiftool", "-j", "-a", "-G1:4", "-struct", str(path)], capture_output=True, check=True)
+    # (ExifTool exits 1 on a format it does not know, WavPack among them, and still prints its record.)
+    output = subprocess.run(["exiftool", "-j", "-a", "-G1:4", "-struct", str(path)], capture_output=True)
     return json.loads(output.stdout)[0]
+
+
+def edit_for(path: Path) -> dict:
+    """The edit, less the fields the file's format has no tag for (WMA has no keywords)."""
+    if path.suffix not in AUDIO_FORMATS:
+        return EDIT
+    holds = audio_format_writable_fields(AUDIO_FORMATS[path.suffix])
+    return {name: value for name, value in EDIT.items() if name in holds}
 
 
 def write(path: Path) -> str:
@@ -64,7 +88,9 @@ def unexpected(before: dict, after: dict) -> dict:
     had_iim = "File:CurrentIPTCDigest" in before
     for tag, old, new in tags_changed(before, after):
         group, _, name = tag.partition(":")
-        if tag in WRITEBACK_BOOKKEEPING or group in ("System", "Composite", "SourceFile", "ExifTool"):
+        if tag in WRITEBACK_BOOKKEEPING or name in WRITEBACK_LAYOUT_NAMES:
+            continue
+        if group in ("System", "Composite", "SourceFile", "ExifTool"):
             continue
         if name in EDITED_NAMES:
             continue
@@ -87,8 +113,9 @@ def test_only_the_edited_tags_change(media_copy, fixture):
     assert ("File:CurrentIPTCDigest" in after) == had_iim  # MWG: IIM only where it was
     tags = exiftool_session().read([path])[str(path)]
     values = image_metadata(tags).values if kind == "image" else audio_metadata(path, tags).values
-    assert {name: values[name] for name in EDIT} == EDIT
-    assert writeback_verify(before_copy(media_copy, fixture), path, kind, EDIT) == []
+    edit = edit_for(path)
+    assert {name: values[name] for name in edit} == edit
+    assert writeback_verify(before_copy(media_copy, fixture), path, kind, edit) == []
 
 
 def before_copy(media_copy, fixture: str) -> Path:

@@ -65,3 +65,43 @@ def test_blob_save_stores_a_file_under_its_content_key_once(local_storage, tmp_p
     source.write_bytes(b"other bytes")
     assert blob_save(source, sha, "bin") == key
     assert (local_storage / key).read_bytes() == b"original bytes"
+
+
+KILLED_MID_WRITE = """
+import sys, time
+import django
+from django.conf import settings
+settings.configure(STORAGES={"default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                                         "OPTIONS": {"location": sys.argv[1]}}})
+django.setup()
+from django.core.files import File
+from assets.storage.blobs import blob_store
+
+class Slow(File):
+    def chunks(self, chunk_size=None):
+        yield b"first half "
+        print("half written", flush=True)
+        time.sleep(120)
+        yield b"second half"
+
+blob_store("files/ab/cd/whole.jpg", lambda: Slow(None, name="whole.jpg"))
+"""
+
+
+def test_a_process_killed_mid_write_leaves_no_short_object(local_storage):
+    """A short object under a content key would pass every later ``exists`` check as the file."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_DIR
+
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_MID_WRITE, str(local_storage)], cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout.readline().strip() == "half written"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=10)
+    assert not (local_storage / "files/ab/cd/whole.jpg").exists()
+    assert blob_store("files/ab/cd/whole.jpg", lambda: ContentFile(b"first half second half"))
+    assert (local_storage / "files/ab/cd/whole.jpg").read_bytes() == b"first half second half"

@@ -82,3 +82,24 @@ def test_report_command_json(make_jpeg, capsys):
         "missing",
         "geo_completeness",
     }
+
+
+def test_a_librarian_creates_a_term_from_an_unmapped_keyword_in_the_report(client, librarian, user_in_group, make_jpeg):
+    list(ingest_paths([make_jpeg(f"c{i}.jpg", seed=1740 + i, tags={"IPTC:Keywords": "lighthouse"}) for i in range(2)]))
+    client.force_login(librarian)
+    page = client.get("/admin/assets/term/report/").content.decode()
+    assert 'name="keyword" value="lighthouse"' in page and "Create a term from this keyword" in page
+    assert client.get("/admin/assets/term/report/create-term/").status_code == 405
+    response = client.post("/admin/assets/term/report/create-term/", {"keyword": " lighthouse "}, follow=True)
+    term = Term.objects.get(preferred_label="lighthouse")
+    assert "Term “lighthouse” created" in response.content.decode()
+    assert f"/admin/assets/term/{term.pk}/change/" in response.content.decode()  # to add aliases or a broader term
+    assert "lighthouse" not in {row["keyword"] for row in vocabulary_report()["unmapped_keywords"]}
+    again = client.post("/admin/assets/term/report/create-term/", {"keyword": "Lighthouse"}, follow=True)
+    assert "already claims this keyword" in again.content.decode() and Term.objects.count() == 1
+    # A viewer reads the report but gets no button, and cannot create terms by posting.
+    from assets.staff_groups import VIEWER
+
+    client.force_login(user_in_group(VIEWER, staff=True))
+    assert client.post("/admin/assets/term/report/create-term/", {"keyword": "other"}).status_code == 403
+    assert Term.objects.count() == 1

@@ -5,6 +5,7 @@ access to a restricted asset (it is absent from every result, resource and error
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -39,9 +40,13 @@ def stdio_target(token: str) -> StdioServerParameters:
     return StdioServerParameters(command=sys.executable, args=["manage.py", "mcp"], env=env, cwd=str(PROJECT_DIR))
 
 
-def http_target(url: str, token: str, scheme: str = "Bearer"):
-    client = httpx2.AsyncClient(headers={"Authorization": f"{scheme} {token}"}, timeout=120)
-    return streamable_http_client(f"{url}/mcp/", http_client=client)
+@contextlib.asynccontextmanager
+async def http_target(url: str, token: str, scheme: str = "Bearer"):
+    """The streamable HTTP transport with the token in every request (closed with the client, so
+    the server's connection ends too)."""
+    async with httpx2.AsyncClient(headers={"Authorization": f"{scheme} {token}"}, timeout=120) as http:
+        async with streamable_http_client(f"{url}/mcp/", http_client=http) as streams:
+            yield streams
 
 
 async def _call(client, tools: dict, name: str, arguments: dict) -> dict:

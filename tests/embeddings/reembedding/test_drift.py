@@ -54,3 +54,35 @@ def test_the_admin_and_the_api_show_progress_validation_and_the_drift_plot(clien
         "cut_over",
     ]
     assert api_client.post("/api/embedding-migrations/", {}).status_code == 405  # read-only
+
+
+def test_the_norm_axis_labels_do_not_run_into_each_other():
+    """Normalised vectors' norms differ in the seventh decimal: the labels must still be apart."""
+    import random
+    import statistics
+    from types import SimpleNamespace
+
+    from embeddings.reembedding.drift import drift_figure
+
+    generator = random.Random(7)
+    norms = {name: [1 + generator.gauss(0, 4e-8) for _ in range(300)] for name in ("old", "new")}
+    validation_figures = {
+        "overlaps": [0.8, 0.9, 1.0] * 10,
+        "overlap_at_10": 0.9,
+        "norms": {
+            name: {"mean": statistics.fmean(values), "stdev": statistics.pstdev(values), "sample": values}
+            for name, values in norms.items()
+        },
+    }
+    migration = SimpleNamespace(
+        pk=1, role="asset_text", from_version_id=1, to_version_id=2, validation=validation_figures
+    )
+    figure = drift_figure(migration)
+    figure.canvas.draw()
+    for axes in figure.axes:
+        boxes = [label.get_window_extent() for label in axes.get_xticklabels() if label.get_text()]
+        assert len(boxes) >= 2
+        assert all(left.x1 < right.x0 for left, right in zip(boxes, boxes[1:], strict=False)), [
+            label.get_text() for label in axes.get_xticklabels()
+        ]
+        assert all(float(label.get_text()).is_integer() for label in axes.get_yticklabels() if label.get_text())

@@ -1,0 +1,52 @@
+"""XMP sidecars that come with media at folder ingest: pairing, and reading them by the MWG rules.
+
+``IMG_0001.CR2`` is paired with ``IMG_0001.CR2.xmp`` (as darktable names them) or, failing that,
+``IMG_0001.xmp`` (as Lightroom and Capture One do), in any letter case. A sidecar with no media
+beside it is an orphan, reported as such. The MWG guidance makes the sidecar the master copy of
+XMP where one exists: its XMP replaces the file's own, and for camera raw files (which editors
+never write) it also outranks the camera's EXIF descriptions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SIDECAR_EXTENSION = ".xmp"
+# EXIF fields a raw file's sidecar outranks (the camera wrote them; a librarian's edits are in XMP).
+_RAW_EXIF_OUTRANKED = ("IFD0:ImageDescription", "IFD0:Artist", "IFD0:Copyright")
+
+
+def is_sidecar(path: Path) -> bool:
+    return path.suffix.lower() == SIDECAR_EXTENSION
+
+
+def sidecar_for(media: Path) -> Path | None:
+    """The sidecar beside ``media``, if there is one."""
+    wanted = {(media.name + SIDECAR_EXTENSION).lower(), (media.stem + SIDECAR_EXTENSION).lower()}
+    try:
+        siblings = sorted(p for p in media.parent.iterdir() if p.name.lower() in wanted and p.is_file())
+    except OSError:
+        return None
+    # darktable's full-name form first: it cannot belong to a sibling with another extension.
+    siblings.sort(key=lambda p: p.name.lower() != (media.name + SIDECAR_EXTENSION).lower())
+    return siblings[0] if siblings else None
+
+
+def sidecar_orphaned(sidecar: Path) -> bool:
+    """True when no media file sits beside ``sidecar`` under a name it pairs with."""
+    stem = sidecar.name[: -len(SIDECAR_EXTENSION)].lower()
+    try:
+        siblings = [p for p in sidecar.parent.iterdir() if p.is_file() and not is_sidecar(p)]
+    except OSError:
+        return True
+    return not any(p.name.lower() == stem or p.stem.lower() == stem for p in siblings)
+
+
+def sidecar_tags_merge(embedded: dict, sidecar: dict, raw: bool) -> dict:
+    """ExifTool tags of a file with its sidecar's XMP in place of its own (see the docstring)."""
+    merged = {key: value for key, value in embedded.items() if not key.startswith("XMP-")}
+    if raw:
+        for key in _RAW_EXIF_OUTRANKED:
+            merged.pop(key, None)
+    merged.update({key: value for key, value in sidecar.items() if key.startswith("XMP-")})
+    return merged

@@ -1,0 +1,94 @@
+"""The steps after ingest for the formats beyond the common ones and for damaged media: thumbnails,
+samples for encoders, write-back where mutagen writes the format, the sidecar elsewhere."""
+
+import io
+import shutil
+
+import pytest
+from django.test import override_settings
+from PIL import Image
+
+from assets.decoding.sound import sound_samples
+from assets.editing import asset_metadata_update, metadata_writeback, writable_fields
+from assets.ingest import ingest_paths
+from assets.metadata.audio_write import audio_tags_write
+from assets.models import Asset
+from assets.storage.blobs import blob_open
+from assets.storage.thumbnails import thumbnail_render
+from tests.conftest import FIXTURES_DIR
+
+pytestmark = pytest.mark.django_db
+
+
+def ingested(name: str) -> Asset:
+    [result] = ingest_paths([FIXTURES_DIR / name])
+    assert result.status == "created", result.error
+    return Asset.objects.get(pk=result.asset_id)
+
+
+def thumbnail(asset: Asset) -> Image.Image:
+    key = thumbnail_render(asset.current_version_id)
+    assert key, f"no thumbnail for {asset.mime_type}"
+    with blob_open(key) as handle:
+        return Image.open(io.BytesIO(handle.read())).convert("RGB")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "images/animated.gif",
+        "images/sample.bmp",
+        "images/sample.psd",
+        "images/sample.avif",
+        "images/stereo.mpo",
+        "images/sample.dng",
+        "images/preview-only.cr2",
+        "broken/truncated.jpg",
+        "broken/fuzzed.jpg",
+    ],
+)
+def test_every_image_type_and_damaged_jpeg_gets_a_thumbnail(name):
+    picture = thumbnail(ingested(name))
+    assert picture.size[0] == 320 or picture.size[1] == 320 or picture.size == (320, 240)
+
+
+def test_gif_thumbnail_is_its_first_frame():
+    with Image.open(FIXTURES_DIR / "images" / "animated.gif") as gif:
+        first = gif.convert("RGB").getpixel((10, 10))
+    assert thumbnail(ingested("images/animated.gif")).getpixel((10, 10)) == pytest.approx(first, abs=12)
+
+
+def test_raw_thumbnail_comes_from_its_embedded_preview():
+    # make_formats.py draws the preview on a (210, 90, 160) background.
+    assert thumbnail(ingested("images/preview-only.cr2")).getpixel((5, 5)) == pytest.approx((210, 90, 160), abs=12)
+
+
+@pytest.mark.parametrize("name", ["audio/tone.wma", "audio/tone.wv", "audio/tone.tta", "audio/tone.aac"])
+def test_ffmpeg_decodes_samples_for_encoders(name):
+    samples, rate = sound_samples(FIXTURES_DIR / name)
+    assert rate == 22050 and 1.3 < len(samples) / rate < 2.1 and float(abs(samples).max()) > 0.05
+
+
+@pytest.mark.parametrize(("name", "key"), [("tone.wma", "asf"), ("tone.wv", "wavpack"), ("tone.tta", "tta")])
+def test_write_back_where_mutagen_writes_the_format(tmp_path, name, key):
+    from assets.metadata.audio import audio_metadata
+
+    path = tmp_path / name
+    shutil.copyfile(FIXTURES_DIR / "audio" / name, path)
+    audio_tags_write(path, key, {"title": "Edited title", "creators": ["Ana One"], "track_number": 7})
+    values = audio_metadata(path, {}).values
+    assert (values["title"], values["creators"], values["track_number"]) == ("Edited title", ["Ana One"], 7)
+    assert values["album"] == "dam Fixture Sessions"  # not edited, kept
+
+
+@override_settings(DAM_WRITEBACK="embed")
+@pytest.mark.parametrize(("name", "reason"), [("audio/tone.aac", "ADTS"), ("images/sample.dng", "never written")])
+def test_formats_dam_does_not_write_keep_the_edit_in_the_sidecar(cms, librarian, name, reason):
+    asset = ingested(name)
+    assert writable_fields(asset) == set()
+    change = asset_metadata_update(asset, {"title": "Only in the sidecar"}, librarian, "admin")
+    assert change.status == "recorded" and reason in change.note
+    assert metadata_writeback(change.pk).status == "recorded"
+    assert asset.versions.count() == 1
+    sidecar = cms.get(f"/api/assets/{asset.pk}/sidecar/")
+    assert sidecar.status_code == 200 and b"Only in the sidecar" in sidecar.content

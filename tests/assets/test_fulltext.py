@@ -1,0 +1,109 @@
+"""Metadata full-text search on the real PostgreSQL: weights, stemming, accents, phrases,
+exclusions, the vocabulary, typos; one function behind the list API's ``q`` and the admin."""
+
+import pytest
+from django.db import connection
+
+from assets.fulltext import assets_excluding, metadata_evidence, metadata_matches, query_parse
+from assets.models import Asset, Term
+
+pytestmark = pytest.mark.django_db
+
+
+def asset(label: str, **metadata) -> Asset:
+    identifier = f"{label:0<32}"[:32]
+    return Asset.objects.create(id=identifier, kind="image", original_sha256=identifier * 2, **metadata)
+
+
+@pytest.fixture
+def library():
+    vehicle = Term.objects.create(preferred_label="vehicle")
+    Term.objects.create(preferred_label="bicycle", aliases=["bike", "vélo"], broader=vehicle)
+    return {
+        "harbour": asset("harbour", title="Fishing boats in the harbour", keywords=["harbour", "boats"]),
+        "regatta": asset("regatta", title="Regatta", description="Sailing boats race in the bay."),
+        "geneva": asset("geneva", title="Old town", city="Genève", country="Switzerland"),
+        "bicycle": asset("bicycle", title="Blue frame", keywords=["bicycle"]),
+        "lighthouse": asset("lighthouse", title="Lighthouse on the cliff", description="A red lantern."),
+        "tram": asset("tram", title="Red tram climbing", description="The tram is red."),
+        "crossing": asset("crossing", title="Red light", description="A tram waits at the crossing."),
+    }
+
+
+def found(text: str, assets=None) -> list[str]:
+    return [match.asset_id.rstrip("0") for match in metadata_matches(assets or Asset.objects.all(), text)]
+
+
+def test_the_vector_is_kept_current_by_the_database_in_the_same_statement(library):
+    harbour = library["harbour"]
+    Asset.objects.filter(pk=harbour.pk).update(title="Container ship at the quay")
+    assert "harbour" in found("container ship")  # no save() or signal: the trigger wrote it
+    assert "harbour" not in found("fishing")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT search_vector::text FROM assets_asset WHERE id = %s", [harbour.pk])
+        vector = cursor.fetchone()[0]
+    assert "'contain':1A" in vector and "'harbour':" in vector and "B" in vector.split("'harbour':")[1][:6]
+
+
+def test_words_match_in_any_form_and_title_outweighs_description(library):
+    assert found("boat")[:2] == ["harbour", "regatta"]  # title and keywords before description
+    scores = {m.asset_id[:7]: m.score for m in metadata_matches(Asset.objects.all(), "boat")}
+    assert 0 < scores["regatta"] < scores["harbour"] <= 1
+
+
+def test_accents_and_case_do_not_matter(library):
+    assert found("geneve") == found("GENÈVE") == found("Genève") == ["geneva"]
+
+
+def test_stopwords_are_the_configurations_own_and_natural_queries_still_match(library):
+    assert query_parse("find the boats -sailing").excluded == ("sailing",)
+    results = found("find the photos of boats in the harbour")
+    assert results[0] == "harbour"
+
+
+def test_quoted_phrases_must_match_as_phrases(library):
+    assert set(found('"red tram"')) == {"tram"}
+    assert {"tram", "crossing", "lighthouse"} <= set(found("red tram"))
+
+
+def test_exclusions_leave_out_what_they_name(library):
+    assert found("boats -sailing") == ["harbour"]
+    kept = assets_excluding(Asset.objects.all(), query_parse("boats -sailing"))
+    assert library["regatta"].pk not in set(kept.values_list("pk", flat=True))
+
+
+def test_vocabulary_aliases_and_broader_terms_find_tagged_assets(library):
+    assert found("bike") == ["bicycle"] and found("vélo") == ["bicycle"]
+    [narrower] = metadata_matches(Asset.objects.all(), "vehicle")
+    [direct] = metadata_matches(Asset.objects.all(), "bicycle")
+    assert narrower.asset_id == library["bicycle"].pk and narrower.score < direct.score
+
+
+def test_typos_are_corrected_from_titles(library):
+    assert found("lighthose") == ["lighthouse"]
+    assert found("quantum chromodynamics") == []
+
+
+def test_evidence_names_the_fields_and_highlights_the_words(library):
+    matches = metadata_matches(Asset.objects.all(), "fishing harbour")
+    metadata_evidence(matches)
+    assert matches[0].fields == ["title", "keywords"]
+    assert matches[0].highlights["title"] == "<b>Fishing</b> boats in the <b>harbour</b>"
+
+
+def test_only_the_given_assets_are_searched(library):
+    assert found("boats", Asset.objects.filter(pk=library["regatta"].pk)) == ["regatta"]
+
+
+def test_the_list_api_q_uses_full_text_search(library, api_client):
+    response = api_client.get("/api/assets/", {"q": "geneve"})
+    assert response.status_code == 200, response.content
+    assert [row["id"] for row in response.json()["results"]] == [library["geneva"].pk]
+    bad = api_client.get("/api/assets/", {"q": '"unclosed -'})
+    assert bad.status_code == 200
+
+
+def test_the_admin_search_box_uses_full_text_search(library, admin_client):
+    response = admin_client.get("/admin/assets/asset/", {"q": "bike"})
+    assert response.status_code == 200
+    assert "Blue frame" in response.content.decode() and "Fishing boats" not in response.content.decode()
