@@ -61,14 +61,10 @@ class Command(BaseCommand):
 
         roles = default_models_register()
         self.stderr.write(f"embedding models active for: {', '.join(roles) or 'none (the ml extra is not installed)'}")
+        self._embedding_catch_up()
         worker = self._worker_start()
         try:
             self._worker_wait(worker)
-            # Assets from before (ingested while a role was off) first; what is ingested now is
-            # queued by the ingest itself, and must not be queued twice.
-            for each in embedding_progress():
-                if each.waiting:
-                    call_command("embed", "--role", each.role, "--missing-only", stdout=self.stderr, stderr=self.stderr)
             survey = media_survey(fixtures)
             self.stderr.write(survey.summary())
             if survey.new:
@@ -98,6 +94,10 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             pass  # Ctrl-C or a plain `kill`: the clean stop below, without a traceback
         finally:
+            # Stopping takes a few seconds (the worker finishes its task); another Ctrl-C must
+            # not leave the worker or the database running.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             self.stderr.write("stopping the worker…")
             self._worker_stop(worker)
             if settings.EMBEDDED and os.environ.get("DAM_DEMO_KEEP_DATABASE") != "1":
@@ -117,6 +117,24 @@ class Command(BaseCommand):
             pass
         finally:
             connection.close()
+
+    def _embedding_catch_up(self) -> None:
+        """Queue what earlier starts left unembedded (a start stopped before its workers were done,
+        assets ingested while a role was off), exactly once: the embedding tasks still in the demo's
+        own broker are dropped first, before a worker can take them. What this start ingests is
+        queued by the ingest itself."""
+        waiting = [each for each in embedding_progress() if each.waiting]
+        if not waiting:
+            return
+        if settings.EMBEDDED and settings.CELERY_BROKER_URL.startswith("filesystem://"):
+            from dam.celery import app
+
+            with app.connection_for_write() as connection:
+                for queue in ("embed_cpu", "embed_gpu"):
+                    connection.default_channel.queue_purge(queue)
+        self.stderr.write("embedding what the last start left unfinished:")
+        for each in waiting:
+            call_command("embed", "--role", each.role, "--missing-only", stdout=self.stderr, stderr=self.stderr)
 
     def _demo_login(self) -> str:
         """The admin user, with a password generated once and kept in the state folder."""
