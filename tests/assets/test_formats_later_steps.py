@@ -39,6 +39,7 @@ def thumbnail(asset: Asset) -> Image.Image:
         "images/animated.gif",
         "images/sample.bmp",
         "images/sample.psd",
+        "images/sample.psb",
         "images/sample.avif",
         "images/stereo.mpo",
         "images/sample.dng",
