@@ -32,6 +32,7 @@ from assets.models import Asset, FileVersion, IngestRecord, MetadataChange
 from assets.selectors import asset_list_visible_to
 from assets.serving import ServedFile, asset_content_open, asset_thumbnail_open, file_version_download
 from assets.sidecar import sidecar_xmp
+from assets.storage.delivery import DeliveryError
 
 TERRITORY = OpenApiParameter(
     "territory", str, description="ISO 3166-1 alpha-2 code of the audience (default: the caller's profile)"
@@ -194,8 +195,11 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @action(detail=True, methods=["get"], url_path="content", url_name="content")
     def content(self, request, pk=None):
         """The delivery copy of the current version (`contentUrl`): privacy-sensitive tags removed,
-        rights tags kept."""
-        return file_response(asset_content_open(self.get_object()))
+        rights tags kept. 409 when the tags cannot be removed from this file (some raw layouts)."""
+        try:
+            return file_response(asset_content_open(self.get_object()))
+        except DeliveryError as error:
+            return Response({"error": str(error)}, status=status.HTTP_409_CONFLICT)
 
     @extend_schema(responses={(200, "application/rdf+xml"): OpenApiTypes.BINARY}, filters=False)
     @action(detail=True, methods=["get"], url_path="sidecar", url_name="sidecar")
