@@ -227,15 +227,23 @@ def search_text(
         raise SearchError("no embedding model is active: run `python manage.py models setup`")
     parsed = query_parse(text)
     assets = assets_excluding(_candidates(user, territory, kind, filters), parsed)
-    # Only versions that embed text can answer a text query (Whisper's encoder embeds audio only).
-    roles = [role for role in roles if ROLES[role.name].text_queries and "text" in role.model_version.modalities]
-    wanted = parsed.positive_text
-    lists = []
-    if wanted:
-        for role in roles:
-            vector = encoder_for(role.model_version).embed_texts([wanted])[0].tolist()
-            lists.append((ROLES[role.name].evidence, role.model_version, vector))
-    return _fuse(lists, assets, k, metadata_text=text)
+    return _fuse(_text_lists(roles, parsed.positive_text), assets, k, metadata_text=text)
+
+
+def _text_lists(roles, wanted: str) -> list:
+    """(evidence kind, version, query vector) of ``wanted`` for each of ``roles`` that answers text
+    (Whisper's encoder, for one, embeds audio only)."""
+    if not wanted:
+        return []
+    return [
+        (
+            ROLES[role.name].evidence,
+            role.model_version,
+            encoder_for(role.model_version).embed_texts([wanted])[0].tolist(),
+        )
+        for role in roles
+        if ROLES[role.name].text_queries and "text" in role.model_version.modalities
+    ]
 
 
 def search_similar(
@@ -278,20 +286,60 @@ def search_image(user, image, k: int = 10, territory: str | None = None, filters
     return _fuse([(definition.evidence, role.model_version, vector)], _candidates(user, territory, "image", filters), k)
 
 
+class SearchAnswer(list):
+    """The results of a search by an uploaded clip, with what was heard in it (``heard``: the words,
+    empty when no speech was heard or no speech recognition is active) and whether it was also
+    searched by how it sounds (``acoustic``)."""
+
+    def __init__(self, results, heard: str = "", acoustic: bool = False) -> None:
+        super().__init__(results)
+        self.heard, self.acoustic = heard, acoustic
+
+    def query_json(self) -> dict:
+        """What the answer says about the query, in the API's words."""
+        said = f'heard "{self.heard}"' if self.heard else "no speech heard"
+        how = (
+            "searched by what was said and how it sounds"
+            if self.heard and self.acoustic
+            else ("searched by what was said" if self.heard else "searched by how it sounds")
+        )
+        return {"heard": self.heard, "acoustic": self.acoustic, "summary": f"{said}; {how}"}
+
+
+def clip_words(path) -> str:
+    """What is said in the clip at ``path``, by the active speech recognition version; empty when
+    nothing is said or no such version is active."""
+    role = role_active("asr")
+    if role is None:
+        return ""
+    return " ".join(text for _, _, text in encoder_for(role.model_version).transcribe(path)).strip()
+
+
 def search_audio(user, path, k: int = 10, territory: str | None = None, filters: dict | None = None):
-    """Recordings that sound like an uploaded clip (the role that answers audio uploads:
-    ``audio``); the clip's windows are averaged into one query, and hits carry the window that
-    matched."""
+    """A clip as the query: the words said in it (speech recognition, the ``asr`` role) searched
+    across every kind as typed words are, fused with recordings that sound like it (the role that
+    answers audio uploads: ``audio``, its windows averaged into one query) when an audio model is
+    active. A clip without speech is searched by sound alone. Returns a ``SearchAnswer``."""
     import numpy
 
+    heard = clip_words(path)
     definition = role_for_uploads("audio")
     role = role_active(definition.name)
-    if role is None:
-        raise SearchError("no audio model is active: register one (see `python manage.py models`)")
-    windows = encoder_for(role.model_version).embed_audio(path)
-    query = numpy.mean([vector for _, _, vector in windows], axis=0)
-    query = (query / numpy.linalg.norm(query)).tolist()
-    return _fuse([(definition.evidence, role.model_version, query)], _candidates(user, territory, "audio", filters), k)
+    if role is None and not heard:
+        raise SearchError(
+            "no speech was heard in the clip, and no audio model is active to search by how it sounds: "
+            "register one (see `python manage.py models`)"
+        )
+    lists = []
+    if role is not None:
+        windows = encoder_for(role.model_version).embed_audio(path)
+        query = numpy.mean([vector for _, _, vector in windows], axis=0)
+        lists.append((definition.evidence, role.model_version, (query / numpy.linalg.norm(query)).tolist()))
+    if heard:
+        lists += _text_lists(roles_active(_role_names(None) - {definition.name}), heard)
+    assets = _candidates(user, territory, None if heard else "audio", filters)
+    results = _fuse(lists, assets, k, metadata_text=heard or None)
+    return SearchAnswer(results, heard=heard, acoustic=role is not None)
 
 
 def search_file(user, upload, k: int = 10, territory: str | None = None, filters: dict | None = None):

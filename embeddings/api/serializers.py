@@ -67,8 +67,18 @@ class SearchResultSerializer(serializers.Serializer):
     )
 
 
+class SearchQuerySerializer(serializers.Serializer):
+    """How an uploaded clip was searched: what speech recognition heard in it, and whether it was
+    also searched by how it sounds."""
+
+    heard = serializers.CharField(allow_blank=True)
+    acoustic = serializers.BooleanField()
+    summary = serializers.CharField()
+
+
 class SearchResponseSerializer(serializers.Serializer):
     results = SearchResultSerializer(many=True)
+    query = SearchQuerySerializer(required=False, help_text="only for an uploaded audio clip")
 
 
 class MigrationSerializer(serializers.ModelSerializer):

@@ -56,7 +56,10 @@ class SearchView(APIView):
                 for hit in hits
                 if hit["asset_id"] in documents
             ]
-        return Response({"results": hits})
+        answer = {"results": hits}
+        if hasattr(results, "query_json"):  # a clip: what was heard in it, and how it was searched
+            answer["query"] = results.query_json()
+        return Response(answer)
 
 
 class MigrationViewSet(viewsets.ReadOnlyModelViewSet):
