@@ -36,6 +36,7 @@ FORMATS = {
         MediaFormat("gif", "GIF image", Kind.IMAGE, "image/gif", ("gif",)),
         MediaFormat("bmp", "BMP image", Kind.IMAGE, "image/bmp", ("bmp", "dib")),
         MediaFormat("psd", "Photoshop document", Kind.IMAGE, "image/vnd.adobe.photoshop", ("psd",)),
+        MediaFormat("psb", "Photoshop large document", Kind.IMAGE, "image/vnd.adobe.photoshop", ("psb",)),
         MediaFormat("avif", "AVIF image", Kind.IMAGE, "image/avif", ("avif",)),
         MediaFormat("dng", "DNG raw image", Kind.IMAGE, "image/x-adobe-dng", ("dng",), raw=True),
         MediaFormat("cr2", "Canon CR2 raw image", Kind.IMAGE, "image/x-canon-cr2", ("cr2",), raw=True),
@@ -71,7 +72,6 @@ _NOT_MEDIA = (
     (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
     (b"\xff\x0a", "a JPEG XL image (not supported: Pillow cannot read it; convert it to PNG or JPEG)"),
     (b"\x00\x00\x00\x0cJXL ", "a JPEG XL image (not supported: Pillow cannot read it; convert it to PNG or JPEG)"),
-    (b"8BPS\x00\x02", "a Photoshop large document (PSB, not supported: Pillow reads only PSD; save it as PSD or TIFF)"),
     (b"\x1f\x8b", "a gzip archive"),
     (b"\x7fELF", "a program (ELF executable)"),
     (b"<?xpacket", _SIDECAR),
@@ -118,6 +118,8 @@ def detect_format(head: bytes, name: str = "") -> MediaFormat | None:
         return FORMATS["bmp"]  # (reserved bytes are zero: not just any file starting "BM")
     if head[:6] == b"8BPS\x00\x01":
         return FORMATS["psd"]
+    if head[:6] == b"8BPS\x00\x02":
+        return FORMATS["psb"]
     if head.startswith(b"fLaC"):
         return FORMATS["flac"]
     if head.startswith(b"OggS"):
@@ -210,7 +212,7 @@ def describe_unsupported(head: bytes) -> str:
         return "the file is text, not a supported image or audio file"
     return (
         "the file's content is not a supported image or audio format "
-        "(JPEG, PNG, TIFF, WebP, HEIC, GIF, BMP, PSD, AVIF, camera raw, MP3, FLAC, Ogg, WAV, AIFF, M4A, "
+        "(JPEG, PNG, TIFF, WebP, HEIC, GIF, BMP, PSD, PSB, AVIF, camera raw, MP3, FLAC, Ogg, WAV, AIFF, M4A, "
         "WMA, APE, WavPack, Musepack, TTA, AAC)"
     )
 

@@ -19,8 +19,10 @@ Tag keys are ExifTool names with their family-1 group, as ``exiftool -G1 -n`` re
 
 from __future__ import annotations
 
+import decimal
 import enum
 import math
+import numbers
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -837,14 +839,16 @@ def _type_problem(field: Field, value) -> str | None:
         return None
     if field.type is FieldType.BOOL:
         return None if isinstance(value, bool) else f"must be true or false, not {_kind_of(value)}"
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, decimal.Decimal, str)):
         return f"must be a number, not {_kind_of(value)}"
     if field.type is FieldType.INT:
-        if isinstance(value, float) and not value.is_integer():
-            return f"must be a whole number, not {_shown(value)}"
+        if not isinstance(value, (int, str)):
+            if not math.isfinite(value) or value != int(value):
+                return f"must be a whole number, not {_shown(value)}"
+            value = int(value)
         if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?\d{1,30}\s*", value):
             return f"must be a whole number, not {_shown(value)}"
-        number = int(float(value)) if isinstance(value, float) else int(value)
+        number = int(value)
         low, high = INT_RANGE
         if not low <= number <= high:
             return f"{_shown(number)} is outside the range a whole number can hold ({low:,} to {high:,})"
@@ -898,18 +902,18 @@ def field_value_clean(field: Field, value):
         if value in (None, ""):
             return None
         if isinstance(value, str):
-            problem = iso_date_problem(value.strip())
-            if problem or not _ISO_DATE.match(value.strip())["hour"]:
-                raise ValueError(problem or f"{_shown(value)} is not a date and time (ISO 8601)")
-            value = datetime.fromisoformat(value.strip())
+            try:
+                value = datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"{_shown(value)} is not a date and time (ISO 8601)") from None
         if not isinstance(value, datetime):
             raise ValueError(f"{_shown(value)} is not a date and time")
         return value
     problem = _type_problem(field, value)
     if problem:
         raise ValueError(problem)
-    if field.type is FieldType.INT and isinstance(value, (str, float)):
-        value = int(float(value)) if isinstance(value, float) else int(value)
+    if field.type is FieldType.INT and value is not None:
+        value = int(value)  # "3", 3.0 and Decimal("3") alike (checked above)
     cleaned = coerce(field, value)
     if field.type in (FieldType.TEXT, FieldType.DATETIME, FieldType.LIST):
         for item in cleaned if field.is_list else [cleaned]:

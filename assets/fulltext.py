@@ -23,6 +23,7 @@ between assets that match the same words equally.
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from dataclasses import dataclass, field
@@ -255,9 +256,18 @@ def assets_matching(assets: QuerySet, text: str) -> QuerySet:
     return assets.filter(pk__in=[m.asset_id for m in matches]).alias(_match=order).order_by("-_match", "pk")
 
 
+# ts_headline marks matches with characters no metadata holds; the text is then escaped as HTML
+# and the marks become <b>…</b>, so a highlight is safe to show as it is.
+_MARKS = "StartSel=\x02, StopSel=\x03"
+
+
+def _marked(value: str) -> str:
+    return html.escape(value).replace("\x02", "<b>").replace("\x03", "</b>")
+
+
 def metadata_evidence(matches: list[MetadataMatch]) -> None:
     """Fills in each match's ``fields`` (those that hold one of the words it matched) and
-    ``highlights`` (``ts_headline`` of its title and description, matched words in <b>…</b>)."""
+    ``highlights`` (``ts_headline`` of its title and description as HTML, matched words in <b>…</b>)."""
     tests = ", ".join(
         f"to_tsvector(dam_search_config(%s), dam_unaccent(array_to_string(a.{name}, ' , '))) @@ q.q"
         if name in ("keywords", "persons_shown")
@@ -272,11 +282,20 @@ def metadata_evidence(matches: list[MetadataMatch]) -> None:
             words = " or ".join(f'"{word}"' for word in match.matched)
             cursor.execute(
                 "SELECT ARRAY[" + tests + "], "
-                "ts_headline(dam_search_config(%s), dam_unaccent(a.title), q.q, 'HighlightAll=true'), "
-                "ts_headline(dam_search_config(%s), dam_unaccent(a.description), q.q, 'MaxWords=20, MinWords=8') "
+                "ts_headline(dam_search_config(%s), dam_unaccent(a.title), q.q, %s), "
+                "ts_headline(dam_search_config(%s), dam_unaccent(a.description), q.q, %s) "
                 "FROM assets_asset a, (SELECT websearch_to_tsquery(dam_search_config(%s), dam_unaccent(%s)) AS q) AS q "
                 "WHERE a.id = %s",
-                [*([config] * len(EVIDENCE_FIELDS)), config, config, config, words, match.asset_id],
+                [
+                    *([config] * len(EVIDENCE_FIELDS)),
+                    config,
+                    f"HighlightAll=true, {_MARKS}",
+                    config,
+                    f"MaxWords=20, MinWords=8, {_MARKS}",
+                    config,
+                    words,
+                    match.asset_id,
+                ],
             )
             row = cursor.fetchone()
             if row is None:
@@ -284,9 +303,9 @@ def metadata_evidence(matches: list[MetadataMatch]) -> None:
             found, title, description = row
             match.fields = [name for (name, _), hit in zip(EVIDENCE_FIELDS, found, strict=True) if hit]
             match.highlights = {
-                name: value
+                name: _marked(value)
                 for name, value in (("title", title), ("description", description))
-                if value and "<b>" in value
+                if value and "\x02" in value
             }
 
 

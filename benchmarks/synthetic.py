@@ -14,6 +14,7 @@ from assets.models import Asset, FileVersion
 CITIES = ["Bergen", "Lima", "Osaka", "Nairobi"]
 COUNTRIES = ["Norway", "Peru", "Japan", "Kenya"]
 CODES = ["NOR", "PER", "JPN", "KEN"]
+ISO2 = ["NO", "PE", "JP", "KE"]  # the canonical column (assets.models.asset_country_iso2) of the same
 LATITUDES = [60.39, -12.05, 34.69, -1.29]
 LONGITUDES = [5.32, -77.04, 135.5, 36.82]
 
@@ -41,6 +42,7 @@ def _asset_columns(prefix: str) -> dict[str, str]:
         "city": city,
         "country": _pick(COUNTRIES),
         "country_code": _pick(CODES),
+        "country_iso2": _pick(ISO2),
         "latitude": _pick(LATITUDES),
         "longitude": _pick(LONGITUDES),
         "mime_type": "'image/jpeg'",
@@ -90,8 +92,9 @@ def synthetic_assets_create(count: int, prefix: str = "synthetic") -> None:
         "origin": "'ingest'",
         "metadata": "'{}'::jsonb",
         "raw_tags": "'{}'::jsonb",
-        "thumbnail_name": "''",
         "created_at": "now()",
+        # every other NOT NULL column at its default, so a new field needs no change here
+        **_defaults(FileVersion, {"id", "asset", "number", "sha256", "size", "mime_type", "storage_name", "origin"}),
     }
     with connection.cursor() as cursor:
         for table, columns in ((Asset._meta.db_table, assets), (FileVersion._meta.db_table, versions)):
@@ -100,6 +103,9 @@ def synthetic_assets_create(count: int, prefix: str = "synthetic") -> None:
                 f"INSERT INTO {table} ({names}) SELECT {', '.join(columns.values())} FROM generate_series(1, %s) AS i",
                 [count],
             )
+        # Fresh statistics first: planned on the empty tables' estimates, this join of N new rows
+        # with N new rows became a nested loop over N² pairs (minutes at 100,000).
+        cursor.execute(f"ANALYZE {Asset._meta.db_table}, {FileVersion._meta.db_table}")
         cursor.execute(
             "UPDATE assets_asset a SET current_version_id = v.id FROM assets_fileversion v "
             "WHERE v.asset_id = a.id AND a.current_version_id IS NULL"

@@ -227,7 +227,6 @@ DAM_SEARCH_WEIGHTS = {
 }
 DAM_SEARCH_FLOOR_QUANTILE = float(os.environ.get("DAM_SEARCH_FLOOR_QUANTILE", "0.95"))
 DAM_SEARCH_WEAK_BELOW = float(os.environ.get("DAM_SEARCH_WEAK_BELOW", "0.2"))
-DAM_SEARCH_METADATA_WEIGHT = float(os.environ.get("DAM_SEARCH_METADATA_WEIGHT", "0.5"))
 
 # Re-embedding migrations (see embeddings/reembedding/): where backfills read the raw files from
 # ("original" or "current" file version), how fast, and what validation requires.

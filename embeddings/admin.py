@@ -37,8 +37,16 @@ def _upload_modality(upload) -> str | None:
     return media_format.kind if media_format is not None else None
 
 
-def _player_start_seconds(segment: dict) -> float:
-    return round(segment["start_ms"] / 1000, 2)
+def _player_start_seconds(start_ms: int) -> float:
+    return round(start_ms / 1000, 2)
+
+
+def _best_moment(result) -> int:
+    """Where a player starts: the span that was said or heard, else the best segment's start."""
+    for kind in ("spoken", "acoustic"):
+        if "start_ms" in result.evidence.get(kind, {}):
+            return result.evidence[kind]["start_ms"]
+    return result.segments[0]["start_ms"] if result.segments else 0
 
 
 @admin.register(ModelVersion)
@@ -119,7 +127,8 @@ class ModelVersionAdmin(admin.ModelAdmin):
                 "change_url": reverse("admin:assets_asset_change", args=[result.asset_id]),
                 "thumbnail_url": reverse("asset-thumbnail", kwargs={"pk": result.asset_id}),
                 "audio_url": reverse("asset-file-download", kwargs={"pk": result.asset_id, "number": 1}),
-                "start_seconds": _player_start_seconds(result.segments[0]) if result.segments else 0,
+                "start_seconds": _player_start_seconds(_best_moment(result)),
+                "strength": f"{result.score:.0%}",
                 "like_url": f"?like={result.asset_id}",
             }
             for result in results

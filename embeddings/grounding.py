@@ -121,7 +121,11 @@ def result_evidence(result: dict) -> list[dict]:
             for item in _listed(value):
                 records.append(_record(str(kind), item if isinstance(item, dict) else {"value": item}))
         return records
-    return _from_segments(result.get("segments") or [])
+    segments = result.get("segments") or []
+    if not segments and "segments" in result:
+        # No vector matched it: the search found it by its metadata (title and keywords) alone.
+        return [{"kind": "metadata"}]
+    return _from_segments(segments)
 
 
 def evidence_spans(records: list[dict]) -> list[dict]:

@@ -63,6 +63,14 @@ class ModelVersion(models.Model):
         default="cpu",
         help_text="Where it runs: its embedding tasks go to the embed_cpu or embed_gpu queue",
     )
+    relevance_floor = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Cosine similarity that unrelated pairs of this version's own vectors seldom reach "
+        "(their DAM_SEARCH_FLOOR_QUANTILE); search ignores neighbours below it. Calibrated from the "
+        "stored vectors (`models calibrate`)",
+    )
+    relevance_floor_pairs = models.PositiveIntegerField(default=0, help_text="Pairs the floor was calibrated on")
     deprecation_date = models.DateField(null=True, blank=True, help_text="When the vendor stops supporting it")
     successor = models.ForeignKey(
         "self",

@@ -31,6 +31,9 @@ class EmbeddingRole:
     """The queries it answers: ``text`` (typed), ``image`` or ``audio`` (an uploaded file)."""
     pipeline: Callable[..., int] | None
     """``(version, assets) -> vectors written``; None for a role that makes no vectors."""
+    evidence: str = ""
+    """The kind of evidence its matches are in search (``metadata``, ``visual``, ``acoustic``,
+    ``spoken``): each kind counts once per asset, whatever the roles behind it."""
 
     @property
     def text_queries(self) -> bool:
@@ -42,10 +45,10 @@ class EmbeddingRole:
 ROLES: dict[str, EmbeddingRole] = {
     role.name: role
     for role in (
-        EmbeddingRole("asset_text", (IMAGE, AUDIO), "text", ("text",), role_pipelines.asset_texts_embed),
-        EmbeddingRole("image", (IMAGE,), "image", ("text", "image"), role_pipelines.images_embed),
-        EmbeddingRole("audio", (AUDIO,), "audio", ("text", "audio"), role_pipelines.audio_embed),
-        EmbeddingRole("transcript", (AUDIO,), "text", ("text",), role_pipelines.transcripts_embed),
+        EmbeddingRole("asset_text", (IMAGE, AUDIO), "text", ("text",), role_pipelines.asset_texts_embed, "metadata"),
+        EmbeddingRole("image", (IMAGE,), "image", ("text", "image"), role_pipelines.images_embed, "visual"),
+        EmbeddingRole("audio", (AUDIO,), "audio", ("text", "audio"), role_pipelines.audio_embed, "acoustic"),
+        EmbeddingRole("transcript", (AUDIO,), "text", ("text",), role_pipelines.transcripts_embed, "spoken"),
         EmbeddingRole("asr", (AUDIO,), "audio", (), None),
     )
 }

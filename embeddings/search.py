@@ -1,42 +1,37 @@
-"""Semantic search: a text query is embedded by every active role that fits (the metadata text
-model, and CLIP for images), each returns its nearest assets the caller may see, and the rank
-lists are fused with a metadata match list (title and keywords) by reciprocal rank fusion."""
+"""Search: evidence per asset, fused into one ranking.
+
+A text query gathers evidence of each kind: **metadata** (full-text search over the weighted
+metadata, ``assets.fulltext``, and the ``asset_text`` role's vectors of the same text),
+**visual** (the ``image`` role), **acoustic** (the ``audio`` role) and **spoken** (the
+``transcript`` role: which span was said, and its words). Each vector list is cut at its model
+version's relevance floor (``embeddings.calibration``): a neighbour no closer than the version's
+unrelated pairs usually are is no evidence at all.
+
+Each kind of evidence counts once per asset, by its best match, as a strength in 0-1: a vector
+similarity s is ``(s - floor) / (1 - floor)``; a metadata match is the share of the query's words
+it matches (``assets.fulltext``), combined with the metadata vector's strength as
+``1 - (1 - lexical)(1 - semantic)``. The fused score, "how strongly the evidence matches", is
+the strongest kind (times its weight, ``DAM_SEARCH_WEIGHTS``) plus a tenth of the others'
+(what they add is bounded, so taking part in more roles is no advantage by itself); it stays in
+0-1. Results below ``DAM_SEARCH_WEAK_BELOW`` are flagged ``weak``. Every list is read to the
+same depth whatever ``k`` is, and ties break by asset ID: the first k results are the same for
+every k.
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
 
 from assets.models import Asset
-from assets.selectors import array_text, asset_ids_visible_to, asset_list_visible_to
+from assets.selectors import asset_ids_visible_to, asset_list_visible_to
 from embeddings.encoders.loading import encoder_for
 from embeddings.roles import ROLES, role_active, role_for_uploads, roles_active, roles_with_vectors
 from embeddings.storage import nearest
 
-RRF_K = 60  # the usual constant of reciprocal rank fusion
-STOPWORDS = {
-    "with",
-    "from",
-    "that",
-    "this",
-    "there",
-    "their",
-    "have",
-    "about",
-    "into",
-    "over",
-    "under",
-    "below",
-    "above",
-    "photo",
-    "picture",
-    "image",
-    "some",
-    "very",
-}
+DEPTH = 100  # segments read from each vector list, whatever k is (k is at most 100)
+CORROBORATION = 0.1  # what each kind beyond the strongest adds, times its strength
 
 
 class SearchError(ValueError):
@@ -51,8 +46,15 @@ class SearchResult:
     title: str
     segments: list[dict] = field(default_factory=list)
     model_versions: list[int] = field(default_factory=list)  # the versions whose vectors found it
+    evidence: dict = field(default_factory=dict)  # {metadata|visual|acoustic|spoken: {...}}
+
+    @property
+    def weak(self) -> bool:
+        return self.score < settings.DAM_SEARCH_WEAK_BELOW
 
     def as_json(self) -> dict:
+        from embeddings.evidence import evidence_in_words
+
         return {
             "asset_id": self.asset_id,
             "score": round(self.score, 6),
@@ -60,29 +62,15 @@ class SearchResult:
             "title": self.title,
             "segments": self.segments,
             "model_versions": self.model_versions,
+            "evidence": self.evidence,
+            "weak": self.weak,
+            "explanation": evidence_in_words(self.evidence),
         }
 
 
 def _role_names(kind: str | None) -> set[str]:
     """The roles whose vectors can find assets of ``kind`` (of any kind when None)."""
     return {role.name for role in roles_with_vectors(kind)}
-
-
-def _metadata_ranking(assets, text: str, limit: int) -> list[str]:
-    """Assets whose title or keywords contain the query's words, most words first."""
-    words = [w for w in re.findall(r"\w+", text.casefold()) if len(w) >= 4 and w not in STOPWORDS]
-    if not words:
-        return []
-    matches = assets.alias(_keywords=array_text("keywords"))
-    condition = Q()
-    for word in words:
-        condition |= Q(title__icontains=word) | Q(_keywords__icontains=word)
-    candidates = matches.filter(condition).values_list("id", "title", "keywords")[: limit * 5]
-    scored = []
-    for asset_id, title, keywords in candidates:
-        blob = f"{title} {' '.join(keywords)}".casefold()
-        scored.append((sum(word in blob for word in words), asset_id))
-    return [asset_id for _, asset_id in sorted(scored, key=lambda pair: (-pair[0], pair[1]))[:limit]]
 
 
 def _candidates(user, territory, kind, filters, exclude: str | None = None):
@@ -109,67 +97,145 @@ def _candidate_ids(user, territory, kind, filters, exclude: str | None = None):
     return visible.excluding(exclude) if exclude else visible
 
 
-def _fuse(queries, assets, k: int, metadata_text: str | None = None) -> list[SearchResult]:
-    """Reciprocal rank fusion of each (model version, query vector)'s nearest assets, and of a
-    metadata match list for text queries."""
-    fused: dict[str, float] = {}
-    segments: dict[str, list[dict]] = {}
-    found_by: dict[str, set[int]] = {}
-    details: dict[str, tuple[str, str]] = {}  # kind and title, as the search statements read them
-    for version, vector in queries:
-        ranked: list[str] = []
-        for neighbour in nearest(version, vector, k * 3, assets=assets):
-            if neighbour.asset_id not in ranked:
-                ranked.append(neighbour.asset_id)
-                details[neighbour.asset_id] = (neighbour.kind, neighbour.title)
-                found_by.setdefault(neighbour.asset_id, set()).add(version.pk)
-            segments.setdefault(neighbour.asset_id, []).append(
-                {
-                    "start_ms": neighbour.segment_start_ms,
-                    "end_ms": neighbour.segment_end_ms,
-                    "score": round(neighbour.score, 6),
-                    "text": neighbour.text,
-                }
-            )
-        for rank, asset_id in enumerate(ranked, 1):
-            fused[asset_id] = fused.get(asset_id, 0.0) + 1.0 / (RRF_K + rank)
-    weight = settings.DAM_SEARCH_METADATA_WEIGHT
-    if metadata_text and weight > 0:
-        for rank, asset_id in enumerate(_metadata_ranking(assets, metadata_text, k * 3), 1):
-            fused[asset_id] = fused.get(asset_id, 0.0) + weight / (RRF_K + rank)
+def _strength(similarity: float, floor: float) -> float:
+    return max(0.0, min(1.0, (similarity - floor) / (1.0 - floor)))
+
+
+class _Evidence:
+    """What the lists found, per asset and kind: the best match of each kind counts."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[str, dict[str, dict]] = {}
+        self.segments: dict[str, list[dict]] = {}
+        self.found_by: dict[str, set[int]] = {}
+        self.details: dict[str, tuple[str, str]] = {}
+
+    def add_vectors(self, kind: str, version, vector, assets) -> None:
+        from embeddings.calibration import relevance_floor
+
+        floor = relevance_floor(version)
+        for neighbour in nearest(version, vector, DEPTH, assets=assets):
+            if floor is not None and neighbour.score <= floor:
+                continue  # no closer than unrelated pairs of this version usually are: no evidence
+            asset_id = neighbour.asset_id
+            self.details[asset_id] = (neighbour.kind, neighbour.title)
+            self.found_by.setdefault(asset_id, set()).add(version.pk)
+            segment = {
+                "start_ms": neighbour.segment_start_ms,
+                "end_ms": neighbour.segment_end_ms,
+                "score": round(neighbour.score, 6),
+                "text": neighbour.text,
+            }
+            self.segments.setdefault(asset_id, []).append(segment)
+            strength = _strength(neighbour.score, floor or 0.0)
+            best = self.kinds.setdefault(asset_id, {}).get(kind)
+            if best is None or strength > best["vector_strength"]:
+                entry = {"vector_strength": strength, "similarity": round(neighbour.score, 4)}
+                if kind in ("spoken", "acoustic") and neighbour.segment_end_ms is not None:
+                    entry.update(start_ms=neighbour.segment_start_ms, end_ms=neighbour.segment_end_ms)
+                    if neighbour.text:
+                        entry["text"] = neighbour.text
+                self.kinds[asset_id][kind] = {**(best or {}), **entry}
+
+    def add_metadata(self, matches) -> None:
+        for match in matches:
+            entry = self.kinds.setdefault(match.asset_id, {}).setdefault("metadata", {})
+            entry.update(lexical=match.score, words=match.matched, match=match)
+
+    def fused(self) -> dict[str, float]:
+        weights = settings.DAM_SEARCH_WEIGHTS
+        scores = {}
+        for asset_id, kinds in self.kinds.items():
+            strengths = []
+            for kind, entry in kinds.items():
+                lexical, semantic = entry.get("lexical", 0.0), entry.get("vector_strength", 0.0)
+                entry["score"] = 1.0 - (1.0 - lexical) * (1.0 - semantic)
+                strengths.append(weights.get(kind, 1.0) * entry["score"])
+            strengths.sort(reverse=True)
+            scores[asset_id] = min(1.0, strengths[0] + CORROBORATION * sum(strengths[1:]) * (1 - strengths[0]))
+        return scores
+
+
+def _fuse(lists, assets, k: int, metadata_text: str | None = None) -> list[SearchResult]:
+    """One result per asset, by the strength of its evidence: each (evidence kind, model version,
+    query vector) list cut at the version's floor, and the metadata full-text matches of
+    ``metadata_text``."""
+    from assets.fulltext import metadata_evidence, metadata_matches
+
+    evidence = _Evidence()
+    for kind, version, vector in lists:
+        evidence.add_vectors(kind, version, vector, assets)
+    if metadata_text:
+        evidence.add_metadata(metadata_matches(assets, metadata_text, DEPTH))
+    fused = evidence.fused()
     chosen = sorted(fused, key=lambda asset_id: (-fused[asset_id], asset_id))[:k]
-    missing = [asset_id for asset_id in chosen if asset_id not in details]  # found by metadata only
+    missing = [asset_id for asset_id in chosen if asset_id not in evidence.details]  # found by metadata only
     if missing:
-        details.update(
+        evidence.details.update(
             (asset_id, (kind, title))
             for asset_id, kind, title in Asset.objects.filter(pk__in=missing).values_list("id", "kind", "title")
         )
+    matches = [
+        entry["metadata"]["match"]
+        for asset_id in chosen
+        if "match" in (entry := evidence.kinds[asset_id]).get("metadata", {})
+    ]
+    metadata_evidence(matches)
     return [
         SearchResult(
             asset_id=asset_id,
             score=fused[asset_id],
-            kind=details[asset_id][0],
-            title=details[asset_id][1],
-            segments=sorted(segments.get(asset_id, []), key=lambda s: -s["score"]),
-            model_versions=sorted(found_by.get(asset_id, ())),
+            kind=evidence.details[asset_id][0],
+            title=evidence.details[asset_id][1],
+            segments=sorted(evidence.segments.get(asset_id, []), key=lambda s: (-s["score"], s["start_ms"])),
+            model_versions=sorted(evidence.found_by.get(asset_id, ())),
+            evidence=_evidence_json(evidence.kinds[asset_id]),
         )
         for asset_id in chosen
     ]
 
 
+def _evidence_json(kinds: dict[str, dict]) -> dict:
+    shown = {}
+    for kind, entry in sorted(kinds.items()):
+        row = {"score": round(entry["score"], 4)}
+        if "similarity" in entry:
+            row["similarity"] = entry["similarity"]
+        match = entry.get("match")
+        if match is not None:
+            row.update(
+                fields=match.fields, highlights=match.highlights, words=match.matched, text_score=round(match.score, 4)
+            )
+        for key in ("start_ms", "end_ms", "text"):
+            if key in entry:
+                row[key] = entry[key]
+        shown[kind] = row
+    return shown
+
+
 def search_text(
     user, text: str, k: int = 10, kind: str | None = None, territory: str | None = None, filters: dict | None = None
 ) -> list[SearchResult]:
+    """The assets whose evidence matches ``text`` (read like a web search: ``"phrases"``,
+    ``-exclusions``, ``or``), best first."""
+    from assets.fulltext import assets_excluding, query_parse
+
     if not text.strip():
         raise SearchError("the query text is empty")
     roles = roles_active(_role_names(kind))
     if not roles:
         raise SearchError("no embedding model is active: run `python manage.py models setup`")
-    assets = _candidates(user, territory, kind, filters)
+    parsed = query_parse(text)
+    assets = assets_excluding(_candidates(user, territory, kind, filters), parsed)
     # Only versions that embed text can answer a text query (Whisper's encoder embeds audio only).
     roles = [role for role in roles if ROLES[role.name].text_queries and "text" in role.model_version.modalities]
-    queries = [(role.model_version, encoder_for(role.model_version).embed_texts([text])[0].tolist()) for role in roles]
-    return _fuse(queries, assets, k, metadata_text=text)
+    wanted = parsed.positive_text
+    lists = []
+    if wanted:
+        for role in roles:
+            vector = encoder_for(role.model_version).embed_texts([wanted])[0].tolist()
+            lists.append((ROLES[role.name].evidence, role.model_version, vector))
+    return _fuse(lists, assets, k, metadata_text=text)
 
 
 def search_similar(
@@ -178,19 +244,24 @@ def search_similar(
     """More like this: the asset's own vectors (metadata text, pixels) as queries, read by the
     database inside each search statement, which also checks that the caller may see the asset
     (told apart from "nothing similar" only when nothing is found)."""
+    from embeddings.models import Role
     from embeddings.storage import StoredVector, versions_holding
 
     def refuse_if_hidden() -> None:
         if not asset_list_visible_to(user, territory=territory).filter(pk=asset_id).exists():
             raise SearchError(f"no asset {asset_id} that you may see")
 
-    versions = versions_holding(asset_id, _role_names(kind))
+    names = _role_names(kind)
+    versions = versions_holding(asset_id, names)
     if not versions:
         refuse_if_hidden()
         raise SearchError(f"asset {asset_id} has no vectors yet: try again when the workers have embedded it")
+    role_of = dict(Role.objects.filter(name__in=names, model_version__in=versions).values_list("model_version", "name"))
     source = StoredVector(asset_id, visible=asset_ids_visible_to(user, territory))
     results = _fuse(
-        [(version, source) for version in versions], _candidate_ids(user, territory, kind, filters, asset_id), k
+        [(ROLES[role_of[version.pk]].evidence, version, source) for version in versions],
+        _candidate_ids(user, territory, kind, filters, asset_id),
+        k,
     )
     if not results:
         refuse_if_hidden()
@@ -199,11 +270,12 @@ def search_similar(
 
 def search_image(user, image, k: int = 10, territory: str | None = None, filters: dict | None = None):
     """Images that look like an uploaded picture (the role that answers image uploads: ``image``)."""
-    role = role_active(role_for_uploads("image").name)
+    definition = role_for_uploads("image")
+    role = role_active(definition.name)
     if role is None:
         raise SearchError("no image model is active: register one (see `python manage.py models`)")
     vector = encoder_for(role.model_version).embed_images([image])[0].tolist()
-    return _fuse([(role.model_version, vector)], _candidates(user, territory, "image", filters), k)
+    return _fuse([(definition.evidence, role.model_version, vector)], _candidates(user, territory, "image", filters), k)
 
 
 def search_audio(user, path, k: int = 10, territory: str | None = None, filters: dict | None = None):
@@ -212,13 +284,14 @@ def search_audio(user, path, k: int = 10, territory: str | None = None, filters:
     matched."""
     import numpy
 
-    role = role_active(role_for_uploads("audio").name)
+    definition = role_for_uploads("audio")
+    role = role_active(definition.name)
     if role is None:
         raise SearchError("no audio model is active: register one (see `python manage.py models`)")
     windows = encoder_for(role.model_version).embed_audio(path)
     query = numpy.mean([vector for _, _, vector in windows], axis=0)
     query = (query / numpy.linalg.norm(query)).tolist()
-    return _fuse([(role.model_version, query)], _candidates(user, territory, "audio", filters), k)
+    return _fuse([(definition.evidence, role.model_version, query)], _candidates(user, territory, "audio", filters), k)
 
 
 def search_file(user, upload, k: int = 10, territory: str | None = None, filters: dict | None = None):

@@ -156,6 +156,11 @@ class AssetForm(forms.ModelForm):
                     if field.widget is Widget.LONG_TEXT
                     else forms.TextInput(attrs={"size": 60})
                 )
+                if field.type is FieldType.DATETIME:
+                    self.fields[field.name].help_text = (
+                        "ISO 8601, as precise as known, with the time zone offset the file gives: "
+                        "2024-03-22, or 2024-03-22T18:05:00+01:00."
+                    )
             if field.minimum is not None or field.maximum is not None:
                 bounds_apply(self.fields[field.name], field)
 

@@ -257,7 +257,8 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @action(detail=True, methods=["get"], url_path="content", url_name="content")
     def content(self, request, pk=None):
         """The delivery copy of the current version (`contentUrl`): privacy-sensitive tags removed,
-        rights tags kept."""
+        rights tags kept. 422 saying why when no delivery copy can be made (a file ExifTool cannot
+        strip, such as some raw layouts): never the unstripped original."""
         try:
             return file_response(asset_content_open(self.get_object()))
         except ServingError as error:

@@ -37,6 +37,7 @@ PILLOW_FORMATS = {
     "gif": {"GIF"},
     "bmp": {"BMP", "DIB"},
     "psd": {"PSD"},
+    "psb": {"PSD"},  # read as the PSD its composite image makes (psb_composite_as_psd)
     "avif": {"AVIF"},
 }
 # Embedded previews in camera raw files, largest first as cameras write them.
@@ -70,13 +71,46 @@ def picture_decode(
     if media_format.raw:
         return _raw_preview(path, media_format, pixel_limit)
     with open(path, "rb") as handle:
-        picture = _pillow_picture(handle.read(), media_format, pixel_limit, shortest_side)
+        data = handle.read()
+    if media_format.key == "psb":
+        data = psb_composite_as_psd(data, media_format.label)
+    picture = _pillow_picture(data, media_format, pixel_limit, shortest_side)
     if shortest_side:
         factor = min(picture.image.size) // shortest_side
         if factor >= 2:
             with contextlib.suppress(ValueError):  # a mode reduce does not handle: kept as decoded
                 picture.image = picture.image.reduce(factor)
     return picture
+
+
+def psb_composite_as_psd(data: bytes, label: str = "Photoshop large document") -> bytes:
+    """A PSD holding a PSB's composite image, which Pillow reads (it reads PSD only). The two
+    differ in the version, the width of the layer section's length (8 bytes in PSB) and of the
+    RLE row byte counts (4 bytes); the layers are left out, the composite is the picture."""
+    try:
+        channels, height = int.from_bytes(data[12:14], "big"), int.from_bytes(data[14:18], "big")
+        offset = 26
+        mode_length = int.from_bytes(data[offset : offset + 4], "big")
+        mode = data[offset : offset + 4 + mode_length]
+        offset += 4 + mode_length
+        resources_length = int.from_bytes(data[offset : offset + 4], "big")
+        resources = data[offset : offset + 4 + resources_length]
+        offset += 4 + resources_length
+        offset += 8 + int.from_bytes(data[offset : offset + 8], "big")  # layers and masks: skipped
+        compression = int.from_bytes(data[offset : offset + 2], "big")
+        pixels = data[offset + 2 :]
+        if compression == 1:  # RLE: one byte count per row and channel, 4 bytes each in PSB
+            rows = channels * height
+            counts = [int.from_bytes(pixels[4 * i : 4 * i + 4], "big") for i in range(rows)]
+            if any(count > 0xFFFF for count in counts):
+                raise ValueError("a compressed row is longer than a PSD can say")
+            pixels = b"".join(count.to_bytes(2, "big") for count in counts) + pixels[4 * rows :]
+        elif compression != 0:
+            raise ValueError(f"compression {compression} is not raw or RLE")
+    except (ValueError, IndexError) as error:
+        raise PictureError(f"the {label}'s composite image cannot be read ({error})") from error
+    header = data[:4] + (1).to_bytes(2, "big") + data[6:26]
+    return header + mode + resources + bytes(4) + compression.to_bytes(2, "big") + pixels
 
 
 def _pillow_picture(

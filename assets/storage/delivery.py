@@ -4,7 +4,9 @@ details, maker notes; GPS too for assets flagged ``location_sensitive``), while 
 
 Copies are cached in storage by (file version hash, policy hash) and never replace a version.
 Audio is delivered as stored: ExifTool cannot write audio tags, and the audio tag families dam
-reads carry no camera or contact data.
+reads carry no camera or contact data. So are BMP images, which hold no metadata at all. A file
+ExifTool cannot strip (some camera raw layouts) has no delivery copy: ``DeliveryCopyError`` says why,
+and the original is never served in its place.
 """
 
 from __future__ import annotations
@@ -17,11 +19,15 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.core.files import File
 
+from assets.detection import media_format_of
 from assets.metadata.exiftool import ExifToolWriteError, exiftool_session
 from assets.models import Asset, FileVersion
 from assets.storage.blobs import blob_staged, blob_store
 
 logger = logging.getLogger(__name__)
+
+# Image formats that hold no metadata, delivered as stored.
+_WITHOUT_METADATA = {"bmp"}
 
 
 def delivery_policy(asset: Asset) -> list[str]:
@@ -40,7 +46,8 @@ def delivery_copy_key(asset: Asset, version: FileVersion | None = None) -> str:
     """The storage key of the delivery copy of ``version`` (by default the current one) of the
     asset, made on first use."""
     version = version or asset.current_version
-    if asset.kind != "image":
+    media_format = media_format_of(version.mime_type, version.storage_name)
+    if asset.kind != "image" or (media_format is not None and media_format.key in _WITHOUT_METADATA):
         return version.storage_name
     tags = delivery_policy(asset)
     extension = version.storage_name.rsplit(".", 1)[-1]

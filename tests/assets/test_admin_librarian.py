@@ -25,6 +25,8 @@ def test_the_list_names_licences_and_dates_carry_their_zone(client, user_in_grou
     assert '<span title="https://creativecommons.org/publicdomain/zero/1.0/">CC0 1.0</span>' in page
     assert "creativecommons.org/publicdomain" not in page.replace('title="https://creativecommons.org/publicdomain', "")
     assert f"{asset.updated_at:%Y-%m-%d %H:%M} UTC" in page
+    change = client.get(f"/admin/assets/asset/{asset.pk}/change/").content.decode()
+    assert "with the time zone offset the file gives" in change
     filters = client.get("/admin/assets/asset/?licence=https://creativecommons.org/publicdomain/zero/1.0/").content
     assert "1 result" in filters.decode() and ">CC0 1.0</a>" in filters.decode()
 

@@ -39,6 +39,7 @@ def thumbnail(asset: Asset) -> Image.Image:
         "images/animated.gif",
         "images/sample.bmp",
         "images/sample.psd",
+        "images/sample.psb",
         "images/sample.avif",
         "images/stereo.mpo",
         "images/sample.dng",
@@ -92,3 +93,27 @@ def test_formats_dam_does_not_write_keep_the_edit_in_the_sidecar(cms, librarian,
     assert asset.versions.count() == 1
     sidecar = cms.get(f"/api/assets/{asset.pk}/sidecar/")
     assert sidecar.status_code == 200 and b"Only in the sidecar" in sidecar.content
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "images/animated.gif",
+        "images/sample.bmp",
+        "images/sample.psd",
+        "images/sample.psb",
+        "images/sample.avif",
+        "images/stereo.mpo",
+        "images/sample.dng",
+        "images/preview-only.cr2",
+        "audio/tone.wma",
+        "audio/tone.aac",
+    ],
+)
+def test_every_new_type_has_a_delivery_copy_or_says_why_not(cms, name):
+    asset = ingested(name)
+    response = cms.get(f"/api/assets/{asset.pk}/content/")
+    if name == "images/preview-only.cr2":  # ExifTool will not strip this minimal CR2 layout
+        assert response.status_code == 422 and "delivery copy cannot be made" in response.json()["error"]
+    else:
+        assert response.status_code == 200, response.content[:300]

@@ -165,7 +165,8 @@ def librarian_pages(page, url: str, library: dict, size: tuple[int, int]) -> Non
     page.goto(f"{url}/admin/assets/term/")
     shoot(page, "terms", size)
 
-    page.goto(f"{url}/admin/embeddings/modelversion/search/?q=harbour")
+    # The first query loads the text models in the server: slow on a busy machine.
+    page.goto(f"{url}/admin/embeddings/modelversion/search/?q=harbour", timeout=180_000)
     shoot(page, "search", size)
     assert page.locator("#dam-evidence-kinds li").count() == 4
     page.close()

@@ -45,7 +45,10 @@ def test_a_text_query_finds_the_asset_whose_metadata_means_it(asset_text_role, a
     assert response.status_code == 200, response.content
     results = response.json()["results"]
     assert results[0]["asset_id"] == harbour and results[0]["title"] == "Sails at Bennelong Point"
-    assert set(results[0]) == {"asset_id", "score", "kind", "title", "segments", "model_versions"}
+    assert set(results[0]) == {
+        *("asset_id", "score", "kind", "title", "segments", "model_versions"),
+        *("evidence", "weak", "explanation"),
+    }
     assert results[0]["model_versions"] == [asset_text_role.model_version_id]
     assert results[0]["segments"][0]["start_ms"] == 0 and "Bennelong" in results[0]["segments"][0]["text"]
     scores = [result["score"] for result in results]

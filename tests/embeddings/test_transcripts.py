@@ -51,6 +51,9 @@ def test_a_query_about_the_second_topic_returns_a_timestamp_inside_it(two_topics
     best = hit["segments"][0]
     assert best["start_ms"] >= second_starts_ms - 500, (best, second_starts_ms)
     assert "snow" in best["text"].lower() or "summit" in best["text"].lower()
+    spoken = hit["evidence"]["spoken"]
+    assert (spoken["start_ms"], spoken["end_ms"]) == (best["start_ms"], best["end_ms"])
+    assert hit["explanation"].startswith("said at 0:") and "'" in hit["explanation"]
     fishing = api_client.post("/api/search/", {"text": "fishing boats", "kind": "audio"}, format="json").json()
     [hit] = [r for r in fishing["results"] if r["asset_id"] == result.asset_id]
     assert hit["segments"][0]["end_ms"] <= second_starts_ms + 500

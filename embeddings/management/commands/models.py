@@ -1,4 +1,4 @@
-"""python manage.py models list|register SPEC|verify"""
+"""python manage.py models list|register SPEC|verify|setup|calibrate"""
 
 import json
 from pathlib import Path
@@ -30,6 +30,7 @@ class Command(BaseCommand):
         register.add_argument("--role", choices=sorted(ROLES), help="also make it the active version of this role")
         sub.add_parser("verify", help="check that every version's weights are present and unchanged")
         sub.add_parser("setup", help="register and activate the default models whose weights are installed")
+        sub.add_parser("calibrate", help="recalibrate the relevance floor of every active version from its vectors")
 
     def handle(self, *args, action: str, spec: Path | None = None, role: str | None = None, **options):
         if action == "list":
@@ -37,9 +38,10 @@ class Command(BaseCommand):
             for role in Role.objects.all():
                 roles.setdefault(role.model_version_id, []).append(role.name)
             for version in ModelVersion.objects.all():
+                floor = "-" if version.relevance_floor is None else f"{version.relevance_floor:.3f}"
                 self.stdout.write(
                     f"{version.pk:>4}  {version.status:<9} {version.family:<15} {version.name}  "
-                    f"dim={version.dimension} "
+                    f"dim={version.dimension} floor={floor} "
                     f"weights={version.weights_sha256[:12]} preprocessor={version.preprocessor_sha256[:12]} "
                     f"roles={','.join(roles.get(version.pk, [])) or '-'}"
                 )
@@ -61,6 +63,19 @@ class Command(BaseCommand):
             self.stdout.write(f"active roles: {', '.join(roles) or 'none (install the ml extra)'}")
             for role, why in missing.items():
                 self.stdout.write(f"no {role!r} model: {why}; {MISSING_ROLE_HELP[role]}")
+        elif action == "calibrate":
+            from embeddings.calibration import MIN_ASSETS, relevance_floor_calibrate
+
+            for version in ModelVersion.objects.filter(roles__isnull=False, dimension__gt=0).distinct():
+                floor = relevance_floor_calibrate(version)
+                self.stdout.write(
+                    f"{version.pk:>4} {version}: "
+                    + (
+                        f"floor {floor:.3f} from {version.relevance_floor_pairs} pairs"
+                        if floor is not None
+                        else f"not calibrated: vectors of fewer than {MIN_ASSETS} assets"
+                    )
+                )
         else:
             failed = 0
             for version in ModelVersion.objects.exclude(status=ModelVersion.Status.RETIRED):

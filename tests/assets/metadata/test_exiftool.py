@@ -211,3 +211,61 @@ def test_concurrent_uploads_on_a_threaded_server_share_one_lasting_process(live_
         answers = list(pool.map(upload, pictures[1:]))
     assert answers == [(201, f"Upload {number}") for number in range(1, 16)]
     assert exiftool_session().pid == pid  # the same process served every request thread
+
+
+def test_concurrent_uploads_on_gunicorn_gthread_use_one_exiftool_per_worker(
+    transactional_db, django_user_model, tmp_path, make_jpeg
+):
+    """gunicorn's threaded worker: request threads come from a pool; one ExifTool serves them all
+    and nothing is said about a dead one."""
+    import socket
+
+    import requests
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    from dam.runtime import database_url
+
+    pytest.importorskip("gunicorn")
+    token = Token.objects.create(user=django_user_model.objects.create_user(username="threads", password="x")).key
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url(connection)}
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "dam.wsgi", "--worker-class", "gthread", "--threads", "4",
+             "--workers", "1", "--bind", f"127.0.0.1:{port}", "--timeout", "60"],
+            cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+
+        def listening() -> bool:
+            try:
+                return requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+            except requests.RequestException:
+                return False
+
+        wait_for(listening, timeout=90, message="gunicorn to answer")
+        pictures = [make_jpeg(f"g{number}.jpg", seed=100 + number) for number in range(12)]
+
+        def upload(path) -> int:
+            with path.open("rb") as handle:
+                return requests.post(
+                    f"http://127.0.0.1:{port}/api/assets/",
+                    headers={"Authorization": f"Token {token}"},
+                    files={"file": (path.name, handle, "image/jpeg")},
+                    timeout=60,
+                ).status_code
+
+        with ThreadPoolExecutor(6) as pool:
+            assert list(pool.map(upload, pictures)) == [201] * 12
+        [worker] = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        tools = subprocess.run(["pgrep", "-P", worker, "-x", "exiftool"], capture_output=True, text=True).stdout.split()
+        assert len(tools) == 1, f"ExifTool processes of the gunicorn worker: {tools}"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    text = log.read_text(errors="replace")
+    assert "died" not in text and "ExifTool (process" not in text, text[-2000:]

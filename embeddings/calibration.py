@@ -1,0 +1,127 @@
+"""Relevance floors: how similar a query and an asset must be, by one model version, before the
+match counts as evidence in search.
+
+A version's floor is the ``DAM_SEARCH_FLOOR_QUANTILE`` (default 0.95) of the similarities of its
+own unrelated pairs: a fixed set of everyday probe phrases, on every subject and none in
+particular, embedded by the version as queries are, against a deterministic sample of its stored
+vectors (up to ``SAMPLE`` segments). Almost every such pair is unrelated, so a neighbour below
+the floor is as close as chance makes things, and search leaves it out. For a version that embeds
+no text, the pairs are its own stored vectors of different assets.
+
+The floor is stored on the version (``ModelVersion.relevance_floor``) and shown by
+``models list``; it is calibrated when search first needs it and there are at least
+``MIN_ASSETS`` assets to calibrate on, and again by ``models calibrate``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+SAMPLE = 2000
+MIN_ASSETS = 20
+PROBES = [
+    "a cup of tea on a kitchen table",
+    "the stock market fell sharply today",
+    "instructions for assembling a shelf",
+    "a child learning to ride",
+    "how to change a flat tyre",
+    "a rainy afternoon in the city",
+    "the history of the roman empire",
+    "a recipe for vegetable soup",
+    "a politician giving a speech",
+    "an old man reading a newspaper",
+    "the rules of tennis",
+    "a spreadsheet of quarterly results",
+    "a doctor explaining a diagnosis",
+    "the sound of traffic",
+    "a birthday party with balloons",
+    "a software update is available",
+    "the price of petrol",
+    "a quiet street at night",
+    "a student taking an exam",
+    "the mountains in the distance",
+    "a phone call with a friend",
+    "a painting in a museum",
+    "a broken window",
+    "planting seeds in spring",
+    "a train timetable",
+    "a joke about lawyers",
+    "the smell of fresh coffee",
+    "a long queue at the airport",
+    "a lost umbrella",
+    "the winner of the election",
+    "a dog chasing a ball",
+    "an email about a meeting",
+    "a bowl of fruit",
+    "the northern lights",
+    "a factory assembly line",
+    "a conversation in a cafe",
+    "a map of the world",
+    "a pair of old shoes",
+    "the weather this weekend",
+    "a concert in the park",
+    "a tax form",
+    "a glass of water",
+    "people waiting for a bus",
+    "a science experiment",
+    "a wooden door",
+    "a crowded beach in summer",
+    "the end of the story",
+    "a computer keyboard",
+    "a bridge over a river",
+    "a plate of pasta",
+]
+
+
+def _vector_literal(values) -> str:
+    return "[" + ",".join(repr(float(value)) for value in values) + "]"
+
+
+def relevance_floor_calibrate(version) -> float | None:
+    """Calibrate and store the version's floor; None (nothing stored) when it holds vectors of
+    fewer than ``MIN_ASSETS`` assets."""
+    from embeddings.encoders.loading import encoder_for
+    from embeddings.models import ModelVersion
+
+    if not version.dimension:
+        return None
+    dimension, pk = int(version.dimension), int(version.pk)
+    sample = (
+        f"SELECT asset_id, embedding::vector({dimension}) AS v FROM embeddings_embedding "
+        f"WHERE model_version_id = {pk} ORDER BY md5(asset_id || ':' || segment_start_ms) LIMIT {SAMPLE}"
+    )
+    quantile = float(settings.DAM_SEARCH_FLOOR_QUANTILE)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(DISTINCT asset_id) FROM ({sample}) AS s")
+        if cursor.fetchone()[0] < MIN_ASSETS:
+            return None
+        if "text" in (version.modalities or []):
+            probes = encoder_for(version).embed_texts(PROBES)
+            cursor.execute(
+                f"WITH s AS MATERIALIZED ({sample}), p AS (SELECT unnest(%s::text[])::vector({dimension}) AS q) "
+                "SELECT percentile_cont(%s) WITHIN GROUP (ORDER BY 1 - (s.v <=> p.q)), count(*) FROM s, p",
+                [[_vector_literal(probe) for probe in probes], quantile],
+            )
+        else:
+            cursor.execute(
+                f"WITH s AS MATERIALIZED ({sample}) SELECT percentile_cont(%s) WITHIN GROUP "
+                "(ORDER BY 1 - (a.v <=> b.v)), count(*) FROM s a JOIN s b ON a.asset_id < b.asset_id",
+                [quantile],
+            )
+        floor, pairs = cursor.fetchone()
+    ModelVersion.objects.filter(pk=pk).update(relevance_floor=floor, relevance_floor_pairs=pairs)
+    version.relevance_floor, version.relevance_floor_pairs = floor, pairs
+    logger.info("model version %s: relevance floor %.3f from %d pairs", pk, floor, pairs)
+    return floor
+
+
+def relevance_floor(version) -> float | None:
+    """The version's floor, calibrated now if it has none yet and can have one; None while it
+    holds vectors of too few assets to tell chance from a match (then nothing is cut)."""
+    floor = getattr(version, "relevance_floor", None)
+    return relevance_floor_calibrate(version) if floor is None else floor

@@ -1,0 +1,51 @@
+"""Types from content: the formats a library holds, and the ones named when refused."""
+
+import pytest
+
+from assets.detection import HEAD_BYTES, describe_unsupported, detect_format
+from tests.conftest import FIXTURES_DIR
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("images/animated.gif", "gif"),
+        ("images/sample.bmp", "bmp"),
+        ("images/sample.psd", "psd"),
+        ("images/sample.psb", "psb"),
+        ("images/sample.avif", "avif"),
+        ("images/stereo.mpo", "jpeg"),
+        ("images/sample.dng", "dng"),
+        ("images/preview-only.cr2", "cr2"),
+        ("images/sample.tiff", "tiff"),
+        ("audio/tone.wma", "asf"),
+        ("audio/tone.wv", "wavpack"),
+        ("audio/tone.tta", "tta"),
+        ("audio/tone.aac", "aac"),
+        ("audio/tone-id3v23.mp3", "mp3"),
+    ],
+)
+def test_fixture_types_come_from_content(name, key):
+    head = (FIXTURES_DIR / name).read_bytes()[:HEAD_BYTES]
+    assert detect_format(head, "renamed.bin").key == key
+
+
+def test_a_tiff_named_nef_or_arw_is_that_raw_and_otherwise_a_tiff():
+    head = (FIXTURES_DIR / "images" / "sample.tiff").read_bytes()[:HEAD_BYTES]
+    assert detect_format(head, "DSC_0001.NEF").key == "nef"
+    assert detect_format(head, "DSC_0001.arw").key == "arw"
+    assert detect_format(head, "scan.tif").key == "tiff"
+
+
+def test_streams_behind_an_id3_tag_are_what_follows_it():
+    tta = (FIXTURES_DIR / "audio" / "tone.tta").read_bytes()
+    assert tta.startswith(b"ID3")  # mutagen put its tag in front
+    aac = (FIXTURES_DIR / "audio" / "tone.aac").read_bytes()
+    id3 = b"ID3\x04\x00\x00\x00\x00\x00\x0a" + b"\x00" * 10
+    assert detect_format(id3 + aac[:4096]).key == "aac"
+
+
+def test_unsupported_images_are_named():
+    assert "JPEG XL" in describe_unsupported(b"\xff\x0a\xfa\x7f")
+    assert "JPEG XL" in describe_unsupported(b"\x00\x00\x00\x0cJXL \r\n\x87\n")
+    assert detect_format(b"BMx\x00\x00\x00\x01\x02\x03\x04" + b"\x00" * 40) is None  # "BM" alone is not a BMP

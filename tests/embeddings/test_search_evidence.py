@@ -1,0 +1,105 @@
+"""Search fuses evidence per asset (real all-MiniLM-L6-v2 weights, real PostgreSQL): one result
+per asset with what matched, a calibrated floor per model version, scores in 0-1, an order that
+does not depend on k."""
+
+import pytest
+from django.core.management import call_command
+
+from assets.models import Asset, FileVersion
+from embeddings.defaults import default_models_register
+from embeddings.models import ModelVersion, Role
+from embeddings.pipeline import embed_assets
+from embeddings.search import search_text
+
+pytest.importorskip("sentence_transformers", reason="the ml extra is not installed")
+pytestmark = pytest.mark.django_db
+
+SUBJECTS = [
+    ("Fishing boats in the harbour", ["harbour", "boats"]),
+    ("Sailing boats racing in the bay", ["sailing", "regatta"]),
+    ("Lighthouse on the cliff", ["lighthouse"]),
+    ("Red tram in the old town", ["tram"]),
+    ("Bread cooling in a bakery", ["bakery", "bread"]),
+    ("Barn owl on a fence post", ["owl", "bird"]),
+    ("Cat asleep on a windowsill", ["cat"]),
+    ("Skiers on a snowy slope", ["skiing", "snow"]),
+    ("Camel caravan in the desert", ["desert", "camel"]),
+    ("Wedding couple under an arch", ["wedding"]),
+    ("Football match in the stadium", ["football"]),
+    ("Violinist on stage", ["violin", "concert"]),
+]
+
+
+@pytest.fixture
+def library():
+    """24 assets (two per subject), enough for the text model's floor to be calibrated."""
+    assert "asset_text" in default_models_register()
+    ids = {}
+    for number, (title, keywords) in enumerate(SUBJECTS * 2):
+        identifier = f"{number:032x}"
+        asset = Asset.objects.create(
+            id=identifier, kind="image", original_sha256=identifier * 2, title=f"{title} {number}", keywords=keywords
+        )
+        asset.current_version = FileVersion.objects.create(
+            asset=asset, number=1, sha256=identifier * 2, size=1, mime_type="image/jpeg", storage_name=identifier
+        )
+        asset.save()
+        ids.setdefault(title, []).append(identifier)
+    embed_assets("asset_text", [i for pair in ids.values() for i in pair])
+    return ids
+
+
+def test_one_result_per_asset_with_its_evidence_in_words(library, admin_user):
+    results = search_text(admin_user, "fishing boats", k=5)
+    assert {r.asset_id for r in results[:2]} == set(library["Fishing boats in the harbour"])
+    assert len({r.asset_id for r in results}) == len(results)
+    top = results[0].as_json()
+    assert {"asset_id", "score", "kind", "title", "segments", "model_versions"} <= set(top)
+    metadata = top["evidence"]["metadata"]
+    assert metadata["fields"] == ["title", "keywords"] and "<b>Fishing</b>" in metadata["highlights"]["title"]
+    assert top["explanation"].startswith("title and keywords match")
+    assert not top["weak"] and 0 < top["score"] <= 1
+    scores = [r.score for r in results]
+    assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
+
+
+def test_the_floor_is_calibrated_stored_and_listed(library, admin_user, capsys):
+    search_text(admin_user, "a lighthouse", k=3)
+    version = Role.objects.get(name="asset_text").model_version
+    version.refresh_from_db()
+    assert 0 < version.relevance_floor < 0.6 and version.relevance_floor_pairs > 1000
+    call_command("models", "list")
+    assert f"floor={version.relevance_floor:.3f}" in capsys.readouterr().out
+    ModelVersion.objects.filter(pk=version.pk).update(relevance_floor=None)
+    call_command("models", "calibrate")
+    assert "floor 0." in capsys.readouterr().out
+
+
+def test_unrelated_queries_find_nothing_strong(library, admin_user):
+    results = search_text(admin_user, "quantum chromodynamics lecture", k=10)
+    assert all(r.weak for r in results), [(r.title, r.score) for r in results]
+    paraphrase = search_text(admin_user, "a sleeping kitty", k=3)
+    assert paraphrase and paraphrase[0].asset_id in library["Cat asleep on a windowsill"]
+    assert paraphrase[0].evidence["metadata"]["similarity"] > 0
+
+
+def test_the_first_results_do_not_depend_on_k(library, admin_user):
+    for text in ("boats", "animals", "snow on a mountain", "music"):
+        ten = [r.asset_id for r in search_text(admin_user, text, k=10)]
+        for k in (1, 3, 5):
+            assert [r.asset_id for r in search_text(admin_user, text, k=k)] == ten[:k]
+
+
+def test_exclusions_hold_for_every_kind_of_evidence(library, admin_user):
+    results = search_text(admin_user, "boats -sailing", k=10)
+    found = {r.asset_id for r in results}
+    assert not found & set(library["Sailing boats racing in the bay"])
+    assert set(library["Fishing boats in the harbour"]) <= found
+
+
+def test_the_api_returns_evidence(library, api_client):
+    response = api_client.post("/api/search/", {"text": '"red tram"', "k": 2}, format="json")
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert {r["asset_id"] for r in results} == set(library["Red tram in the old town"])
+    assert results[0]["evidence"]["metadata"]["fields"] == ["title"]
