@@ -6,7 +6,7 @@ from assets.editing import asset_metadata_update
 from assets.fields import territory_codes_normalise
 from assets.geo.suggestions import geo_suggest
 from assets.ingest import ingest_paths
-from assets.models import Asset, GeoSuggestion, MetadataChange
+from assets.models import AccessProfile, Asset, GeoSuggestion, MetadataChange
 from embeddings.filters import filters_apply
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +86,7 @@ def test_an_edit_of_the_code_or_the_name_moves_the_canonical_column(places, libr
 
 
 def test_territories_are_named_by_any_code_or_name(cms, places):
+    AccessProfile.objects.create(user=cms.user, territories=["NO", "SE"])  # the territories it may name
     Asset.objects.filter(pk=places["sweden"]).update(allowed_territories=["NO"])
     for territory in ("NO", "nor", "Norway"):
         assert places["sweden"] in listed(cms, f"territory={territory}"), territory
