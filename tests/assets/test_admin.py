@@ -49,6 +49,6 @@ def test_asset_page_groups_fields_and_shows_raw_tags_and_files(staff_client):
 
 
 def test_failed_ingests_are_listed_with_their_reason(staff_client):
-    list(ingest_paths([FIXTURES_DIR / "broken" / "truncated.jpg"]))
+    list(ingest_paths([FIXTURES_DIR / "broken" / "corrupt.png"]))
     page = staff_client.get("/admin/assets/ingestrecord/?status__exact=failed").content.decode()
-    assert "truncated.jpg" in page and "the file ends before the picture does" in page
+    assert "corrupt.png" in page and "its content is corrupt and cannot be decoded" in page
