@@ -217,7 +217,7 @@ DAM_HNSW_EF_CONSTRUCTION = env_int("DAM_HNSW_EF_CONSTRUCTION", 128)
 DAM_SEARCH_LANGUAGE = os.environ.get("DAM_SEARCH_LANGUAGE", "en")
 DAM_SEARCH_NARROWER_WEIGHT = float(os.environ.get("DAM_SEARCH_NARROWER_WEIGHT", "0.8"))
 DAM_SEARCH_TYPO_WEIGHT = float(os.environ.get("DAM_SEARCH_TYPO_WEIGHT", "0.8"))
-DAM_SEARCH_TYPO_SIMILARITY = float(os.environ.get("DAM_SEARCH_TYPO_SIMILARITY", "0.4"))
+DAM_SEARCH_TYPO_SIMILARITY = float(os.environ.get("DAM_SEARCH_TYPO_SIMILARITY", "0.55"))
 # Fusion: each evidence kind's weight (metadata, visual, acoustic, spoken), the quantile of a
 # model version's unrelated-pair similarities that becomes its relevance floor, and the fused
 # score below which a result is flagged weak.

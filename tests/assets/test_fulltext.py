@@ -82,6 +82,8 @@ def test_vocabulary_aliases_and_broader_terms_find_tagged_assets(library):
 def test_typos_are_corrected_from_titles(library):
     assert found("lighthose") == ["lighthouse"]
     assert found("quantum chromodynamics") == []
+    asset("walk", title="Audio walk")
+    assert found("audit") == []  # another word, not a typo of "audio"
 
 
 def test_evidence_names_the_fields_and_highlights_the_words(library):
