@@ -41,6 +41,7 @@ BOOKKEEPING = {
     "warnings",
     "derived_fields",
     "country_iso2",  # derived from the country rows, for comparing countries
+    "search_vector",  # derived from the text rows by a trigger, for full-text search (assets.fulltext)
     "created_at",
     "updated_at",
 }
