@@ -113,9 +113,7 @@ def test_a_filter_keeping_one_percent_still_returns_the_full_k(version, library)
     assert [n.distance for n in found] == sorted(n.distance for n in found)
 
 
-def test_the_strategy_follows_the_planners_estimate_and_a_wrong_estimate_still_gets_complete_results(
-    version, library
-):
+def test_the_strategy_follows_the_planners_estimate_and_a_wrong_estimate_still_gets_complete_results(version, library):
     """A filter the planner cannot size (an inequality on an expression without statistics: it
     guesses a third of the assets) that truly keeps three is answered by the index scan, as its
     estimate says, and still returns all three in exact order; the same three by their IDs (an
