@@ -22,6 +22,8 @@ def test_benchmark_reports_recall_and_latencies_and_keeps_nothing(capsys):
         "--clusters",
         "10",
         "--halfvec",
+        "--real",
+        "300",
         "--json",
     )
     figures = json.loads(capsys.readouterr().out)
@@ -30,4 +32,12 @@ def test_benchmark_reports_recall_and_latencies_and_keeps_nothing(capsys):
     assert 0.5 <= figures["halfvec_recall_at_10"] <= 1.0 and 0 < figures["halfvec_index_mb"] < figures["index_mb"]
     for key in ("p50_ms", "p99_ms", "filtered_p50_ms", "sql_p50_ms", "rights_sql_p50_ms", "api_p50_ms"):
         assert figures[key] > 0
+    # Real sentences by the shipped MiniLM model: a recall that can be below 1, and the text searches.
+    assert figures["real_sentences"] == 300 and 0.5 <= figures["real_recall_at_10"] <= 1.0
+    assert figures["real_assets_searched"] == 2300
+    for key in ("vector_text_p50_ms", "fulltext_p50_ms", "fused_p50_ms", "fused_p99_ms"):
+        assert figures[key] > 0
+    # Both strategies of the filtered search, forced and timed, and the one the estimates chose.
+    assert {"exact", "scan", "chosen"} <= set(figures["strategies"])
+    assert figures["strategies"]["exact"]["ms_per_unit"] > 0 and figures["strategies"]["scan"]["ms_per_unit"] > 0
     assert not Asset.objects.exists() and not Embedding.objects.exists()

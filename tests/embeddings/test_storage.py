@@ -113,11 +113,35 @@ def test_a_filter_keeping_one_percent_still_returns_the_full_k(version, library)
     assert [n.distance for n in found] == sorted(n.distance for n in found)
 
 
+def test_the_strategy_follows_the_planners_estimate_and_a_wrong_estimate_still_gets_complete_results(version, library):
+    """A filter the planner cannot size (an inequality on an expression without statistics: it
+    guesses a third of the assets) that truly keeps three is answered by the index scan, as its
+    estimate says, and still returns all three in exact order; the same three by their IDs (an
+    estimate that is right) are compared exactly."""
+    from django.db.models.functions import Lower
+
+    from embeddings.storage import strategy_choose
+
+    few = sorted(library)[40:43]
+    Asset.objects.filter(pk__in=few).update(title="Zz marked")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE assets_asset")
+    guessed = Asset.objects.annotate(lowered=Lower("title")).filter(lowered__gte="zz")
+    query = clustered(1, seed=13)[0]
+    chosen = strategy_choose(version, 10, 40, guessed)
+    assert chosen.kind == "scan" and chosen.filter_rows > 100 * len(few)
+    found = nearest(version, query.tolist(), 10, assets=guessed, ef_search=40)
+    assert [n.asset_id for n in found] == exact(library, query, few)
+    by_ids = Asset.objects.filter(pk__in=few)
+    assert strategy_choose(version, 10, 40, by_ids).kind == "exact"
+    assert [n.asset_id for n in nearest(version, query.tolist(), 10, assets=by_ids)] == exact(library, query, few)
+
+
 @pytest.mark.parametrize("share", [2, 10, 100])
 def test_filters_too_large_for_an_exact_answer_are_checked_during_the_index_scan(version, library, monkeypatch, share):
     """Above the exact threshold one iterative index scan checks candidates as it reads; each filter
     (half, a tenth, a hundredth of the assets) still gets the full k, and the true neighbours."""
-    monkeypatch.setattr("embeddings.storage.EXACT_UP_TO", 5)
+    monkeypatch.setattr("embeddings.storage.EXACT_MS_PER_ROW", 1e6)  # the scan, whatever the estimates
     kept = sorted(library)[::share]
     query = clustered(1, seed=21)[0]
     found = nearest(version, query.tolist(), 10, assets=Asset.objects.filter(pk__in=kept))
@@ -145,9 +169,9 @@ def test_more_like_this_reads_the_assets_own_vector_and_an_asset_without_one_has
     assert nearest(version, StoredVector(lonely), 10, assets=Asset.objects.all()) == []
 
 
-@pytest.mark.parametrize("exact_up_to", [5, 5_000], ids=["index-scan", "exact"])
+@pytest.mark.parametrize("expensive", ["EXACT_MS_PER_ROW", "SCAN_MS_PER_CANDIDATE"], ids=["index-scan", "exact"])
 def test_more_like_this_with_a_selective_filter_checks_the_source_in_every_strategy(
-    version, library, monkeypatch, exact_up_to
+    version, library, monkeypatch, expensive
 ):
     """The asset's own vector, a filter keeping 1%, and the set the asset must belong to (the
     caller's visible assets), as a queryset or as precompiled SQL: the same neighbours as a
@@ -155,7 +179,7 @@ def test_more_like_this_with_a_selective_filter_checks_the_source_in_every_strat
     from assets.selectors import AssetIds
     from embeddings.storage import StoredVector
 
-    monkeypatch.setattr("embeddings.storage.EXACT_UP_TO", exact_up_to)
+    monkeypatch.setattr(f"embeddings.storage.{expensive}", 1e6)  # the other strategy, whatever the estimates
     source = sorted(library)[11]
     kept = Asset.objects.filter(pk__in=sorted(library)[::100]).exclude(pk=source)
     by_values = [n.asset_id for n in nearest(version, library[source].tolist(), 10, assets=kept)]

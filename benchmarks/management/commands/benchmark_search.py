@@ -26,7 +26,9 @@ from rest_framework.test import APIClient
 from assets.models import Asset
 from assets.selectors import asset_ids_visible_to
 from benchmarks.measuring import figures_json, percentile_ms, rolled_back
+from benchmarks.real_text import measure_real
 from benchmarks.synthetic import synthetic_assets_create
+from embeddings import storage
 from embeddings.registry import model_version_register, role_activate
 from embeddings.storage import EF_SEARCH, StoredVector, hnsw_index_create, nearest
 
@@ -42,10 +44,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--halfvec", action="store_true", help="also measure a half-precision (halfvec) index: size and recall"
         )
+        parser.add_argument(
+            "--real",
+            type=int,
+            default=0,
+            help="also this many real sentences by the shipped MiniLM model: recall, full-text and fused latency",
+        )
         parser.add_argument("--json", action="store_true")
 
     def handle(
-        self, *args, vectors: int, dimension: int, queries: int, clusters: int, halfvec: bool, json: bool, **options
+        self,
+        *args,
+        vectors: int,
+        dimension: int,
+        queries: int,
+        clusters: int,
+        halfvec: bool,
+        json: bool,
+        real: int = 0,
+        **options,
     ):
         figures = {}
         if not connection.in_atomic_block:  # dead rows of earlier (rolled back) runs would skew the timings
@@ -54,6 +71,8 @@ class Command(BaseCommand):
                     cursor.execute(f"VACUUM (ANALYZE) {table}")
         with rolled_back():
             figures = _measure(vectors, dimension, queries, clusters, halfvec)
+            if real:
+                figures.update(measure_real(real, queries))
         if json:
             self.stdout.write(figures_json(figures))
             return
@@ -77,6 +96,32 @@ class Command(BaseCommand):
             f"{figures['api_ratio_p50']:.2f}x its SQL at p50, {figures['api_ratio_p99']:.2f}x at p99\n"
             f"  HNSW index size           {figures['index_mb']:.1f} MB (vector)\n"
         )
+        self.stdout.write(
+            "".join(
+                f"  1% filter, {name:<5} forced p50 {row['p50_ms']:7.2f} ms   {row['ms_per_unit']:.4f} ms per "
+                f"{'asset' if name == 'exact' else 'candidate'}\n"
+                for name, row in figures["strategies"].items()
+            )
+        )
+        if real:
+            self.stdout.write(
+                f"  real sentences            {figures['real_sentences']} (MiniLM, embedded in "
+                f"{figures['real_embed_seconds']:.0f} s), searched among {figures['real_assets_searched']} assets\n"
+                + "".join(
+                    f"    ef_search {ef:<4}  recall@10 {row['recall_at_10']:.3f}   p50 {row['p50_ms']:6.2f} ms   "
+                    f"p99 {row['p99_ms']:6.2f} ms   worst query {row['worst_recall_at_10']:.1f}\n"
+                    for ef, row in figures["real_ef_sweep"].items()
+                )
+                + "".join(
+                    f"    {label:<22} p50 {figures[key + '_p50_ms']:7.2f} ms   p99 {figures[key + '_p99_ms']:7.2f} ms\n"
+                    for label, key in (
+                        ("vector (query encoded)", "vector_text"),
+                        ("full-text", "fulltext"),
+                        ("fused (search_text)", "fused"),
+                    )
+                )
+                + f"    fusion: {figures['fused_over_slowest_p50']:.2f}x the slowest single list at p50\n"
+            )
         if halfvec:
             self.stdout.write(
                 f"  halfvec index             {figures['halfvec_index_mb']:.1f} MB, built in "
@@ -145,6 +190,30 @@ def _halfvec(version, dimension: int, query_vectors, exact: list[list[str]]) -> 
         "halfvec_recall_at_10": statistics.mean(recall),
         "halfvec_p50_ms": percentile_ms(latencies, 50),
     }
+
+
+def _strategies(version, query_vectors, kept) -> dict:
+    """Each way of answering the 1% filter, forced, timed: the figures behind
+    ``storage.EXACT_MS_PER_ROW`` (per asset of the filter) and ``SCAN_MS_PER_CANDIDATE`` (per
+    candidate the iterative scan reads: about k / share, at least ef_search)."""
+    ids = storage._as_ids(kept)
+    chosen = storage.strategy_choose(version, 10, EF_SEARCH, ids)
+    rows = kept.count()
+    share = rows / max(chosen.vectors, 1)
+    units = {"exact": rows, "scan": max(EF_SEARCH, 10 / max(share, 1e-9))}
+    figures = {}
+    for name, run in (
+        ("exact", lambda v: storage._exact_among(version, v, 10, ids)),
+        ("scan", lambda v: storage._filtered_scan(version, v, 10, EF_SEARCH, ids)),
+    ):
+        times = []
+        for vector in query_vectors:
+            started = time.perf_counter()
+            run(vector.tolist())
+            times.append(time.perf_counter() - started)
+        figures[name] = {"p50_ms": percentile_ms(times, 50), "ms_per_unit": percentile_ms(times, 50) / units[name]}
+    figures["chosen"] = {"p50_ms": figures[chosen.kind]["p50_ms"], "ms_per_unit": 0.0, "kind": chosen.kind}
+    return figures
 
 
 def _measure(count: int, dimension: int, query_count: int, cluster_count: int, halfvec: bool = False) -> dict:
@@ -250,6 +319,8 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
             cursor.execute("SET LOCAL enable_indexscan = on")
         filtered_recall.append(len({n.asset_id for n in found} & truth) / 10)
 
+    strategies = _strategies(version, query_vectors[: max(query_count // 2, 1)], kept)
+
     # The API (auth, rights selector, serialisation) next to the SQL it runs for "more like this".
     user = get_user_model().objects.create_user(username="benchmark-search", password=None)
     client = APIClient(HTTP_HOST="localhost")
@@ -305,6 +376,7 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
         "filtered_p99_ms": percentile_ms(filtered, 99),
         "filtered_full_k_share": full_k / len(filtered),
         "filtered_recall_at_10": statistics.mean(filtered_recall),
+        "strategies": strategies,
         "sql_p50_ms": percentile_ms(sql_times, 50),
         "sql_p99_ms": percentile_ms(sql_times, 99),
         "rights_sql_p50_ms": percentile_ms(rights_sql_times, 50),
