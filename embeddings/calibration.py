@@ -100,8 +100,13 @@ def relevance_floor_calibrate(version) -> float | None:
         cursor.execute(f"SELECT count(DISTINCT asset_id) FROM ({sample}) AS s")
         if cursor.fetchone()[0] < MIN_ASSETS:
             return None
+        probes = None
         if "text" in (version.modalities or []):
-            probes = encoder_for(version).embed_texts(PROBES)
+            try:
+                probes = encoder_for(version).embed_texts(PROBES)
+            except Exception as error:  # a version whose encoder cannot load here: its own pairs then
+                logger.warning("model version %s: no text probes for its floor (%s)", pk, error)
+        if probes is not None:
             cursor.execute(
                 f"WITH s AS MATERIALIZED ({sample}), p AS (SELECT unnest(%s::text[])::vector({dimension}) AS q) "
                 "SELECT percentile_cont(%s) WITHIN GROUP (ORDER BY 1 - (s.v <=> p.q)), count(*) FROM s, p",

@@ -12,7 +12,7 @@ from assets.api.views import absolute_url_builder
 from embeddings.api.serializers import MigrationSerializer, SearchRequestSerializer, SearchResponseSerializer
 from embeddings.encoders import EncoderError
 from embeddings.filters import search_filters_parse
-from embeddings.grounding import hit_documents, result_evidence
+from embeddings.grounding import hit_documents
 from embeddings.models import Migration
 from embeddings.search import SearchError, search_file, search_similar, search_text
 
@@ -52,7 +52,7 @@ class SearchView(APIView):
             # A hit whose asset stopped being visible since the search ran is left out; evidence
             # the search gives itself is kept as it gives it.
             hits = [
-                {"evidence": result_evidence(hit), **hit, "document": documents[hit["asset_id"]]}
+                {**hit, "document": documents[hit["asset_id"]]}
                 for hit in hits
                 if hit["asset_id"] in documents
             ]

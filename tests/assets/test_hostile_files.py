@@ -193,7 +193,7 @@ def test_names_with_line_breaks_and_direction_overrides_get_one_line_each(tmp_pa
     assert any(result["path"].endswith("broken\\x0a\\u202ename.jpg") for result in results)
     # Without --json: one line for the file that failed, its name escaped onto that one line.
     again = subprocess.run([*command, str(folder)], capture_output=True, env=env, cwd=PROJECT_DIR, check=True)
-    failed = [line for line in again.stderr.decode().splitlines() if line.startswith("failed:")]
+    failed = [line for line in again.stderr.decode().splitlines() if line.startswith("refused:")]
     assert len(failed) == 1 and "broken\\x0a\\u202ename.jpg" in failed[0]
 
 

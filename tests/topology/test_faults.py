@@ -42,7 +42,9 @@ def inbox():
         path = folder / f"fault-{number:03d}.jpg"
         Image.fromarray(noise.integers(0, 256, (360, 480, 3), dtype=numpy.uint8)).save(path, quality=90)
         if number % DAMAGED_EVERY == 7:
-            path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])  # cut mid-scan
+            # Refused, not kept: a JPEG's first bytes and nothing a decoder can read (a file cut
+            # mid-scan is kept with a warning, so it would not be refused).
+            path.write_bytes(path.read_bytes()[:3] + noise.bytes(4000))
         files[path.name] = path
     yield files
     shutil.rmtree(folder, ignore_errors=True)
