@@ -64,6 +64,12 @@ def image_load_reduced(image: Image.Image, shortest_side: int) -> Image.Image:
     if refusal:
         raise DecodeBudgetExceeded(refusal)
     image.load()
+    return image_reduced(image, shortest_side)
+
+
+def image_reduced(image: Image.Image, shortest_side: int) -> Image.Image:
+    """A decoded ``image`` reduced by a whole factor so that its shorter side stays at least
+    ``shortest_side`` (never enlarged); the image itself when it is not twice that."""
     factor = min(image.width, image.height) // shortest_side
     if factor < 2:
         return image

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from assets.decoding.budget import DecodeBudgetExceeded, decode_budget_refusal, smallest_decode
+from assets.decoding.budget import DecodeBudgetExceeded, decode_budget_refusal, image_reduced, smallest_decode
 from assets.detection import MediaFormat
 
 # Pillow's names for what each format decodes as (an MPO is a JPEG with more pictures after it).
@@ -76,10 +76,7 @@ def picture_decode(
         data = psb_composite_as_psd(data, media_format.label)
     picture = _pillow_picture(data, media_format, pixel_limit, shortest_side)
     if shortest_side:
-        factor = min(picture.image.size) // shortest_side
-        if factor >= 2:
-            with contextlib.suppress(ValueError):  # a mode reduce does not handle: kept as decoded
-                picture.image = picture.image.reduce(factor)
+        picture.image = image_reduced(picture.image, shortest_side)
     return picture
 
 
