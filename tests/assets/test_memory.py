@@ -35,14 +35,25 @@ MAKE = textwrap.dedent(
 
 MEASURE = textwrap.dedent(
     """
-    import json, resource, sys
+    import json, sys
     import django
     django.setup()
+
+    def peak_rss():
+        # VmHWM belongs to this program's own memory map. getrusage's ru_maxrss would not do: Linux
+        # carries the forking parent's high-water mark across exec, so a test process that has
+        # loaded models would show its own size here.
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+        raise RuntimeError("no VmHWM in /proc/self/status")
+
     from django.test import Client
     path, token = sys.argv[1], sys.argv[2]
     client = Client(SERVER_NAME="localhost", HTTP_AUTHORIZATION=f"Token {token}")
     client.get("/healthz")
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    before = peak_rss()
     with open(path, "rb") as handle:
         response = client.post("/api/assets/", {"file": handle})
     result = {"upload": response.status_code, "body": response.json(), "before": before}
@@ -52,7 +63,7 @@ MEASURE = textwrap.dedent(
             served = client.get(f"/api/assets/{asset_id}/{what}/")
             size = sum(len(chunk) for chunk in served.streaming_content) if served.streaming else len(served.content)
             result[what] = [served.status_code, size]
-    result["peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    result["peak"] = peak_rss()
     print(json.dumps(result))
     """
 )
