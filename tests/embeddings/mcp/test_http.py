@@ -80,3 +80,30 @@ def test_a_tool_error_is_an_answer_not_a_crash(client, token):
     missing = {**call, "params": {"name": "get_asset", "arguments": {"asset_id": "ffff"}}}
     text = post(client, missing, HTTP_AUTHORIZATION=f"Bearer {token}").json()["result"]["content"][0]["text"]
     assert "no asset 'ffff' that you may see" in text and "search_assets" in text
+
+
+def call_tool(client: Client, token: str, name: str, arguments: dict) -> dict:
+    call = {"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+    response = post(client, call, HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 200, response.content
+    return response.json()["result"]
+
+
+def test_with_no_model_active_the_search_tools_say_how_to_set_one_up(client, token):
+    """No role is active in an empty database: each search tool answers a tool error naming the
+    command that sets the models up, and the session goes on."""
+    for name, arguments in [
+        ("search_assets", {"text": "boats in a harbour"}),
+        ("search_assets", {"text": "a spoken recording", "kind": "audio"}),
+        ("find_moments", {"text": "a sample recording"}),
+    ]:
+        result = call_tool(client, token, name, arguments)
+        assert result["isError"] is True, (name, result)
+        assert "models setup" in result["content"][0]["text"], (name, result)
+    assert call_tool(client, token, "vocabulary", {})["isError"] is False
+
+
+def test_an_empty_query_is_a_tool_error_saying_what_to_give(client, token):
+    for name in ("search_assets", "find_moments"):
+        result = call_tool(client, token, name, {"text": "  "})
+        assert result["isError"] is True and "give the words to look for" in result["content"][0]["text"]
