@@ -107,3 +107,38 @@ def test_an_empty_query_is_a_tool_error_saying_what_to_give(client, token):
     for name in ("search_assets", "find_moments"):
         result = call_tool(client, token, name, {"text": "  "})
         assert result["isError"] is True and "give the words to look for" in result["content"][0]["text"]
+
+
+def read_resource(client: Client, token: str, uri: str) -> dict:
+    message = {"jsonrpc": "2.0", "id": 11, "method": "resources/read", "params": {"uri": uri}}
+    response = post(client, message, HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_an_asset_outside_the_users_territory_is_as_absent_as_a_missing_one(client, token, django_user_model):
+    """The territory rule of the API applies as the token's user: outside the user's default
+    territory an asset is refused word for word like one that does not exist; in it, it is there."""
+    from assets.ingest import ingest_paths
+    from assets.models import AccessProfile, Asset
+    from tests.conftest import FIXTURES_DIR
+
+    [result] = ingest_paths([FIXTURES_DIR / "images/sample.jpg"])
+    asset_id, nowhere = result.asset_id, "0123456789abcdef0123456789abcdef"
+    Asset.objects.filter(pk=asset_id).update(allowed_territories=["JP"])
+
+    def answers(wanted: str) -> tuple[str, str]:
+        tool = call_tool(client, token, "get_asset", {"asset_id": wanted})
+        resource = read_resource(client, token, f"dam://assets/{wanted}")
+        return tool["content"][0]["text"], resource.get("error", {}).get("message", "")
+
+    for hidden, absent in zip(answers(asset_id), answers(nowhere), strict=True):
+        assert hidden and hidden.replace(asset_id, nowhere) == absent
+    listed = {"jsonrpc": "2.0", "id": 12, "method": "resources/list", "params": {}}
+    resources = post(client, listed, HTTP_AUTHORIZATION=f"Token {token}").json()["result"]["resources"]
+    assert asset_id not in str(resources)
+
+    AccessProfile.objects.create(user=Token.objects.get(key=token).user, default_territory="JP")
+    document = call_tool(client, token, "get_asset", {"asset_id": asset_id})
+    assert document["isError"] is False and document["structuredContent"]["@id"] == f"urn:dam:asset:{asset_id}"
+    assert "result" in read_resource(client, token, f"dam://assets/{asset_id}")
