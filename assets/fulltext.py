@@ -159,6 +159,9 @@ def _correction(value: str) -> str | None:
     from django.db import transaction
 
     with transaction.atomic(), connection.cursor() as cursor:
+        # Local to the transaction, and put back in case it is an outer one that goes on.
+        cursor.execute("SELECT coalesce(current_setting('pg_trgm.word_similarity_threshold', true), '0.6')")
+        [previous] = cursor.fetchone()
         cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {float(CANDIDATE_WORD_SIMILARITY)}")
         cursor.execute(
             "WITH typed AS (SELECT dam_unaccent(lower(%s)) AS t), words AS ("
@@ -170,6 +173,7 @@ def _correction(value: str) -> str | None:
             [value],
         )
         rows = cursor.fetchall()
+        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [previous])
     if not rows:
         return None
     typed = rows[0][2]

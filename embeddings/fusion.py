@@ -140,11 +140,19 @@ def _vectors_add(fused: FusedEvidence, vectors: VectorList, floor: float | None)
             fused.kinds[asset_id][kind] = {**(best or {}), **entry}
 
 
+def _corroborated(strengths: list[float], corroboration: float) -> float:
+    """The strongest, plus ``corroboration`` times the others, of what the strongest leaves: in 0-1."""
+    strongest, *others = sorted(strengths, reverse=True)
+    return min(1.0, strongest + corroboration * sum(others) * (1.0 - strongest))
+
+
 def _combined(kinds: dict[str, dict], fusion: Fusion) -> float:
+    """Each kind's score (its words and its vector are two readings of the same text, so the
+    stronger counts and the other corroborates), then the kinds by the same rule, weighted."""
     strengths = []
     for kind, entry in kinds.items():
-        lexical, semantic = entry.get("lexical", 0.0), entry.get("vector_strength", 0.0)
-        entry["score"] = 1.0 - (1.0 - lexical) * (1.0 - semantic)
+        entry["score"] = _corroborated(
+            [entry.get("lexical", 0.0), entry.get("vector_strength", 0.0)], fusion.corroboration
+        )
         strengths.append(fusion.weights.get(kind, 1.0) * entry["score"])
-    strengths.sort(reverse=True)
-    return min(1.0, strengths[0] + fusion.corroboration * sum(strengths[1:]) * (1 - strengths[0]))
+    return _corroborated(strengths, fusion.corroboration)

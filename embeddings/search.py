@@ -7,15 +7,10 @@ metadata, ``assets.fulltext``, and the ``asset_text`` role's vectors of the same
 version's relevance floor (``embeddings.calibration``): a neighbour no closer than the version's
 unrelated pairs usually are is no evidence at all.
 
-Each kind of evidence counts once per asset, by its best match, as a strength in 0-1: a vector
-similarity s is ``(s - floor) / (1 - floor)``; a metadata match is the share of the query's words
-it matches (``assets.fulltext``), combined with the metadata vector's strength as
-``1 - (1 - lexical)(1 - semantic)``. The fused score, "how strongly the evidence matches", is
-the strongest kind (times its weight, ``DAM_SEARCH_WEIGHTS``) plus a tenth of the others'
-(what they add is bounded, so taking part in more roles is no advantage by itself); it stays in
-0-1. Results below ``DAM_SEARCH_WEAK_BELOW`` are flagged ``weak``. Every list is read to the
-same depth whatever ``k`` is, and ties break by asset ID: the first k results are the same for
-every k.
+Each kind of evidence counts once per asset, by its best match, as a strength in 0-1; the kinds
+are fused into one score, "how strongly the evidence matches", by ``embeddings.fusion`` (the
+rules and their settings are in docs/search.md). Every list is read to the same depth whatever
+``k`` is, and ties break by asset ID: the first k results are the same for every k.
 """
 
 from __future__ import annotations
