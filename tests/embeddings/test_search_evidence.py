@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from assets.models import Asset, FileVersion
 from embeddings.defaults import default_models_register
-from embeddings.models import ModelVersion, Role
+from embeddings.models import Embedding, ModelVersion, Role
 from embeddings.pipeline import embed_assets
 from embeddings.search import search_text
 
@@ -82,6 +82,20 @@ def test_a_floor_counts_each_probe_and_asset_once_by_its_closest_segment(library
     (median, floor), pairs = relevance_floor_measure(version, [0.5, 0.95])
     assert median < floor < 0.6 and pairs == len(PROBES) * 24
     assert ModelVersion.objects.get(pk=version.pk).relevance_floor is None  # measured, not stored
+
+
+def test_a_library_too_small_to_calibrate_gets_a_provisional_floor_that_is_not_stored(library):
+    from embeddings.calibration import MIN_ASSETS, relevance_floor, relevance_floor_measure
+
+    version = Role.objects.get(name="asset_text").model_version
+    [floor], _ = relevance_floor_measure(version, [0.95])
+    keep = list(Embedding.objects.filter(model_version=version).values_list("asset_id", flat=True)[: MIN_ASSETS - 1])
+    Embedding.objects.filter(model_version=version).exclude(asset_id__in=keep).delete()
+    ModelVersion.objects.filter(pk=version.pk).update(relevance_floor=None)
+    version.refresh_from_db()
+    provisional = relevance_floor(version)
+    assert 0 < provisional < 0.6 and abs(provisional - floor) < 0.1  # of the order of a calibrated floor
+    assert ModelVersion.objects.get(pk=version.pk).relevance_floor is None
 
 
 def test_unrelated_queries_find_nothing_strong(library, admin_user):
