@@ -84,6 +84,7 @@ class MetadataMatch:
     asset_id: str
     score: float
     matched: list[str] = field(default_factory=list)  # what it matched: words, vocabulary labels, corrections
+    coverage: float = 1.0  # the share of the query's words (by rarity) it matches in any field
     fields: list[str] = field(default_factory=list)  # filled by ``metadata_evidence``
     highlights: dict[str, str] = field(default_factory=dict)
 
@@ -127,25 +128,66 @@ def _vocabulary(value: str) -> tuple[list[str], list[str]]:
     return sorted(named), sorted(set(narrower) - set(named))
 
 
-def _correction(value: str, allowed: tuple[str, list]) -> str | None:
-    """The title word (of an asset among ``allowed``: a hidden title must not answer) or
-    vocabulary label most like ``value`` (a typo), or None."""
-    threshold = settings.DAM_SEARCH_TYPO_SIMILARITY
-    allowed_sql, allowed_params = allowed
-    with connection.cursor() as cursor:
+# Candidates for a typo's correction: title words at least this word-similar (pg_trgm, through
+# the title trigram index), then judged by edit distance or similarity (``_correction``).
+CANDIDATE_WORD_SIMILARITY = 0.4
+
+
+def _edits_allowed(word: str) -> int:
+    """How many edits a typo of ``word`` may have (as search engines allow: none in short words,
+    where one edit makes another word, such as "audit" and "audio")."""
+    return 0 if len(word) < 6 else (1 if len(word) < 9 else 2)
+
+
+def _edit_distance(first: str, second: str) -> int:
+    """Insertions, deletions, substitutions and swaps of neighbouring letters between the words."""
+    previous2, previous = None, list(range(len(second) + 1))
+    for i, a in enumerate(first, 1):
+        current = [i]
+        for j, b in enumerate(second, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
+            if previous2 is not None and i > 1 and j > 1 and a == second[j - 2] and first[i - 2] == b:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _correction(value: str, searched: tuple[str, list]) -> str | None:
+    """The title word (of an asset among ``searched``: a hidden title must not answer) or
+    vocabulary label most like ``value`` (a typo), or None: the fewest edits within
+    ``_edits_allowed``, or else the most similar (``pg_trgm``) at ``DAM_SEARCH_TYPO_SIMILARITY``
+    or more."""
+    from django.db import transaction
+
+    searched_sql, searched_params = searched
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Local to the transaction, and put back in case it is an outer one that goes on.
+        cursor.execute("SELECT coalesce(current_setting('pg_trgm.word_similarity_threshold', true), '0.6')")
+        [previous] = cursor.fetchone()
+        cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {float(CANDIDATE_WORD_SIMILARITY)}")
         cursor.execute(
-            "WITH words AS ("
-            "  SELECT DISTINCT w FROM assets_asset a, "
+            "WITH typed AS (SELECT dam_unaccent(lower(%s)) AS t), words AS ("
+            "  SELECT DISTINCT w FROM typed, assets_asset a, "
             "    regexp_split_to_table(dam_unaccent(lower(a.title)), '[^[:alnum:]]+') AS w "
-            f"  WHERE a.id IN ({allowed_sql}) AND dam_unaccent(lower(%s)) <%% dam_unaccent(lower(a.title)) "
-            "  AND length(w) > 2 "
+            f"  WHERE a.id IN ({searched_sql}) AND typed.t <%% dam_unaccent(lower(a.title)) AND length(w) > 2 "
             "  UNION SELECT DISTINCT dam_unaccent(k) FROM assets_term t, unnest(t.match_keys) AS k) "
-            "SELECT w FROM words WHERE similarity(w, dam_unaccent(lower(%s))) >= %s "
-            "ORDER BY similarity(w, dam_unaccent(lower(%s))) DESC, w LIMIT 1",
-            [*allowed_params, value, value, threshold, value],
+            "SELECT w, similarity(w, typed.t), typed.t FROM words, typed WHERE similarity(w, typed.t) > 0.2",
+            [value, *searched_params],
         )
-        row = cursor.fetchone()
-    return row[0] if row and row[0] != value.casefold() else None
+        rows = cursor.fetchall()
+        cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [previous])
+    if not rows:
+        return None
+    typed = rows[0][2]
+    allowed = _edits_allowed(typed)
+    judged = []
+    for word, similarity, _ in rows:
+        edits = _edit_distance(word, typed)
+        if word != typed and (edits <= allowed or similarity >= settings.DAM_SEARCH_TYPO_SIMILARITY):
+            judged.append((min(edits, allowed + 1), -similarity, word))
+    return min(judged)[2] if judged else None
 
 
 @dataclass
@@ -245,11 +287,12 @@ def metadata_matches(assets: QuerySet, text: str, limit: int | None = None) -> l
     matches = []
     for asset_id, rank, *piece_scores in rows:
         share = sum(r * s for r, s in zip(rarity, piece_scores, strict=True)) / sum(rarity)
+        coverage = sum(r for r, s in zip(rarity, piece_scores, strict=True) if s > 0) / sum(rarity)
         score = share * (0.95 + 0.05 * rank)  # rank: ts_rank_cd / (1 + ts_rank_cd), in 0-1
         matched = list(
             dict.fromkeys(name for piece, s in zip(pieces, piece_scores, strict=True) if s > 0 for name in piece.names)
         )
-        matches.append(MetadataMatch(asset_id, min(score, 1.0), matched))
+        matches.append(MetadataMatch(asset_id, min(score, 1.0), matched, coverage=coverage))
     matches.sort(key=lambda match: (-match.score, match.asset_id))
     return matches[:limit] if limit else matches
 

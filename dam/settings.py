@@ -227,6 +227,10 @@ DAM_SEARCH_WEIGHTS = {
 }
 DAM_SEARCH_FLOOR_QUANTILE = float(os.environ.get("DAM_SEARCH_FLOOR_QUANTILE", "0.95"))
 DAM_SEARCH_WEAK_BELOW = float(os.environ.get("DAM_SEARCH_WEAK_BELOW", "0.2"))
+# What each kind of evidence beyond the strongest adds to the fused score, times its strength.
+DAM_SEARCH_CORROBORATION = float(os.environ.get("DAM_SEARCH_CORROBORATION", "0.1"))
+# A metadata match of only some of the query's words counts times (its share of them) ** (power - 1).
+DAM_SEARCH_PARTIAL_POWER = float(os.environ.get("DAM_SEARCH_PARTIAL_POWER", "2.0"))
 
 # Re-embedding migrations (see embeddings/reembedding/): where backfills read the raw files from
 # ("original" or "current" file version), how fast, and what validation requires.

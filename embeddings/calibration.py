@@ -8,6 +8,11 @@ vectors (up to ``SAMPLE`` segments). Almost every such pair is unrelated, so a n
 the floor is as close as chance makes things, and search leaves it out. For a version that embeds
 no text, the pairs are its own stored vectors of different assets.
 
+A pair is (probe, asset), and its similarity is that of the asset's closest segment, because
+search counts each asset by its best segment: an asset with many segments (a transcript's
+sentences, a recording's windows) gets many chances to come close by luck, and its floor is
+higher for it.
+
 The floor is stored on the version (``ModelVersion.relevance_floor``) and shown by
 ``models list``; it is calibrated when search first needs it and there are at least
 ``MIN_ASSETS`` assets to calibrate on, and again by ``models calibrate``.
@@ -82,11 +87,10 @@ def _vector_literal(values) -> str:
     return "[" + ",".join(repr(float(value)) for value in values) + "]"
 
 
-def relevance_floor_calibrate(version) -> float | None:
-    """Calibrate and store the version's floor; None (nothing stored) when it holds vectors of
-    fewer than ``MIN_ASSETS`` assets."""
+def relevance_floor_measure(version, quantiles) -> tuple[list[float], int] | None:
+    """The ``quantiles`` of the version's unrelated-pair similarities and how many pairs there
+    were, stored nowhere; None when it holds vectors of fewer than ``MIN_ASSETS`` assets."""
     from embeddings.encoders.loading import encoder_for
-    from embeddings.models import ModelVersion
 
     if not version.dimension:
         return None
@@ -95,7 +99,7 @@ def relevance_floor_calibrate(version) -> float | None:
         f"SELECT asset_id, embedding::vector({dimension}) AS v FROM embeddings_embedding "
         f"WHERE model_version_id = {pk} ORDER BY md5(asset_id || ':' || segment_start_ms) LIMIT {SAMPLE}"
     )
-    quantile = float(settings.DAM_SEARCH_FLOOR_QUANTILE)
+    quantiles = [float(quantile) for quantile in quantiles]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(DISTINCT asset_id) FROM ({sample}) AS s")
         if cursor.fetchone()[0] < MIN_ASSETS:
@@ -107,21 +111,39 @@ def relevance_floor_calibrate(version) -> float | None:
             except Exception as error:  # a version whose encoder cannot load here: its own pairs then
                 logger.warning("model version %s: no text probes for its floor (%s)", pk, error)
         if probes is not None:
-            cursor.execute(
-                f"WITH s AS MATERIALIZED ({sample}), p AS (SELECT unnest(%s::text[])::vector({dimension}) AS q) "
-                "SELECT percentile_cont(%s) WITHIN GROUP (ORDER BY 1 - (s.v <=> p.q)), count(*) FROM s, p",
-                [[_vector_literal(probe) for probe in probes], quantile],
+            pairs_sql = (
+                f"WITH s AS MATERIALIZED ({sample}), p AS (SELECT probe, q::vector({dimension}) AS q "
+                "FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, probe)) "
+                "SELECT max(1 - (s.v <=> p.q)) AS similarity FROM s, p GROUP BY p.probe, s.asset_id"
             )
+            params = [[_vector_literal(probe) for probe in probes]]
         else:
-            cursor.execute(
-                f"WITH s AS MATERIALIZED ({sample}) SELECT percentile_cont(%s) WITHIN GROUP "
-                "(ORDER BY 1 - (a.v <=> b.v)), count(*) FROM s a JOIN s b ON a.asset_id < b.asset_id",
-                [quantile],
+            pairs_sql = (
+                f"WITH s AS MATERIALIZED ({sample}) SELECT max(1 - (a.v <=> b.v)) AS similarity "
+                "FROM s a JOIN s b ON a.asset_id < b.asset_id GROUP BY a.asset_id, b.asset_id"
             )
-        floor, pairs = cursor.fetchone()
-    ModelVersion.objects.filter(pk=pk).update(relevance_floor=floor, relevance_floor_pairs=pairs)
+            params = []
+        cursor.execute(
+            "SELECT percentile_cont(%s::float8[]) WITHIN GROUP (ORDER BY similarity), count(*) "
+            f"FROM ({pairs_sql}) AS pairs",
+            [quantiles, *params],
+        )
+        floors, pairs = cursor.fetchone()
+    return list(floors), pairs
+
+
+def relevance_floor_calibrate(version) -> float | None:
+    """Calibrate and store the version's floor (the ``DAM_SEARCH_FLOOR_QUANTILE`` of its
+    unrelated pairs); None (nothing stored) when it holds vectors of fewer than ``MIN_ASSETS`` assets."""
+    from embeddings.models import ModelVersion
+
+    measured = relevance_floor_measure(version, [settings.DAM_SEARCH_FLOOR_QUANTILE])
+    if measured is None:
+        return None
+    [floor], pairs = measured
+    ModelVersion.objects.filter(pk=version.pk).update(relevance_floor=floor, relevance_floor_pairs=pairs)
     version.relevance_floor, version.relevance_floor_pairs = floor, pairs
-    logger.info("model version %s: relevance floor %.3f from %d pairs", pk, floor, pairs)
+    logger.info("model version %s: relevance floor %.3f from %d pairs", version.pk, floor, pairs)
     return floor
 
 

@@ -7,31 +7,21 @@ metadata, ``assets.fulltext``, and the ``asset_text`` role's vectors of the same
 version's relevance floor (``embeddings.calibration``): a neighbour no closer than the version's
 unrelated pairs usually are is no evidence at all.
 
-Each kind of evidence counts once per asset, by its best match, as a strength in 0-1: a vector
-similarity s is ``(s - floor) / (1 - floor)``; a metadata match is the share of the query's words
-it matches (``assets.fulltext``), combined with the metadata vector's strength as
-``1 - (1 - lexical)(1 - semantic)``. The fused score, "how strongly the evidence matches", is
-the strongest kind (times its weight, ``DAM_SEARCH_WEIGHTS``) plus a tenth of the others'
-(what they add is bounded, so taking part in more roles is no advantage by itself); it stays in
-0-1. Results below ``DAM_SEARCH_WEAK_BELOW`` are flagged ``weak``. Every list is read to the
-same depth whatever ``k`` is, and ties break by asset ID: the first k results are the same for
-every k.
+Each kind of evidence counts once per asset, by its best match, as a strength in 0-1; the kinds
+are fused into one score, "how strongly the evidence matches", by ``embeddings.fusion`` (the
+rules and their settings are in docs/search.md). Every list is read to the same depth whatever
+``k`` is, and ties break by asset ID: the first k results are the same for every k.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.conf import settings
-
 from assets.models import Asset
 from assets.selectors import asset_ids_visible_to, asset_list_visible_to
 from embeddings.encoders.loading import encoder_for
+from embeddings.fusion import Fusion, evidence_fuse, evidence_gather
 from embeddings.roles import ROLES, role_active, role_for_uploads, roles_active, roles_with_vectors
-from embeddings.storage import nearest
-
-DEPTH = 100  # segments read from each vector list, whatever k is (k is at most 100)
-CORROBORATION = 0.1  # what each kind beyond the strongest adds, times its strength
 
 
 class SearchError(ValueError):
@@ -47,10 +37,7 @@ class SearchResult:
     segments: list[dict] = field(default_factory=list)
     model_versions: list[int] = field(default_factory=list)  # the versions whose vectors found it
     evidence: dict = field(default_factory=dict)  # {metadata|visual|acoustic|spoken: {...}}
-
-    @property
-    def weak(self) -> bool:
-        return self.score < settings.DAM_SEARCH_WEAK_BELOW
+    weak: bool = False  # the score is under ``DAM_SEARCH_WEAK_BELOW``
 
     def as_json(self) -> dict:
         from embeddings.evidence import evidence_in_words
@@ -97,78 +84,19 @@ def _candidate_ids(user, territory, kind, filters, exclude: str | None = None):
     return visible.excluding(exclude) if exclude else visible
 
 
-def _strength(similarity: float, floor: float) -> float:
-    return max(0.0, min(1.0, (similarity - floor) / (1.0 - floor)))
-
-
-class _Evidence:
-    """What the lists found, per asset and kind: the best match of each kind counts."""
-
-    def __init__(self) -> None:
-        self.kinds: dict[str, dict[str, dict]] = {}
-        self.segments: dict[str, list[dict]] = {}
-        self.found_by: dict[str, set[int]] = {}
-        self.details: dict[str, tuple[str, str]] = {}
-
-    def add_vectors(self, kind: str, version, vector, assets) -> None:
-        from embeddings.calibration import relevance_floor
-
-        floor = relevance_floor(version)
-        for neighbour in nearest(version, vector, DEPTH, assets=assets):
-            if floor is not None and neighbour.score <= floor:
-                continue  # no closer than unrelated pairs of this version usually are: no evidence
-            asset_id = neighbour.asset_id
-            self.details[asset_id] = (neighbour.kind, neighbour.title)
-            self.found_by.setdefault(asset_id, set()).add(version.pk)
-            segment = {
-                "start_ms": neighbour.segment_start_ms,
-                "end_ms": neighbour.segment_end_ms,
-                "score": round(neighbour.score, 6),
-                "text": neighbour.text,
-            }
-            self.segments.setdefault(asset_id, []).append(segment)
-            strength = _strength(neighbour.score, floor or 0.0)
-            best = self.kinds.setdefault(asset_id, {}).get(kind)
-            if best is None or strength > best["vector_strength"]:
-                entry = {"vector_strength": strength, "similarity": round(neighbour.score, 4)}
-                if kind in ("spoken", "acoustic") and neighbour.segment_end_ms is not None:
-                    entry.update(start_ms=neighbour.segment_start_ms, end_ms=neighbour.segment_end_ms)
-                    if neighbour.text:
-                        entry["text"] = neighbour.text
-                self.kinds[asset_id][kind] = {**(best or {}), **entry}
-
-    def add_metadata(self, matches) -> None:
-        for match in matches:
-            entry = self.kinds.setdefault(match.asset_id, {}).setdefault("metadata", {})
-            entry.update(lexical=match.score, words=match.matched, match=match)
-
-    def fused(self) -> dict[str, float]:
-        weights = settings.DAM_SEARCH_WEIGHTS
-        scores = {}
-        for asset_id, kinds in self.kinds.items():
-            strengths = []
-            for kind, entry in kinds.items():
-                lexical, semantic = entry.get("lexical", 0.0), entry.get("vector_strength", 0.0)
-                entry["score"] = 1.0 - (1.0 - lexical) * (1.0 - semantic)
-                strengths.append(weights.get(kind, 1.0) * entry["score"])
-            strengths.sort(reverse=True)
-            scores[asset_id] = min(1.0, strengths[0] + CORROBORATION * sum(strengths[1:]) * (1 - strengths[0]))
-        return scores
-
-
 def _fuse(lists, assets, k: int, metadata_text: str | None = None) -> list[SearchResult]:
-    """One result per asset, by the strength of its evidence: each (evidence kind, model version,
-    query vector) list cut at the version's floor, and the metadata full-text matches of
-    ``metadata_text``."""
-    from assets.fulltext import metadata_evidence, metadata_matches
+    """One result per asset, by the strength of its evidence (``embeddings.fusion``): each
+    (evidence kind, model version, query vector) list cut at the version's floor, and the
+    metadata full-text matches of ``metadata_text``."""
+    return _results(evidence_gather(lists, assets, metadata_text), k)
 
-    evidence = _Evidence()
-    for kind, version, vector in lists:
-        evidence.add_vectors(kind, version, vector, assets)
-    if metadata_text:
-        evidence.add_metadata(metadata_matches(assets, metadata_text, DEPTH))
-    fused = evidence.fused()
-    chosen = sorted(fused, key=lambda asset_id: (-fused[asset_id], asset_id))[:k]
+
+def _results(gathered, k: int) -> list[SearchResult]:
+    from assets.fulltext import metadata_evidence
+
+    fusion = Fusion.configured()
+    evidence = evidence_fuse(gathered, fusion)
+    chosen = evidence.ranked()[:k]
     missing = [asset_id for asset_id in chosen if asset_id not in evidence.details]  # found by metadata only
     if missing:
         evidence.details.update(
@@ -184,12 +112,13 @@ def _fuse(lists, assets, k: int, metadata_text: str | None = None) -> list[Searc
     return [
         SearchResult(
             asset_id=asset_id,
-            score=fused[asset_id],
+            score=evidence.scores[asset_id],
             kind=evidence.details[asset_id][0],
             title=evidence.details[asset_id][1],
             segments=sorted(evidence.segments.get(asset_id, []), key=lambda s: (-s["score"], s["start_ms"])),
             model_versions=sorted(evidence.found_by.get(asset_id, ())),
             evidence=_evidence_json(evidence.kinds[asset_id]),
+            weak=evidence.scores[asset_id] < fusion.weak_below,
         )
         for asset_id in chosen
     ]
@@ -218,6 +147,11 @@ def search_text(
 ) -> list[SearchResult]:
     """The assets whose evidence matches ``text`` (read like a web search: ``"phrases"``,
     ``-exclusions``, ``or``), best first."""
+    return _results(search_text_gather(user, text, kind, territory, filters), k)
+
+
+def search_text_gather(user, text: str, kind: str | None = None, territory: str | None = None, filters=None):
+    """What every list finds for ``text`` (``embeddings.fusion.Gathered``), before fusion."""
     from assets.fulltext import assets_excluding, query_parse
 
     if not text.strip():
@@ -227,7 +161,7 @@ def search_text(
         raise SearchError("no embedding model is active: run `python manage.py models setup`")
     parsed = query_parse(text)
     assets = assets_excluding(_candidates(user, territory, kind, filters), parsed)
-    return _fuse(_text_lists(roles, parsed.positive_text), assets, k, metadata_text=text)
+    return evidence_gather(_text_lists(roles, parsed.positive_text), assets, metadata_text=text)
 
 
 def _text_lists(roles, wanted: str) -> list:

@@ -28,6 +28,8 @@ class QueryScore:
     inversion: bool = False
     answers: int = 0
     strong_answers: int = 0
+    relevant_found: int = 0  # judged relevant among the first ten
+    relevant_weak: int = 0  # of those, flagged weak
     extra: dict = field(default_factory=dict)
 
 
@@ -44,6 +46,8 @@ def query_score(query, hits: list[Hit], ids: dict[str, str], kinds: dict[str, st
         return score
     grade_of = {ids[label]: grade for label, grade in query.grades.items()}
     gains = [grade_of.get(hit.asset_id, 0) for hit in hits]
+    score.relevant_found = sum(1 for gain in gains if gain > 0)
+    score.relevant_weak = sum(1 for gain, hit in zip(gains, hits, strict=True) if gain > 0 and hit.weak)
     ideal = sorted(grade_of.values(), reverse=True)[:CUTOFF]
     score.ndcg = _dcg(gains) / _dcg(ideal)
     relevant = [asset_id for asset_id, grade in grade_of.items() if grade > 0]
@@ -62,7 +66,8 @@ def query_score(query, hits: list[Hit], ids: dict[str, str], kinds: dict[str, st
 
 
 def summarise(scores: list[QueryScore]) -> dict:
-    """Means per class and overall (judged queries), moment accuracy, inversions, unanswerable answers."""
+    """Means per class and overall (judged queries), moment accuracy, inversions, unanswerable
+    answers, and the share of relevant results (of the first ten) flagged weak."""
 
     def means(rows):
         judged = [row for row in rows if row.ndcg is not None]
@@ -87,6 +92,8 @@ def summarise(scores: list[QueryScore]) -> dict:
         "unanswerable_strong_answers": (
             statistics.fmean(row.strong_answers for row in unanswerable) if unanswerable else None
         ),
+        "relevant_flagged_weak": sum(row.relevant_weak for row in scores)
+        / max(1, sum(row.relevant_found for row in scores)),
     }
 
 

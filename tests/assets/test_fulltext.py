@@ -4,7 +4,14 @@ exclusions, the vocabulary, typos; one function behind the list API's ``q`` and 
 import pytest
 from django.db import connection
 
-from assets.fulltext import assets_excluding, metadata_evidence, metadata_matches, query_parse
+from assets.fulltext import (
+    _edit_distance,
+    _edits_allowed,
+    assets_excluding,
+    metadata_evidence,
+    metadata_matches,
+    query_parse,
+)
 from assets.models import Asset, Term
 
 pytestmark = pytest.mark.django_db
@@ -98,6 +105,15 @@ def test_typo_corrections_come_only_from_the_assets_searched(library, cms):
     assert found("zanzibarr", visible) == ["shown"]  # corrected: no asset searched holds it
     assert found("zanzibarr") == ["secret"]  # where the hidden asset is searched too
     assert [item["id"] for item in cms.get("/api/assets/?q=quixotiw").json()["results"]] == ["shown".ljust(32, "0")]
+
+
+def test_typos_within_an_edit_or_two_are_corrected_even_when_few_trigrams_survive(library):
+    asset("vineyard", title="Vineyard rows on a hillside")
+    assert found("vinyard") == ["vineyard"]  # a letter left out
+    assert found("bicylce") == ["bicycle"]  # two letters swapped: one edit, from the vocabulary's label
+    assert sorted(found("bicylce hillside")) == ["bicycle", "vineyard"]
+    assert _edit_distance("bicylce", "bicycle") == 1 and _edit_distance("vinyard", "vineyard") == 1
+    assert _edit_distance("audit", "audio") == 1 and _edits_allowed("audit") == 0
 
 
 def test_evidence_names_the_fields_and_highlights_the_words(library):

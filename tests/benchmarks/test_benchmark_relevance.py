@@ -35,7 +35,7 @@ def test_the_judgements_cover_every_class_and_paraphrases_share_no_word():
 
 @pytest.mark.django_db
 def test_a_small_run_reports_each_ranking_and_keeps_nothing(capsys):
-    call_command("benchmark_relevance", "--scale", "0.1", "--json")
+    call_command("benchmark_relevance", "--scale", "0.1", "--json", "--sweep")
     figures = json.loads(capsys.readouterr().out)
     assert {"fused", "metadata", "asset_text", "textbook_hybrid", "textbook_bm25"} <= set(figures["rankings"])
     fused = figures["rankings"]["fused"]
@@ -43,3 +43,7 @@ def test_a_small_run_reports_each_ranking_and_keeps_nothing(capsys):
     assert fused["moment_accuracy"] is not None and figures["fused_k_dependent_queries"] == 0
     assert not Asset.objects.exists() and not Embedding.objects.exists() and not ModelVersion.objects.exists()
     assert not Term.objects.exists()
+    swept = {row["setting"] for row in figures["sweep"]}
+    assert {"weight_metadata", "weight_spoken", "floor_quantile", "partial_power", "weak_below"} <= swept
+    [configured] = [row for row in figures["sweep"] if row["setting"] == "partial_power" and row["default"]]
+    assert configured["ndcg_at_10"] == pytest.approx(fused["overall"]["ndcg_at_10"])  # the same evidence, fused alike

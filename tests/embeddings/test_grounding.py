@@ -1,5 +1,6 @@
 """Grounded REST answers: ``POST /api/search/`` with ``"include": ["document"]`` gives each hit its
-schema.org document and its evidence, as the caller may see them."""
+schema.org document and its evidence, as the caller may see them (hidden assets left out, the
+position of a location-sensitive one coarsened)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def test_each_hit_carries_its_document_and_evidence(api_client):
         r.asset_id for r in ingest_paths([FIXTURES_DIR / "images/sample.jpg", FIXTURES_DIR / "images/mwg-synced.jpg"])
     ]
     Asset.objects.filter(pk=hidden).update(allowed_territories=["JP"])
+    Asset.objects.filter(pk=harbour).update(location_sensitive=True)  # sample.jpg: -33.8568, 151.2153
     embed_assets("asset_text", [harbour, hidden])
     plain = api_client.post("/api/search/", {"text": "boats in a harbour"}, format="json").json()["results"]
     assert "document" not in plain[0]
@@ -36,6 +38,9 @@ def test_each_hit_carries_its_document_and_evidence(api_client):
         and vocabulary().check({"@context": "https://schema.org", **document}) == []
     )
     assert document["contentUrl"] == f"http://testserver/api/assets/{harbour}/content/"
+    geo = document["contentLocation"]["geo"]
+    assert (geo["latitude"], geo["longitude"]) == (-33.9, 151.2)  # DAM_SENSITIVE_LOCATION_DECIMALS=1
+    assert "-33.8568" not in response.content.decode() and "151.2153" not in response.content.decode()
     assert hit["evidence"] and set(hit["evidence"]) <= {  # by kind, as search gives it
         "metadata",
         "visual",

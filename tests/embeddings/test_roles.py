@@ -64,3 +64,33 @@ def test_the_embed_command_queues_only_the_kinds_the_role_takes_part_in(image_ro
     call_command("embed", "--role", "image")
     assert queued == [("image", [image.asset_id])]
     assert "1 assets queued for the workers" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_an_asset_with_no_metadata_text_counts_as_embedded_and_the_demo_stops_waiting(tmp_path, capsys):
+    """Nothing to embed is done: `embed --missing-only` does not queue it again and the demo's
+    status does not count it as waiting for the workers."""
+    pytest.importorskip("sentence_transformers", reason="the ml extra is not installed")
+    from PIL import Image
+
+    from assets.ingest import ingest_paths
+    from dam.demo_status import embedding_progress
+    from embeddings.management.commands.embed import assets_to_embed
+    from embeddings.models import Embedding
+    from embeddings.roles import role_active
+    from tests.conftest import FIXTURES_DIR
+
+    untagged = tmp_path / "untagged.png"
+    Image.new("RGB", (32, 24), (90, 20, 200)).save(untagged)
+    [tagged, bare] = ingest_paths([FIXTURES_DIR / "images" / "sample.jpg", untagged])
+    default_models_register()
+    role = role_active("asset_text")
+    assert assets_to_embed(role, missing_only=True) == sorted([tagged.asset_id])
+    call_command("embed", "--role", "asset_text", "--missing-only", "--sync")
+    assert set(Embedding.objects.filter(model_version=role.model_version).values_list("asset_id", flat=True)) == {
+        tagged.asset_id
+    }
+    assert assets_to_embed(role, missing_only=True) == []
+    assert assets_to_embed(role, missing_only=False) == sorted([tagged.asset_id, bare.asset_id])
+    [progress] = [each for each in embedding_progress() if each.role == "asset_text"]
+    assert (progress.assets, progress.waiting) == (2, 0)

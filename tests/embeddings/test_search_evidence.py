@@ -75,6 +75,15 @@ def test_the_floor_is_calibrated_stored_and_listed(library, admin_user, capsys):
     assert "floor 0." in capsys.readouterr().out
 
 
+def test_a_floor_counts_each_probe_and_asset_once_by_its_closest_segment(library):
+    from embeddings.calibration import PROBES, relevance_floor_measure
+
+    version = Role.objects.get(name="asset_text").model_version
+    (median, floor), pairs = relevance_floor_measure(version, [0.5, 0.95])
+    assert median < floor < 0.6 and pairs == len(PROBES) * 24
+    assert ModelVersion.objects.get(pk=version.pk).relevance_floor is None  # measured, not stored
+
+
 def test_unrelated_queries_find_nothing_strong(library, admin_user):
     results = search_text(admin_user, "quantum chromodynamics lecture", k=10)
     assert all(r.weak for r in results), [(r.title, r.score) for r in results]

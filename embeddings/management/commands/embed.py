@@ -10,13 +10,15 @@ from assets.models import Asset
 from embeddings.models import Embedding, Role, Transcription
 from embeddings.pipeline import embed_assets
 from embeddings.roles import ROLES, role_active, roles_active, roles_with_vectors
+from embeddings.texts import asset_text
 
 
 def assets_to_embed(role: Role, missing_only: bool) -> list[str]:
     """The IDs of the assets of the role's kinds (only the kinds it takes part in: the others never
     get its vectors, so they would be queued again by every --missing-only run), without those that
     already have its vectors when ``missing_only``. For ``transcript``, a recording the active
-    speech recognition version listened to and heard nothing in counts as done."""
+    speech recognition version listened to and heard nothing in counts as done; for ``asset_text``,
+    an asset with no metadata text at all (nothing to embed, so it never gets a vector)."""
     ids = Asset.objects.filter(kind__in=ROLES[role.name].kinds).order_by("pk")
     if missing_only:
         done = Embedding.objects.filter(model_version=role.model_version).values("asset_id")
@@ -25,6 +27,8 @@ def assets_to_embed(role: Role, missing_only: bool) -> list[str]:
         if role.name == "transcript" and asr is not None:
             silent = Transcription.objects.filter(model_version=asr.model_version, segment_count=0)
             ids = ids.exclude(current_version__in=silent.values("file_version"))
+        if role.name == "asset_text":  # only the assets without a vector are read
+            return [asset.pk for asset in ids.iterator(chunk_size=500) if asset_text(asset)]
     return list(ids.values_list("pk", flat=True))
 
 

@@ -80,3 +80,65 @@ def test_a_tool_error_is_an_answer_not_a_crash(client, token):
     missing = {**call, "params": {"name": "get_asset", "arguments": {"asset_id": "ffff"}}}
     text = post(client, missing, HTTP_AUTHORIZATION=f"Bearer {token}").json()["result"]["content"][0]["text"]
     assert "no asset 'ffff' that you may see" in text and "search_assets" in text
+
+
+def call_tool(client: Client, token: str, name: str, arguments: dict) -> dict:
+    call = {"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+    response = post(client, call, HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 200, response.content
+    return response.json()["result"]
+
+
+def test_with_no_model_active_the_search_tools_say_how_to_set_one_up(client, token):
+    """No role is active in an empty database: each search tool answers a tool error naming the
+    command that sets the models up, and the session goes on."""
+    for name, arguments in [
+        ("search_assets", {"text": "boats in a harbour"}),
+        ("search_assets", {"text": "a spoken recording", "kind": "audio"}),
+        ("find_moments", {"text": "a sample recording"}),
+    ]:
+        result = call_tool(client, token, name, arguments)
+        assert result["isError"] is True, (name, result)
+        assert "models setup" in result["content"][0]["text"], (name, result)
+    assert call_tool(client, token, "vocabulary", {})["isError"] is False
+
+
+def test_an_empty_query_is_a_tool_error_saying_what_to_give(client, token):
+    for name in ("search_assets", "find_moments"):
+        result = call_tool(client, token, name, {"text": "  "})
+        assert result["isError"] is True and "give the words to look for" in result["content"][0]["text"]
+
+
+def read_resource(client: Client, token: str, uri: str) -> dict:
+    message = {"jsonrpc": "2.0", "id": 11, "method": "resources/read", "params": {"uri": uri}}
+    response = post(client, message, HTTP_AUTHORIZATION=f"Token {token}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_an_asset_outside_the_users_territory_is_as_absent_as_a_missing_one(client, token, django_user_model):
+    """The territory rule of the API applies as the token's user: outside the user's default
+    territory an asset is refused word for word like one that does not exist; in it, it is there."""
+    from assets.ingest import ingest_paths
+    from assets.models import AccessProfile, Asset
+    from tests.conftest import FIXTURES_DIR
+
+    [result] = ingest_paths([FIXTURES_DIR / "images/sample.jpg"])
+    asset_id, nowhere = result.asset_id, "0123456789abcdef0123456789abcdef"
+    Asset.objects.filter(pk=asset_id).update(allowed_territories=["JP"])
+
+    def answers(wanted: str) -> tuple[str, str]:
+        tool = call_tool(client, token, "get_asset", {"asset_id": wanted})
+        resource = read_resource(client, token, f"dam://assets/{wanted}")
+        return tool["content"][0]["text"], resource.get("error", {}).get("message", "")
+
+    for hidden, absent in zip(answers(asset_id), answers(nowhere), strict=True):
+        assert hidden and hidden.replace(asset_id, nowhere) == absent
+    listed = {"jsonrpc": "2.0", "id": 12, "method": "resources/list", "params": {}}
+    resources = post(client, listed, HTTP_AUTHORIZATION=f"Token {token}").json()["result"]["resources"]
+    assert asset_id not in str(resources)
+
+    AccessProfile.objects.create(user=Token.objects.get(key=token).user, default_territory="JP")
+    document = call_tool(client, token, "get_asset", {"asset_id": asset_id})
+    assert document["isError"] is False and document["structuredContent"]["@id"] == f"urn:dam:asset:{asset_id}"
+    assert "result" in read_resource(client, token, f"dam://assets/{asset_id}")

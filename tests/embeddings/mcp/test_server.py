@@ -1,7 +1,9 @@
 """The MCP server driven by the SDK's own client over both transports: a real ``manage.py mcp``
 subprocess over stdio, and ``/mcp/`` on a real HTTP server on loopback. Every tool is called and
 its structured output checked against its output schema; rights are checked for a user without
-access to a restricted asset (it is absent from every result, resource and error) and one with."""
+access to a restricted picture and recording (they are absent from every result, resource and
+error) and one with, and for the position of a location-sensitive asset (coarsened for the one,
+exact for the other who holds the permission)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from tests.conftest import PROJECT_DIR
-from tests.embeddings.mcp.conftest import SECRET_KEYWORD, SECRET_TITLE
+from tests.embeddings.mcp.conftest import HARBOUR_POSITION, SECRET_KEYWORD, SECRET_RECORDING_TITLE, SECRET_TITLE
 
 TOOLS = {"search_assets", "get_asset", "find_moments", "similar_assets", "vocabulary"}
 NOWHERE = "0123456789abcdef0123456789abcdef"  # an asset ID no asset has
@@ -70,6 +72,7 @@ async def _read(client, uri: str) -> dict:
 async def _explore(target, library) -> dict:
     """Everything a client can ask, as one user."""
     secret, harbour, speech = library["secret"], library["harbour"], library["speech"]
+    secret_speech = library["secret_speech"]
     seen: dict = {}
     async with Client(target) as client:
         listed = (await client.list_tools()).tools
@@ -84,7 +87,8 @@ async def _explore(target, library) -> dict:
             "get": ("get_asset", {"asset_id": harbour}),
             "get_secret": ("get_asset", {"asset_id": secret}),
             "get_nowhere": ("get_asset", {"asset_id": NOWHERE}),
-            "moments": ("find_moments", {"text": "a sample recording for the asset manager", "k": 3}),
+            "get_speech_secret": ("get_asset", {"asset_id": secret_speech}),
+            "moments": ("find_moments", {"text": "a sample recording for the asset manager", "k": 10}),
             "similar": ("similar_assets", {"asset_id": harbour, "k": 10}),
             "similar_secret": ("similar_assets", {"asset_id": secret}),
             "similar_nowhere": ("similar_assets", {"asset_id": NOWHERE}),
@@ -99,6 +103,7 @@ async def _explore(target, library) -> dict:
         seen["read"] = await _read(client, f"dam://assets/{harbour}")
         seen["read_speech"] = await _read(client, f"dam://assets/{speech}")
         seen["read_secret"] = await _read(client, f"dam://assets/{secret}")
+        seen["read_speech_secret"] = await _read(client, f"dam://assets/{secret_speech}")
         seen["read_nowhere"] = await _read(client, f"dam://assets/{NOWHERE}")
     return seen
 
@@ -108,8 +113,10 @@ def explore(target, library) -> dict:
 
 
 def check_reader(seen: dict, library: dict) -> None:
-    """What a user outside the restricted asset's group gets: everything else, and no trace of it."""
+    """What a user outside the restricted assets' group gets: everything else, and no trace of them;
+    the location-sensitive harbour's position only coarsened."""
     harbour, speech, secret = library["harbour"], library["speech"], library["secret"]
+    secret_speech = library["secret_speech"]
     assert set(seen["tools"]) == TOOLS
     for tool in seen["tools"].values():
         assert tool["inputSchema"]["type"] == "object" and tool["outputSchema"]["type"] == "object"
@@ -125,6 +132,9 @@ def check_reader(seen: dict, library: dict) -> None:
     facts = first["facts"]
     assert facts["creator"] and facts["copyright_notice"] and "Harbour" in facts["keywords"]
     assert facts["content_url"].endswith(f"/api/assets/{harbour}/content/")
+    coarse = {"latitude": round(HARBOUR_POSITION[0], 1), "longitude": round(HARBOUR_POSITION[1], 1)}
+    assert {name: facts["place"][name] for name in coarse} == coarse  # DAM_SENSITIVE_LOCATION_DECIMALS=1
+    assert {name: seen["get"]["contentLocation"]["geo"][name] for name in coarse} == coarse
 
     assert seen["get"]["@id"] == f"urn:dam:asset:{harbour}" and seen["get"]["@type"] == "ImageObject"
     assert seen["read"]["mime_type"] == "application/ld+json" and seen["read"]["document"] == seen["get"]
@@ -153,22 +163,36 @@ def check_reader(seen: dict, library: dict) -> None:
     # The restricted asset: in no result, resource or message, and refused exactly like a missing one.
     everything = json.dumps({key: value for key, value in seen.items() if not key.endswith(("_secret",))})
     assert secret not in everything and SECRET_TITLE not in everything and "hidden cove" not in everything.lower()
+    assert secret_speech not in everything and SECRET_RECORDING_TITLE not in everything
+    assert all(str(exact) not in everything for exact in HARBOUR_POSITION)  # not in facts, documents or evidence
     assert secret not in json.dumps(seen["search_secret"]) and SECRET_TITLE not in json.dumps(seen["search_secret"])
     for asked_secret, asked_nowhere in (
         ("get_secret", "get_nowhere"),
         ("similar_secret", "similar_nowhere"),
         ("read_secret", "read_nowhere"),
+        ("get_speech_secret", "get_nowhere"),
+        ("read_speech_secret", "read_nowhere"),
     ):
         assert set(seen[asked_secret]) == {"error"}, seen[asked_secret]
-        assert seen[asked_secret]["error"].replace(secret, NOWHERE) == seen[asked_nowhere]["error"]
+        hidden_id = secret_speech if "speech" in asked_secret else secret
+        assert seen[asked_secret]["error"].replace(hidden_id, NOWHERE) == seen[asked_nowhere]["error"]
         assert "that you may see" in seen[asked_nowhere]["error"]
 
 
 def check_insider(seen: dict, library: dict) -> None:
-    secret = library["secret"]
+    """What a user in the group who may see exact positions gets: the restricted assets, exact positions."""
+    secret, secret_speech, harbour = library["secret"], library["secret_speech"], library["harbour"]
     assert secret in [hit["asset_id"] for hit in seen["search_secret"]["hits"]]
     assert seen["get_secret"]["name"] == SECRET_TITLE
     assert seen["read_secret"]["document"]["@id"] == f"urn:dam:asset:{secret}"
+    assert seen["get_speech_secret"]["name"] == SECRET_RECORDING_TITLE
+    assert seen["read_speech_secret"]["document"]["@id"] == f"urn:dam:asset:{secret_speech}"
+    if "transcript" in library["roles"]:
+        assert secret_speech in {moment["asset_id"] for moment in seen["moments"]["moments"]}
+    [hit] = [hit for hit in seen["search"]["hits"] if hit["asset_id"] == harbour]
+    exact = {"latitude": HARBOUR_POSITION[0], "longitude": HARBOUR_POSITION[1]}
+    assert {name: hit["facts"]["place"][name] for name in exact} == exact
+    assert {name: seen["get"]["contentLocation"]["geo"][name] for name in exact} == exact
     labels = {term["label"]: term for term in seen["vocabulary_light"]["terms"]}
     assert labels[SECRET_KEYWORD]["assets"] == 1
 
