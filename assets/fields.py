@@ -764,6 +764,10 @@ INT_RANGE = (-(2**63), 2**63 - 1)  # a bigint column
 LINE_MAX_BYTES = 2_000  # one line of text, or one item of a list, in UTF-8
 TEXT_MAX_BYTES = 64 * 1024  # several lines of text (Widget.LONG_TEXT), in UTF-8
 LIST_MAX_ITEMS = 1_000
+# All items of a list together, in UTF-8: PostgreSQL's tsvector holds at most 1 MB, and the
+# search trigger (migration 0008) indexes three lists, three long texts and eleven lines of
+# each asset; distinct short words take up to three times their text's size there.
+LIST_MAX_BYTES = 32 * 1024
 # ISO 8601 as precise as a file says: a year, a month, a day, or a day and time with an optional offset.
 _ISO_DATE = re.compile(
     r"^(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2})(?:T(?P<hour>\d{2}):(?P<minute>\d{2})"
@@ -867,22 +871,35 @@ def _text_cut(text: str, limit: int) -> str:
     return text.encode("utf-8", errors="surrogatepass")[:limit].decode("utf-8", errors="ignore")
 
 
+def _list_cut(items: list) -> list:
+    """The first items of a list that fit ``LIST_MAX_ITEMS`` and ``LIST_MAX_BYTES``, each cut to
+    ``LINE_MAX_BYTES``."""
+    fitted, size = [], 0
+    for item in items[:LIST_MAX_ITEMS]:
+        if isinstance(item, str):
+            item = _text_cut(item, LINE_MAX_BYTES)
+            size += len(item.encode("utf-8", errors="surrogatepass"))
+            if size > LIST_MAX_BYTES:
+                break
+        fitted.append(item)
+    return fitted
+
+
 def values_fit(values: dict) -> list[str]:
     """Cut, in place, the texts a file gave that are larger than dam keeps (``LINE_MAX_BYTES``,
-    ``TEXT_MAX_BYTES``, ``LIST_MAX_ITEMS``: what the database's indexes hold), so a file with an
+    ``TEXT_MAX_BYTES``, ``LIST_MAX_ITEMS``, ``LIST_MAX_BYTES``: what the database's indexes hold), so a file with an
     absurd tag is ingested rather than refused; returns a warning per field cut. The version's
     raw tags keep the file's own bytes."""
     warnings = []
     for field in FIELDS:
         value = values.get(field.name)
         if field.type is FieldType.LIST and isinstance(value, list):
-            items = value[:LIST_MAX_ITEMS]
-            fitted = [_text_cut(item, LINE_MAX_BYTES) if isinstance(item, str) else item for item in items]
+            fitted = _list_cut(value)
             if fitted != value:
                 values[field.name] = fitted
                 warnings.append(
-                    f"{field.label}: the file holds items longer than {LINE_MAX_BYTES:,} bytes or more than "
-                    f"{LIST_MAX_ITEMS:,} items; they were cut to fit"
+                    f"{field.label}: the file holds items longer than {LINE_MAX_BYTES:,} bytes, more than "
+                    f"{LIST_MAX_ITEMS:,} items or more than {LIST_MAX_BYTES:,} bytes in all; they were cut to fit"
                 )
         elif field.type in (FieldType.TEXT, FieldType.DATETIME) and isinstance(value, str):
             limit = TEXT_MAX_BYTES if field.widget is Widget.LONG_TEXT else LINE_MAX_BYTES
@@ -920,6 +937,10 @@ def field_value_clean(field: Field, value):
             problem = _text_problem(field, item)
             if problem:
                 raise ValueError(problem)
+    if field.is_list and cleaned:
+        size = sum(len(item.encode("utf-8", errors="surrogatepass")) for item in cleaned)
+        if size > LIST_MAX_BYTES:
+            raise ValueError(f"has {size:,} bytes of text in all (UTF-8); at most {LIST_MAX_BYTES:,} are accepted")
     if field.type is FieldType.DATETIME and cleaned:
         problem = iso_date_problem(cleaned)
         if problem:

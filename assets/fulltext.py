@@ -13,8 +13,9 @@ match), ``-word`` exclusions (which must not) and ``or``. A word matches
 - itself, stemmed, in any weighted field;
 - the vocabulary: a term whose preferred label or alias it is matches assets tagged with any of
   the term's labels; a broader term matches its narrower terms' labels, at a lower weight;
-- a typo: a word no asset holds is replaced by the most similar word of a title or vocabulary
-  label (``pg_trgm``), at a lower weight.
+- a typo: a word no asset among those searched holds is replaced by the most similar word of
+  their titles or of a vocabulary label (``pg_trgm``), at a lower weight; hidden assets neither
+  offer nor prevent a correction.
 
 An asset's score (0-1) is the share of the query's words it matches, each word weighted by its
 rarity (inverse document frequency) and by the best field it matches in; ``ts_rank_cd`` breaks ties
@@ -152,11 +153,14 @@ def _edit_distance(first: str, second: str) -> int:
     return previous[-1]
 
 
-def _correction(value: str) -> str | None:
-    """The title word or vocabulary label most like ``value`` (a typo), or None: the fewest edits
-    within ``_edits_allowed``, or else the most similar (``pg_trgm``) at
-    ``DAM_SEARCH_TYPO_SIMILARITY`` or more."""
+def _correction(value: str, searched: tuple[str, list]) -> str | None:
+    """The title word (of an asset among ``searched``: a hidden title must not answer) or
+    vocabulary label most like ``value`` (a typo), or None: the fewest edits within
+    ``_edits_allowed``, or else the most similar (``pg_trgm``) at ``DAM_SEARCH_TYPO_SIMILARITY``
+    or more."""
     from django.db import transaction
+
+    searched_sql, searched_params = searched
 
     with transaction.atomic(), connection.cursor() as cursor:
         # Local to the transaction, and put back in case it is an outer one that goes on.
@@ -167,10 +171,10 @@ def _correction(value: str) -> str | None:
             "WITH typed AS (SELECT dam_unaccent(lower(%s)) AS t), words AS ("
             "  SELECT DISTINCT w FROM typed, assets_asset a, "
             "    regexp_split_to_table(dam_unaccent(lower(a.title)), '[^[:alnum:]]+') AS w "
-            "  WHERE typed.t <%% dam_unaccent(lower(a.title)) AND length(w) > 2 "
+            f"  WHERE a.id IN ({searched_sql}) AND typed.t <%% dam_unaccent(lower(a.title)) AND length(w) > 2 "
             "  UNION SELECT DISTINCT dam_unaccent(k) FROM assets_term t, unnest(t.match_keys) AS k) "
             "SELECT w, similarity(w, typed.t), typed.t FROM words, typed WHERE similarity(w, typed.t) > 0.2",
-            [value],
+            [value, *searched_params],
         )
         rows = cursor.fetchall()
         cursor.execute("SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [previous])
@@ -194,7 +198,9 @@ class _Piece:
     names: list[str] = field(default_factory=list)  # what each alternative looks for
 
 
-def _pieces(parsed: ParsedQuery) -> list[_Piece]:
+def _pieces(parsed: ParsedQuery, allowed: tuple[str, list]) -> list[_Piece]:
+    """The query's words with their alternatives; whether a word needs a typo correction, and
+    which, is decided by the ``allowed`` assets only (hidden ones would otherwise answer)."""
     pieces = []
     for value in dict.fromkeys(parsed.words):
         phrase = value in parsed.phrases
@@ -208,8 +214,8 @@ def _pieces(parsed: ParsedQuery) -> list[_Piece]:
                 sql, params = _piece_sql(label, phrase=" " in label)
                 piece.alternatives.append((sql, params, weight))
                 piece.names.append(label)
-        if not phrase and not named and not _matches_any(piece):
-            corrected = _correction(value)
+        if not phrase and not named and not _matches_any(piece, allowed):
+            corrected = _correction(value, allowed)
             if corrected:
                 sql, params = _piece_sql(corrected, phrase=False)
                 piece.alternatives.append((sql, params, settings.DAM_SEARCH_TYPO_WEIGHT))
@@ -219,9 +225,13 @@ def _pieces(parsed: ParsedQuery) -> list[_Piece]:
     return pieces
 
 
-def _matches_any(piece: _Piece) -> bool:
+def _matches_any(piece: _Piece, allowed: tuple[str, list]) -> bool:
     sql, params, _ = piece.alternatives[0]
-    return _scalar(f"SELECT EXISTS (SELECT 1 FROM assets_asset AS a WHERE a.search_vector @@ {sql})", params)
+    allowed_sql, allowed_params = allowed
+    return _scalar(
+        f"SELECT EXISTS (SELECT 1 FROM assets_asset AS a WHERE a.id IN ({allowed_sql}) AND a.search_vector @@ {sql})",
+        [*allowed_params, *params],
+    )
 
 
 def _weighted_match(sql: str, params: list, weight: float) -> tuple[str, list]:
@@ -237,10 +247,10 @@ def metadata_matches(assets: QuerySet, text: str, limit: int | None = None) -> l
     """The assets among ``assets`` whose metadata matches ``text``, best first (ties by ID), each
     with its score in 0-1 and the words it matched."""
     parsed = query_parse(text)
-    pieces = _pieces(parsed)
+    allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
+    pieces = _pieces(parsed, (allowed, list(allowed_params)))
     if not pieces:
         return []
-    allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
     any_sql = " || ".join(f"({sql})" for piece in pieces for sql, _, _ in piece.alternatives)
     any_params = [p for piece in pieces for _, params, _ in piece.alternatives for p in params]
     scores, score_params = [], []

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import shutil
+import stat
 import time
 import unicodedata
 import uuid
@@ -65,10 +66,27 @@ class IngestSource:
         return cls(
             name=safe_name(os.fsencode(path.name)),
             label=safe_name(os.fsencode(str(path))),
-            open=lambda: path.open("rb"),
+            open=lambda: _regular_file_open(path),
             size=None,
             sidecar=sidecar_for(path),
         )
+
+
+_NOT_REGULAR = {
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+}
+
+
+def _regular_file_open(path: Path) -> BinaryIO:
+    """``path`` opened for reading, if it is a regular file: a named pipe would block ingest
+    until something writes to it, and a device (``/dev/zero``) never ends."""
+    kind = stat.S_IFMT(path.stat().st_mode)
+    if kind != stat.S_IFREG:
+        raise IngestError(f"not a regular file but {_NOT_REGULAR.get(kind, 'a special file')}: dam ingests files")
+    return path.open("rb")
 
 
 @dataclass

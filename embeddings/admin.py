@@ -180,6 +180,9 @@ class MigrationFailureInline(ReadOnlyTabularInline):
     fields = ["asset", "reason", "at"]
     verbose_name_plural = "Failures (retry them with the “Retry failed assets” action)"
 
+    def get_queryset(self, request):
+        return related_to_visible(super().get_queryset(request), request.user)
+
 
 class MigrationEventInline(ReadOnlyTabularInline):
     model = MigrationEvent
@@ -229,6 +232,7 @@ def _service_action(name: str, description: str, call):
 
     action.__name__ = name
     action.short_description = description
+    action.allowed_permissions = ("change",)  # as the change page's buttons (transition_view)
     return action
 
 

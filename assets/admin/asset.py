@@ -6,7 +6,7 @@ import json
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import IntegerField
+from django.db.models import F, IntegerField
 from django.db.models.expressions import RawSQL
 from django.http import JsonResponse
 from django.urls import path, reverse
@@ -33,7 +33,13 @@ from assets.editing import asset_metadata_update, field_permission
 from assets.fields import ALL_FIELDS, ALL_FIELDS_BY_NAME, Group
 from assets.geo.base_map import location_map_svg
 from assets.licences import licence_name
-from assets.locations import POSITION_FIELDS, asset_position_withhold, changes_shown, exact_location_allowed
+from assets.locations import (
+    POSITION_FIELDS,
+    asset_position_withhold,
+    changes_shown,
+    exact_location_allowed,
+    position_expression,
+)
 from assets.models import Asset, FileVersion, MetadataChange, OriginalName, Term, keyword_unmapped_sql
 from assets.selectors import asset_list_visible_to, user_sees_everything
 
@@ -177,7 +183,9 @@ class AssetAdmin(admin.ModelAdmin):
             if user_sees_everything(request.user)
             else (asset_list_visible_to(request.user))
         )
-        return queryset.annotate(unmapped_keywords=UNMAPPED_KEYWORDS)
+        # The GEO column says whether the user may see a position (none where it is withheld).
+        shown_latitude = F("latitude") if exact_location_allowed(request.user) else position_expression("latitude")
+        return queryset.annotate(unmapped_keywords=UNMAPPED_KEYWORDS, shown_latitude=shown_latitude)
 
     def get_object(self, request, object_id, from_field=None):
         asset = super().get_object(request, object_id, from_field)
@@ -337,7 +345,7 @@ class AssetAdmin(admin.ModelAdmin):
 
     @admin.display(description="GEO", boolean=True)
     def geo_status(self, asset):
-        return asset.latitude is not None
+        return getattr(asset, "shown_latitude", asset.latitude) is not None
 
     @admin.display(description="Vocabulary")
     def vocabulary_status(self, asset):

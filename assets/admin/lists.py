@@ -13,6 +13,7 @@ from django.utils.functional import cached_property
 
 from assets.geo.countries import country_from_code
 from assets.licences import licence_name
+from assets.locations import position_expression
 from assets.models import OriginalName, Term
 from assets.selectors import MISSING_RIGHTS, in_country
 
@@ -62,8 +63,14 @@ class YesNoFilter(admin.SimpleListFilter):
 
 
 class HasGpsFilter(YesNoFilter):
+    """By the position every caller's filters see (``position_expression``, as the API's
+    ``has_gps``): a position withheld entirely counts as none."""
+
     title, parameter_name = "has GPS", "has_gps"
-    condition = Q(latitude__isnull=False)
+    condition = Q(_filtered_latitude__isnull=False)
+
+    def queryset(self, request, queryset):
+        return super().queryset(request, queryset.alias(_filtered_latitude=position_expression("latitude")))
 
 
 class MissingRightsFilter(YesNoFilter):

@@ -3,6 +3,7 @@ re-embedding migrations, read-only."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -62,11 +63,23 @@ class SearchView(APIView):
         return Response(answer)
 
 
+class ViewsMigrations(BasePermission):
+    """Migrations name staff and their reasons and count the whole library, hidden assets too:
+    for those who may view them in the admin (``embeddings.view_migration``), not every token."""
+
+    message = "reading re-embedding migrations needs the embeddings.view_migration permission"
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.has_perm("embeddings.view_migration"))
+
+
 class MigrationViewSet(viewsets.ReadOnlyModelViewSet):
     """Re-embedding migrations, read-only: state, progress, validation figures, audit trail.
-    They are run with ``python manage.py migrate_embeddings`` or from the admin."""
+    They are run with ``python manage.py migrate_embeddings`` or from the admin. Needs the
+    ``embeddings.view_migration`` permission."""
 
     serializer_class = MigrationSerializer
+    permission_classes = [IsAuthenticated, ViewsMigrations]
 
     def get_queryset(self):
         return Migration.objects.order_by("-created_at")

@@ -93,6 +93,20 @@ def test_typos_are_corrected_from_titles(library):
     assert found("audit") == []  # another word, not a typo of "audio"
 
 
+def test_typo_corrections_come_only_from_the_assets_searched(library, cms):
+    """A hidden title neither offers a correction nor, by holding the word, prevents one: either
+    would tell a caller what assets they may not see hold."""
+    from django.utils import timezone
+
+    secret = asset("secret", title="Quixotia zanzibarr", embargo_until=timezone.now() + timezone.timedelta(days=1))
+    asset("shown", title="Quixotic zanzibar sailors")
+    visible = Asset.objects.exclude(pk=secret.pk)
+    assert found("quixotiw", visible) == ["shown"]  # not "quixotia", which sorts first at equal similarity
+    assert found("zanzibarr", visible) == ["shown"]  # corrected: no asset searched holds it
+    assert found("zanzibarr") == ["secret"]  # where the hidden asset is searched too
+    assert [item["id"] for item in cms.get("/api/assets/?q=quixotiw").json()["results"]] == ["shown".ljust(32, "0")]
+
+
 def test_typos_within_an_edit_or_two_are_corrected_even_when_few_trigrams_survive(library):
     asset("vineyard", title="Vineyard rows on a hillside")
     assert found("vinyard") == ["vineyard"]  # a letter left out

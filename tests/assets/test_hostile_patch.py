@@ -5,6 +5,7 @@ an impossible date or dropped a misspelt field)."""
 import pytest
 from rest_framework.test import APIClient
 
+from assets.fields import LINE_MAX_BYTES, LIST_MAX_BYTES, TEXT_MAX_BYTES, values_fit
 from assets.ingest import ingest_paths
 from assets.models import Asset, MetadataChange
 
@@ -53,6 +54,15 @@ def test_a_body_nested_100000_deep_is_refused_by_the_parser(editor, asset_id):
         ({"metadata": {"city": "c" * 1_000_000}}, ("city", "1,000,000 bytes")),
         ({"metadata": {"description": "d" * 70_000}}, ("description", "70,000 bytes", "65,536")),
         ({"metadata": {"keywords": [str(n) for n in range(1_001)]}}, ("keywords", "1,001 items")),
+        # Each item fits, all of them together do not (a 500 before: "string is too long for tsvector").
+        (
+            {"metadata": {"keywords": [f"{n:04d}" + "k" * 1_996 for n in range(1_000)]}},
+            ("keywords", "2,000,000 bytes", "32,768"),
+        ),
+        (
+            {"metadata": {"creators": [f"{n:04d}" + "c" * 996 for n in range(40)]}},
+            ("creators", "40,000 bytes", "32,768"),
+        ),
         ({"metadata": {"track_number": 10**30}}, ("track_number", "9223372036854775807")),
         ({"metadata": {"track_number": -(10**30)}}, ("track_number",)),
         ({"metadata": {"track_number": "three"}}, ("track_number",)),
@@ -122,3 +132,47 @@ def test_valid_values_at_the_limits_are_accepted(editor, asset_id):
     assert response.status_code == 200, response.content
     asset = Asset.objects.get(pk=asset_id)
     assert asset.track_number == 2**63 - 1 and len(asset.keywords) == 2
+
+
+def distinct_words():
+    """Short words, each once: what makes a tsvector largest for the size of its text."""
+    import itertools
+    import string
+
+    for length in (3, 4):
+        for letters in itertools.product(string.ascii_lowercase + string.digits, repeat=length):
+            yield "".join(letters)
+
+
+def text_of(words, size: int) -> str:
+    text = ""
+    while len(text) + 5 <= size:
+        text += next(words) + " "
+    return text.strip()
+
+
+# Every field the search trigger (migration 0008) indexes, by the limit an edit may fill it to.
+SEARCHED_LINES = ["title", "headline", "sublocation", "city", "province_state", "event", "genre", "publisher"]
+SEARCHED_TEXTS = ["description", "alt_text", "extended_description"]
+SEARCHED_LISTS = ["keywords", "persons_shown", "creators"]
+
+
+@pytest.mark.django_db
+def test_every_searched_field_at_its_limit_fits_the_search_index(editor, asset_id):
+    words = distinct_words()
+    metadata = {name: text_of(words, LINE_MAX_BYTES) for name in SEARCHED_LINES}
+    metadata |= {name: text_of(words, TEXT_MAX_BYTES) for name in SEARCHED_TEXTS}
+    for name in SEARCHED_LISTS:
+        metadata[name] = [text_of(words, LINE_MAX_BYTES) for _ in range(LIST_MAX_BYTES // LINE_MAX_BYTES)]
+        metadata[name].append(text_of(words, LIST_MAX_BYTES - sum(len(item) for item in metadata[name])))
+    response = patch(editor, asset_id, {"metadata": metadata})
+    assert response.status_code == 200, response.content[:300]
+    assert Asset.objects.filter(pk=asset_id, search_vector__isnull=False).exists()
+
+
+def test_a_files_lists_are_cut_to_the_total_an_edit_may_give():
+    values = {"keywords": [f"{n:04d}" + "k" * 2_500 for n in range(1_000)]}
+    [warning] = values_fit(values)
+    kept = values["keywords"]
+    assert len(kept) == LIST_MAX_BYTES // LINE_MAX_BYTES and all(len(item) == LINE_MAX_BYTES for item in kept)
+    assert "32,768 bytes in all" in warning

@@ -71,3 +71,33 @@ def test_each_refusal_is_said_once_and_log_lines_do_not_break_the_bar(tmp_path, 
     assert "refused: " in process.stderr and "ingested " not in process.stderr
     assert "Whoa!" not in process.stderr  # libmpg123's own complaint about the damaged tag
     assert "3 files in" in process.stderr and "2 created, 0 already in dam, 1 failed" in process.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.timeout(120)  # a named pipe opened for reading would wait for a writer forever
+def test_every_path_given_gets_exactly_one_line(tmp_path, make_jpeg, capsys):
+    """Missing paths (whatever their names hold), named pipes and devices each get a failed
+    line of their own, and the files beside them are still ingested."""
+    from django.core.management.base import CommandError
+
+    good = make_jpeg("good.jpg", seed=704)
+    folder = tmp_path / "with a pipe"
+    make_jpeg("beside.jpg", seed=705, folder=folder)
+    os.mkfifo(folder / "pipe.jpg")
+    os.mkfifo(tmp_path / "given pipe.jpg")
+    missing = [tmp_path / "gone\r\n\u202egpj.jpg", tmp_path / "also gone.jpg"]
+    given = [good, missing[0], folder, tmp_path / "given pipe.jpg", "/dev/null", missing[1]]
+    with pytest.raises(CommandError, match="no such file or folder") as refusal:
+        call_command("ingest", *map(str, given), "--json", "--no-progress")
+    out, err = capsys.readouterr()
+    lines = [json.loads(line) for line in out.splitlines()]
+    by_name = {line["path"].rsplit("/", 1)[-1]: (line["status"], line["error"]) for line in lines}
+    assert len(lines) == 7 and len(by_name) == 7, lines
+    assert by_name["good.jpg"][0] == by_name["beside.jpg"][0] == "created"
+    assert by_name["gone\\x0d\\x0a\\u202egpj.jpg"] == ("failed", "no such file or folder")
+    assert by_name["also gone.jpg"] == ("failed", "no such file or folder")
+    assert by_name["pipe.jpg"] == ("failed", "not a regular file but a named pipe: dam ingests files")
+    assert by_name["given pipe.jpg"][1].startswith("not a regular file but a named pipe")
+    assert by_name["null"] == ("failed", "not a regular file but a character device: dam ingests files")
+    assert "7 files in" in err and "2 created, 0 already in dam, 5 failed" in err
+    assert "\n" not in str(refusal.value) and "\u202e" not in str(refusal.value)

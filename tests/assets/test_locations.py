@@ -111,6 +111,17 @@ def test_the_setting_none_gives_no_position_at_all(cms, nest):
     assert cms.get("/api/assets/?has_gps=true").json()["results"] == []
 
 
+@override_settings(DAM_SENSITIVE_LOCATION_DECIMALS=None)
+def test_with_the_setting_none_the_admin_list_does_not_say_there_is_a_position(client, nest, user_in_group):
+    client.force_login(user_in_group(VIEWER, staff=True))
+    listing = client.get("/admin/assets/asset/").content.decode()
+    assert "nest site" in listing and 'alt="True"' not in listing  # the GEO column
+    assert "nest site" not in client.get("/admin/assets/asset/?has_gps=yes").content.decode()
+    assert "nest site" in client.get("/admin/assets/asset/?has_gps=no").content.decode()
+    client.force_login(user_in_group(RIGHTS_MANAGER, username="rm", staff=True))
+    assert 'alt="True"' in client.get("/admin/assets/asset/").content.decode()
+
+
 def test_geo_filters_cannot_narrow_a_sensitive_position_down(cms, nest):
     def found(query):
         return [item["id"] for item in cms.get(f"/api/assets/?{query}").json()["results"]]

@@ -84,6 +84,29 @@ def test_search_never_returns_what_the_caller_may_not_see(asset_text_role, cms):
     assert found("Title from XMP, Oslo") == []  # the hidden asset's own words
 
 
+def test_a_search_naming_a_territory_its_profile_does_not_grant_sees_no_more(asset_text_role, cms):
+    """``territory`` in a search body only chooses among the territories the caller's access
+    profile grants, as on the list (docs/api.md): text search and more-like-this alike."""
+    from assets.models import AccessProfile
+
+    open_id, hidden_id = ingest("images/sample.jpg", "images/mwg-synced.jpg")
+    Asset.objects.filter(pk=hidden_id).update(allowed_territories=["JP"])
+    embed_assets("asset_text", [open_id, hidden_id])
+
+    def found(body) -> tuple[int, list[str]]:
+        response = cms.post("/api/search/", {"k": 10, "territory": "JP", **body}, format="json")
+        return response.status_code, [result["asset_id"] for result in response.json().get("results", [])]
+
+    assert found({"text": "anything at all"}) == (200, [open_id])
+    refused = cms.post("/api/search/", {"asset_id": hidden_id, "territory": "JP"}, format="json")
+    absent = cms.post("/api/search/", {"asset_id": "0" * 32, "territory": "JP"}, format="json")
+    assert refused.status_code == absent.status_code == 400
+    assert refused.json()["error"].replace(hidden_id, "0" * 32) == absent.json()["error"]
+    AccessProfile.objects.create(user=cms.user, default_territory="DE", territories=["JP"])
+    assert found({"text": "anything at all"})[1].count(hidden_id) == 1
+    assert found({"asset_id": hidden_id})[0] == 200
+
+
 @pytest.mark.parametrize(
     ("payload", "status"), [({"text": ""}, 400), ({"text": "x", "k": 0}, 400), ({"text": "x", "kind": "video"}, 400)]
 )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import sys
 import time
 from contextlib import contextmanager
@@ -13,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
-from assets.ingest import ingest_paths, iter_files
+from assets.ingest import IngestResult, ingest_paths, iter_files, safe_name
 
 
 class Command(BaseCommand):
@@ -32,17 +34,20 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, paths, json: bool = False, batch_size=None, no_progress=False, **options):
-        missing = [str(p) for p in paths if not p.exists()]
-        if missing:
-            raise CommandError(f"no such file or folder: {', '.join(missing)}")
-        total = sum(1 for _ in iter_files(paths))
+        # Every path given gets its line: one that does not exist is a failure of its own, and
+        # the others are still ingested (the exit status says something was missing).
+        missing = [
+            IngestResult(safe_name(os.fsencode(path)), "failed", error=MISSING) for path in paths if not _exists(path)
+        ]
+        paths = [path for path in paths if _exists(path)]
+        total = sum(1 for _ in iter_files(paths)) + len(missing)
         counts = {"created": 0, "exists": 0, "failed": 0}
         started = time.perf_counter()
         progress = tqdm(
             total=total, unit="file", file=sys.stderr, disable=no_progress or total == 0, dynamic_ncols=True
         )
         with _console_logging_beside_progress(quiet=not json):
-            for result in ingest_paths(paths, batch_size=batch_size):
+            for result in itertools.chain(missing, ingest_paths(paths, batch_size=batch_size)):
                 counts[result.status] += 1
                 progress.update(1)
                 progress.set_postfix(counts, refresh=False)
@@ -59,6 +64,15 @@ class Command(BaseCommand):
             f"{counts['exists']} already in dam, {counts['failed']} failed"
         )
         self.stderr.write(summary)
+        if missing:
+            raise CommandError(f"{MISSING}: {', '.join(result.path for result in missing)}")
+
+
+MISSING = "no such file or folder"
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()  # a dangling link is ingest's to refuse, with a reason
 
 
 # What ingest logs for each file, which this command says itself (the bar counts what was

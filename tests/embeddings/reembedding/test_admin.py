@@ -88,3 +88,34 @@ def test_a_viewer_of_migrations_gets_no_buttons_and_cannot_post(client, django_u
         == 403
     )
     assert Migration.objects.get().state == "planned"
+
+
+def test_a_viewer_of_migrations_cannot_run_the_list_actions_nor_see_hidden_assets_failures(client, django_user_model):
+    from django.contrib.auth.models import Permission
+    from django.utils import timezone
+
+    from assets.models import Asset
+    from embeddings.models import MigrationFailure
+
+    ids = library(4)
+    _, new = versions()
+    embed_assets("asset_text", ids)
+    migration = states.migration_plan("asset_text", new)
+    hidden, shown = ids[0], ids[1]
+    Asset.objects.filter(pk=hidden).update(title="secret harbour", embargo_until=timezone.now() + timezone.timedelta(1))
+    for asset_id in (hidden, shown):
+        MigrationFailure.objects.create(migration=migration, asset_id=asset_id, reason="could not embed")
+    viewer = django_user_model.objects.create_user("watcher", password="x", is_staff=True)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(
+            codename__in=["view_migration", "view_migrationevent", "view_migrationfailure", "view_asset"]
+        )
+    )
+    client.force_login(viewer)
+    page = client.get(f"/admin/embeddings/migration/{migration.pk}/change/").content.decode()
+    assert shown in page and hidden not in page and "secret harbour" not in page
+    listing = client.get("/admin/embeddings/migration/").content.decode()
+    assert 'value="rollback"' not in listing and 'value="cutover"' not in listing
+    for action in ("rollback", "pause", "validate", "cutover", "retry_failures"):
+        client.post("/admin/embeddings/migration/", {"action": action, "_selected_action": [migration.pk], "index": 0})
+        assert Migration.objects.get().state == "planned", action

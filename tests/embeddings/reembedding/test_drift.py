@@ -44,6 +44,13 @@ def test_the_admin_and_the_api_show_progress_validation_and_the_drift_plot(clien
         follow=True,
     )
     assert "Cannot resume migration" in response.content.decode()
+    # Migrations name staff and count the whole library: not for every token.
+    refused = api_client.get("/api/embedding-migrations/")
+    assert refused.status_code == 403 and "embeddings.view_migration" in refused.json()["error"]
+    from django.contrib.auth.models import Permission
+
+    api_client.user.user_permissions.add(Permission.objects.get(codename="view_migration"))
+    api_client.force_authenticate(django_user_model.objects.get(pk=api_client.user.pk))
     listed = api_client.get("/api/embedding-migrations/").json()["results"][0]
     assert (listed["state"], listed["progress"]["done"], listed["validation"]["passed"]) == ("cut_over", 16, True)
     assert [event["to_state"] for event in listed["events"]] == [
