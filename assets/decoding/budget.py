@@ -74,18 +74,6 @@ class DecodeBudgetExceeded(ValueError):
     """A picture whose decode would not fit in ``DAM_MAX_IMAGE_DECODE_BYTES``."""
 
 
-def image_load_reduced(image: Image.Image, shortest_side: int) -> Image.Image:
-    """``image`` decoded within the budget and reduced by a whole factor so that its shorter side
-    stays at least ``shortest_side`` (never enlarged): what thumbnails and embeddings start from."""
-    if image.width > shortest_side and image.height > shortest_side:
-        smallest_decode(image, shortest_side, shortest_side)
-    refusal = decode_budget_refusal(image)
-    if refusal:
-        raise DecodeBudgetExceeded(refusal)
-    image.load()
-    return image_reduced(image, shortest_side)
-
-
 def image_reduced(image: Image.Image, shortest_side: int) -> Image.Image:
     """A decoded ``image`` reduced by a whole factor so that its shorter side stays at least
     ``shortest_side`` (never enlarged); the image itself when it is not twice that."""
