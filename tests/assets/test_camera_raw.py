@@ -33,8 +33,15 @@ RAW_FILES = {
     "camera.cr3": ("cr3", "image/x-canon-cr3", (40, 200, 200)),
     "sensor.dng": ("dng", "image/x-adobe-dng", (250, 90, 160)),
 }
-MAKES = {"nef": "NIKON CORPORATION", "arw": "SONY", "orf": "OLYMPUS IMAGING CORP.", "rw2": "Panasonic",
-         "raf": "FUJIFILM", "cr3": "Canon", "dng": "dam"}
+MAKES = {
+    "nef": "NIKON CORPORATION",
+    "arw": "SONY",
+    "orf": "OLYMPUS IMAGING CORP.",
+    "rw2": "Panasonic",
+    "raf": "FUJIFILM",
+    "cr3": "Canon",
+    "dng": "dam",
+}
 
 
 def ingested(name: str) -> Asset:
