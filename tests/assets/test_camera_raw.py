@@ -5,6 +5,7 @@ byte-identical. (Metadata values of every fixture: tests/assets/test_metadata_fo
 
 import io
 import json
+import shutil
 import subprocess
 
 import pytest
@@ -18,7 +19,7 @@ from assets.ingest import ingest_paths
 from assets.models import Asset
 from assets.storage.blobs import blob_open
 from assets.storage.thumbnails import thumbnail_render
-from tests.conftest import FIXTURES_DIR
+from tests.conftest import FIXTURES_DIR, exiftool_write
 
 pytestmark = pytest.mark.django_db
 
@@ -136,3 +137,19 @@ def test_edits_of_each_raw_type_go_to_an_xmp_sidecar_and_the_raw_stays_byte_iden
     tags = exiftool_read(served)
     assert (tags["XMP-dc:Title"], tags["XMP-dc:Subject"]) == ("Edited in dam", "harbour")
     assert tags["XMP-dc:Creator"] == "Sam Tester"  # what the raw said, carried into its sidecar
+
+
+@pytest.mark.parametrize("name", RAW_FILES)
+def test_each_raw_type_pairs_with_its_darktable_sidecar_which_outranks_the_camera(tmp_path, name):
+    key, _, _ = RAW_FILES[name]
+    raw = tmp_path / f"IMG_0001.{key.upper()}"
+    shutil.copyfile(FIXTURES_DIR / "images" / name, raw)
+    sidecar = tmp_path / f"{raw.name}.xmp"  # darktable's naming: the whole file name, then .xmp
+    sidecar.write_text("<x:xmpmeta xmlns:x='adobe:ns:meta/'></x:xmpmeta>", encoding="utf-8")
+    exiftool_write(sidecar, {"XMP-dc:Title": "Pier at dawn", "XMP-dc:Creator": "Ana Editor"})
+    [result] = ingest_paths([tmp_path])
+    assert result.status == "created", result.error
+    asset = Asset.objects.get(pk=result.asset_id)
+    assert (asset.title, asset.creators) == ("Pier at dawn", ["Ana Editor"])  # over the camera's Artist
+    assert asset.copyright_notice == "(c) 2026 dam fixtures"  # the sidecar is silent: the camera's stays
+    assert asset.current_version.raw_tags["sidecar"]["name"] == sidecar.name
