@@ -233,7 +233,9 @@ def _raw_preview(path: Path, media_format: MediaFormat, pixel_limit: int | None)
         picture.source = f"the embedded {tag}"
         if best is None or _pixels(picture) > _pixels(best):
             best = picture
-    if best is None:
+    if best is not None:
+        _orient_as_the_raw(best.image, _raw_orientation(session, path))
+    else:  # LibRaw turns what it develops upright itself; a DNG's TIFF image carries its own
         best = _rawpy_picture(path, media_format, pixel_limit) or _tiff_picture(path, media_format, pixel_limit)
     if best is None:
         raise PictureError(
@@ -244,6 +246,22 @@ def _raw_preview(path: Path, media_format: MediaFormat, pixel_limit: int | None)
 
 
 _PREVIEW_FORMAT = MediaFormat("preview", "embedded preview", "image", "", ())
+_ORIENTATION = 0x0112
+
+
+def _raw_orientation(session, path: Path) -> int:
+    """The raw file's EXIF orientation (IFD0), 1 when it has none."""
+    said = session.execute("-n", "-s3", "-IFD0:Orientation", str(path)).decode("ascii", errors="replace").split()
+    return int(said[0]) if said and said[0].isdigit() else 1
+
+
+def _orient_as_the_raw(image: Image.Image, orientation: int) -> None:
+    """Cameras record a turned shot's orientation in the raw's EXIF, not in the preview they
+    embed (or there as 1): the preview is given the raw's, which ``ImageOps.exif_transpose``
+    applies wherever the picture is shown or embedded upright."""
+    exif = image.getexif()
+    if 2 <= orientation <= 8 and exif.get(_ORIENTATION, 1) == 1:
+        exif[_ORIENTATION] = orientation
 
 
 def _pixels(picture: Picture) -> int:

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 from django.test import override_settings
-from PIL import Image
+from PIL import Image, ImageOps
 
 from assets.decoding.pictures import picture_decode
 from assets.detection import FORMATS
@@ -153,3 +153,28 @@ def test_each_raw_type_pairs_with_its_darktable_sidecar_which_outranks_the_camer
     assert (asset.title, asset.creators) == ("Pier at dawn", ["Ana Editor"])  # over the camera's Artist
     assert asset.copyright_notice == "(c) 2026 dam fixtures"  # the sidecar is silent: the camera's stays
     assert asset.current_version.raw_tags["sidecar"]["name"] == sidecar.name
+
+
+@pytest.mark.parametrize(("name", "orientation"), [("camera.nef", 6), ("camera.cr3", 8), ("camera.orf", 3)])
+def test_a_turned_shot_is_shown_upright_though_its_preview_is_not(tmp_path, name, orientation):
+    # Cameras record the turn in the raw's EXIF (IFD0), not in the preview they embed.
+    key, _, background = RAW_FILES[name]
+    turned = tmp_path / f"turned.{key}"
+    shutil.copyfile(FIXTURES_DIR / "images" / name, turned)
+    subprocess.run(
+        ["exiftool", "-q", "-overwrite_original", "-n", f"-IFD0:Orientation={orientation}", str(turned)], check=True
+    )
+    picture = picture_decode(turned, FORMATS[key])
+    assert picture.image.size == (320, 240)  # as embedded, with the turn to apply where it is shown or embedded
+    upright_size = (240, 320) if orientation in (6, 8) else (320, 240)
+    # The preview's white ellipse is centred at (133, 100) of 320×240; where the turn takes it:
+    upright = {6: (239 - 100, 133), 8: (100, 319 - 133), 3: (319 - 133, 239 - 100)}[orientation]
+    shown = ImageOps.exif_transpose(picture.image).convert("RGB")
+    assert shown.size == upright_size and shown.getpixel(upright) == pytest.approx((250, 250, 250), abs=25)
+    [result] = ingest_paths([turned])
+    thumbnail_key = thumbnail_render(Asset.objects.get(pk=result.asset_id).current_version_id)
+    with blob_open(thumbnail_key) as handle:
+        thumbnail = Image.open(io.BytesIO(handle.read())).convert("RGB")
+    assert thumbnail.size == upright_size
+    assert thumbnail.getpixel(upright) == pytest.approx((250, 250, 250), abs=25)
+    assert thumbnail.getpixel((3, 3)) == pytest.approx(background, abs=20)
