@@ -32,6 +32,7 @@ from assets.decoding.budget import (
     raw_decode_refusal,
     smallest_decode,
 )
+from assets.decoding.sound import native_stderr_quieted
 from assets.detection import MediaFormat
 
 # Pillow's names for what each format decodes as (an MPO is a JPEG with more pictures after it).
@@ -287,10 +288,17 @@ def _rawpy_picture(path: Path, media_format: MediaFormat, pixel_limit: int | Non
         if refusal:
             raise PictureTooLarge(f"the {media_format.label}'s sensor data is too large to develop safely: {refusal}")
         try:
-            raw.unpack()
-            pixels = raw.postprocess(use_camera_wb=True, half_size=True, output_bps=8)
+            with native_stderr_quieted(path):  # LibRaw tells stderr "Unexpected end of file" itself
+                raw.unpack()
+                pixels = raw.postprocess(use_camera_wb=True, half_size=True, output_bps=8)
+        except rawpy.LibRawIOError as error:
+            cut = f"the {media_format.label} ends before its sensor data does (cut short?), so it cannot be developed"
+            raise PictureError(cut) from error
         except (rawpy.LibRawError, MemoryError, ValueError) as error:
-            raise PictureError(f"the {media_format.label}'s sensor data cannot be developed ({error})") from error
+            reason = (
+                error.args[0].decode(errors="replace") if error.args and isinstance(error.args[0], bytes) else error
+            )
+            raise PictureError(f"the {media_format.label}'s sensor data cannot be developed ({reason})") from error
     finally:
         raw.close()
     return Picture(Image.fromarray(pixels), source="its sensor data, developed at half size by LibRaw")

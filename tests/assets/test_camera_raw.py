@@ -178,3 +178,35 @@ def test_a_turned_shot_is_shown_upright_though_its_preview_is_not(tmp_path, name
     assert thumbnail.size == upright_size
     assert thumbnail.getpixel(upright) == pytest.approx((250, 250, 250), abs=25)
     assert thumbnail.getpixel((3, 3)) == pytest.approx(background, abs=20)
+
+
+def dng_declaring(width: int, height: int) -> bytes:
+    """sensor.dng with IFD0's ImageWidth and ImageLength (LONG, in the entry) rewritten."""
+    import struct
+
+    data = bytearray((FIXTURES_DIR / "images" / "sensor.dng").read_bytes())
+    count = struct.unpack_from("<H", data, 8)[0]
+    for entry in range(10, 10 + 12 * count, 12):
+        tag = struct.unpack_from("<H", data, entry)[0]
+        if tag in (0x0100, 0x0101):
+            struct.pack_into("<I", data, entry + 8, width if tag == 0x0100 else height)
+    return bytes(data)
+
+
+def test_sensor_data_declaring_a_bomb_is_refused_before_libraw_unpacks_it(tmp_path):
+    path = tmp_path / "bomb.dng"
+    path.write_bytes(dng_declaring(60_000, 40_000))
+    [result] = ingest_paths([path])
+    assert result.status == "failed" and "decompression bomb" in result.error, result.error
+
+
+def test_sensor_data_cut_short_is_kept_with_what_can_be_said(tmp_path):
+    data = (FIXTURES_DIR / "images" / "sensor.dng").read_bytes()
+    path = tmp_path / "cut.dng"
+    path.write_bytes(data[: len(data) // 3])
+    [result] = ingest_paths([path])
+    assert result.status == "created", result.error
+    asset = Asset.objects.get(pk=result.asset_id)
+    assert asset.creators == ["Sam Tester"]  # the metadata before the cut is kept
+    [warning] = asset.warnings
+    assert "ends before its sensor data does" in warning and "no thumbnail" in warning
