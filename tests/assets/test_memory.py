@@ -33,7 +33,7 @@ MAKE = textwrap.dedent(
     """
 )
 
-MEASURE = textwrap.dedent(
+PEAK_RSS = textwrap.dedent(
     """
     import json, sys
     import django
@@ -48,6 +48,11 @@ MEASURE = textwrap.dedent(
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) * 1024
         raise RuntimeError("no VmHWM in /proc/self/status")
+    """
+)
+
+MEASURE = PEAK_RSS + textwrap.dedent(
+    """
 
     from django.test import Client
     path, token = sys.argv[1], sys.argv[2]
@@ -145,22 +150,13 @@ MAKE_SENSOR_DNG = textwrap.dedent(
     """
 )
 
-MEASURE_RAW = textwrap.dedent(
+MEASURE_RAW = PEAK_RSS + textwrap.dedent(
     """
-    import json, sys
     from pathlib import Path
-    import django
-    django.setup()
     import rawpy  # loaded first: the budget counts pixels, not the library's code
     from assets.decoding.budget import raw_decode_bytes
     from assets.decoding.pictures import picture_decode
     from assets.detection import FORMATS
-
-    def peak_rss():
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
 
     path, width, height = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     before = peak_rss()
