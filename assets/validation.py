@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from PIL import Image
 
-from assets.decoding.pictures import PictureError, PixelLimitError, picture_decode
+from assets.decoding.pictures import Picture, PictureError, PixelLimitError, picture_decode
 from assets.decoding.sound import SoundError, sound_check
 from assets.detection import MediaFormat
 
@@ -32,20 +32,26 @@ class Inspection:
     sample_rate: int | None = None
     channels: int | None = None
     warnings: list[str] = field(default_factory=list)  # what is damaged, for the librarian
+    # The decoded picture, kept when the caller asked for it reduced (``shortest_side``): a search
+    # by file embeds the picture the check decoded instead of decoding the file a second time.
+    picture: Picture | None = field(default=None, repr=False)
 
 
-def inspect_file(path: Path, media_format: MediaFormat) -> Inspection:
+def inspect_file(path: Path, media_format: MediaFormat, shortest_side: int | None = None) -> Inspection:
+    """Ingest's check of the file. With ``shortest_side``, a picture is decoded reduced (never
+    below that on its shorter side; the whole stream is still read, so still checked) and kept
+    in ``Inspection.picture``; its width and height are then not measured."""
     if media_format.kind == "image":
-        return inspect_image(path, media_format)
+        return inspect_image(path, media_format, shortest_side)
     return inspect_audio(path, media_format)
 
 
-def inspect_image(path: Path, media_format: MediaFormat) -> Inspection:
+def inspect_image(path: Path, media_format: MediaFormat, shortest_side: int | None = None) -> Inspection:
     limit = settings.DAM_MAX_IMAGE_PIXELS
     if media_format.key == "heic" and "HEIF" not in Image.OPEN:
         raise IngestError("HEIC images need the pillow-heif package, which is not installed on this server")
     try:
-        picture = picture_decode(path, media_format, pixel_limit=limit)
+        picture = picture_decode(path, media_format, pixel_limit=limit, shortest_side=shortest_side)
     except PixelLimitError as error:
         raise IngestError(_bomb_message(error.pixels, limit, error.width, error.height)) from error
     except PictureError as error:
@@ -55,6 +61,8 @@ def inspect_image(path: Path, media_format: MediaFormat) -> Inspection:
     except (MemoryError, Image.DecompressionBombWarning) as error:
         raise IngestError(f"the {media_format.label} is damaged and cannot be decoded ({error})") from error
     warnings = [picture.damage] if picture.damage else []
+    if shortest_side:
+        return Inspection(warnings=warnings, picture=picture)
     if media_format.raw:  # the preview's size is not the raw's: ExifTool's reading gives that
         return Inspection(warnings=warnings)
     width, height = picture.image.size

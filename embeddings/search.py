@@ -278,12 +278,12 @@ def search_audio(user, path, k: int = 10, territory: str | None = None, filters:
 
 def search_file(user, upload, k: int = 10, territory: str | None = None, filters: dict | None = None):
     """An uploaded picture or audio clip (a Django upload) as the query, told apart by its
-    content, and checked as ingest checks a file (pixel limit, decodable in full) before it is
-    decoded for the encoder: a file ingest would refuse is a ``SearchError`` with ingest's reason."""
+    content, and checked as ingest checks a file (pixel limit, decodable in full): a file ingest
+    would refuse is a ``SearchError`` with ingest's reason. A picture is decoded once, reduced
+    for the encoder, by that check."""
     import tempfile
     from pathlib import Path
 
-    from assets.decoding.pictures import PictureError, picture_decode
     from assets.detection import HEAD_BYTES, detect_format
     from assets.validation import IngestError, inspect_file
     from embeddings.role_pipelines import EMBED_DECODE_SHORTEST_SIDE
@@ -299,14 +299,13 @@ def search_file(user, upload, k: int = 10, territory: str | None = None, filters
             query_file.write(chunk)
         query_file.flush()
         path = Path(query_file.name)
-        try:
-            inspect_file(path, media_format)
+        shortest_side = EMBED_DECODE_SHORTEST_SIDE if media_format.kind == "image" else None
+        try:  # the same pictures as the image role embeds: first frame, composite, raw preview
+            inspection = inspect_file(path, media_format, shortest_side=shortest_side)
         except IngestError as error:
             raise SearchError(f"the uploaded file cannot be used as a query: {error}") from error
         if media_format.kind == "audio":
             return search_audio(user, query_file.name, **common)
-        try:  # the same pictures as the image role embeds: first frame, composite, raw preview
-            picture = picture_decode(path, media_format, shortest_side=EMBED_DECODE_SHORTEST_SIDE)
-        except PictureError as error:
-            raise SearchError(f"the uploaded image cannot be decoded ({error})") from error
-        return search_image(user, picture.image, **common)
+        if inspection.picture is None:  # a raw file with neither a preview nor sensor data LibRaw reads
+            raise SearchError(f"the uploaded image cannot be decoded ({'; '.join(inspection.warnings)})")
+        return search_image(user, inspection.picture.image, **common)

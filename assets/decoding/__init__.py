@@ -5,8 +5,7 @@ from assets.decoding.budget import (  # noqa: E402
     DecodeBudgetExceeded,
     decode_budget_refusal,
     decode_bytes,
-    image_load_reduced,
     smallest_decode,
 )
 
-__all__ = ["DecodeBudgetExceeded", "decode_budget_refusal", "decode_bytes", "image_load_reduced", "smallest_decode"]
+__all__ = ["DecodeBudgetExceeded", "decode_budget_refusal", "decode_bytes", "smallest_decode"]

@@ -41,30 +41,37 @@ def smallest_decode(image: Image.Image, width: int, height: int) -> None:
 
 def decode_budget_refusal(image: Image.Image) -> str | None:
     """Why decoding ``image`` at its current size would exceed the budget; None when it fits."""
-    needed, limit = decode_bytes(image), settings.DAM_MAX_IMAGE_DECODE_BYTES
+    what = f"decoding its {image.width:,}×{image.height:,} {image.mode} pixels"
+    return _refusal(what, decode_bytes(image), "save it at a smaller size, with fewer channels, or as JPEG")
+
+
+def raw_decode_bytes(raw_width: int, raw_height: int, width: int, height: int) -> int:
+    """Memory LibRaw and Pillow need to develop a camera raw at half size: the unpacked 16-bit
+    sensor data, LibRaw's half-size working image (four 16-bit channels), its 8-bit RGB result
+    and Pillow's four-byte copy of that."""
+    half = (width // 2) * (height // 2)
+    return raw_width * raw_height * 2 + half * 8 + half * 3 + half * 4
+
+
+def raw_decode_refusal(raw_width: int, raw_height: int, width: int, height: int) -> str | None:
+    """Why developing a camera raw of these sizes would exceed the budget; None when it fits."""
+    what = f"developing its {raw_width:,}×{raw_height:,} sensor data at half size"
+    needed = raw_decode_bytes(raw_width, raw_height, width, height)
+    return _refusal(what, needed, "export a JPEG or TIFF from it, or raise the limit")
+
+
+def _refusal(what: str, needed: int, advice: str) -> str | None:
+    limit = settings.DAM_MAX_IMAGE_DECODE_BYTES
     if needed <= limit:
         return None
     return (
-        f"decoding its {image.width:,}×{image.height:,} {image.mode} pixels would take {needed / 1e6:,.0f} MB of "
-        f"memory, over the limit of {limit / 1e6:,.0f} MB (DAM_MAX_IMAGE_DECODE_BYTES): save it at a smaller size, "
-        "with fewer channels, or as JPEG"
+        f"{what} would take {needed / 1e6:,.0f} MB of memory, over the limit of {limit / 1e6:,.0f} MB "
+        f"(DAM_MAX_IMAGE_DECODE_BYTES): {advice}"
     )
 
 
 class DecodeBudgetExceeded(ValueError):
     """A picture whose decode would not fit in ``DAM_MAX_IMAGE_DECODE_BYTES``."""
-
-
-def image_load_reduced(image: Image.Image, shortest_side: int) -> Image.Image:
-    """``image`` decoded within the budget and reduced by a whole factor so that its shorter side
-    stays at least ``shortest_side`` (never enlarged): what thumbnails and embeddings start from."""
-    if image.width > shortest_side and image.height > shortest_side:
-        smallest_decode(image, shortest_side, shortest_side)
-    refusal = decode_budget_refusal(image)
-    if refusal:
-        raise DecodeBudgetExceeded(refusal)
-    image.load()
-    return image_reduced(image, shortest_side)
 
 
 def image_reduced(image: Image.Image, shortest_side: int) -> Image.Image:

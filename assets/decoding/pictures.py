@@ -4,8 +4,9 @@ What a caller may rely on:
 
 - ``picture_decode`` gives one RGB-convertible Pillow image for every image format dam accepts:
   the first frame of an animation (GIF), the composite of a Photoshop document, the largest
-  embedded preview of a camera raw file (ExifTool's ``JpgFromRaw``, ``PreviewImage``...; rawpy
-  when installed; the TIFF structure of a DNG), and as much of a damaged file as decodes.
+  embedded preview of a camera raw file (ExifTool's ``JpgFromRaw``, ``PreviewImage``...), else its
+  sensor data developed at half size by LibRaw (rawpy) within the memory budget, else the TIFF
+  structure of a DNG; and as much of a damaged file as decodes.
 - ``Picture.damage`` says, in a librarian's words, what was wrong when the file did not decode
   in full; None when it did.
 - ``PictureError`` is raised, with the reason, when no picture at all can be had.
@@ -24,7 +25,14 @@ from pathlib import Path
 
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from assets.decoding.budget import DecodeBudgetExceeded, decode_budget_refusal, image_reduced, smallest_decode
+from assets.decoding.budget import (
+    DecodeBudgetExceeded,
+    decode_budget_refusal,
+    image_reduced,
+    raw_decode_refusal,
+    smallest_decode,
+)
+from assets.decoding.sound import native_stderr_quieted
 from assets.detection import MediaFormat
 
 # Pillow's names for what each format decodes as (an MPO is a JPEG with more pictures after it).
@@ -69,12 +77,13 @@ def picture_decode(
     size where that fits the memory budget (``assets.decoding.budget``), else at the smallest size
     the decoder offers, which still reads, and so checks, the whole stream."""
     if media_format.raw:
-        return _raw_preview(path, media_format, pixel_limit)
-    with open(path, "rb") as handle:
-        data = handle.read()
-    if media_format.key == "psb":
-        data = psb_composite_as_psd(data, media_format.label)
-    picture = _pillow_picture(data, media_format, pixel_limit, shortest_side)
+        picture = _raw_preview(path, media_format, pixel_limit)
+    else:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        if media_format.key == "psb":
+            data = psb_composite_as_psd(data, media_format.label)
+        picture = _pillow_picture(data, media_format, pixel_limit, shortest_side)
     if shortest_side:
         picture.image = image_reduced(picture.image, shortest_side)
     return picture
@@ -225,34 +234,74 @@ def _raw_preview(path: Path, media_format: MediaFormat, pixel_limit: int | None)
         picture.source = f"the embedded {tag}"
         if best is None or _pixels(picture) > _pixels(best):
             best = picture
-    if best is None:
-        best = _rawpy_picture(path) or _tiff_picture(path, media_format, pixel_limit)
+    if best is not None:
+        _orient_as_the_raw(best.image, _raw_orientation(session, path))
+    else:  # LibRaw turns what it develops upright itself; a DNG's TIFF image carries its own
+        best = _rawpy_picture(path, media_format, pixel_limit) or _tiff_picture(path, media_format, pixel_limit)
     if best is None:
         raise PictureError(
-            f"the {media_format.label} has no embedded preview dam can read, and no raw decoder "
-            "(rawpy) is installed to develop one"
+            f"the {media_format.label} has no embedded preview dam can read, and LibRaw cannot develop "
+            "its sensor data (a layout it does not know, or none at all)"
         )
     return best
 
 
 _PREVIEW_FORMAT = MediaFormat("preview", "embedded preview", "image", "", ())
+_ORIENTATION = 0x0112
+
+
+def _raw_orientation(session, path: Path) -> int:
+    """The raw file's EXIF orientation (IFD0), 1 when it has none."""
+    said = session.execute("-n", "-s3", "-IFD0:Orientation", str(path)).decode("ascii", errors="replace").split()
+    return int(said[0]) if said and said[0].isdigit() else 1
+
+
+def _orient_as_the_raw(image: Image.Image, orientation: int) -> None:
+    """Cameras record a turned shot's orientation in the raw's EXIF, not in the preview they
+    embed (or there as 1): the preview is given the raw's, which ``ImageOps.exif_transpose``
+    applies wherever the picture is shown or embedded upright."""
+    exif = image.getexif()
+    if 2 <= orientation <= 8 and exif.get(_ORIENTATION, 1) == 1:
+        exif[_ORIENTATION] = orientation
 
 
 def _pixels(picture: Picture) -> int:
     return picture.image.size[0] * picture.image.size[1]
 
 
-def _rawpy_picture(path: Path) -> Picture | None:
+def _rawpy_picture(path: Path, media_format: MediaFormat, pixel_limit: int | None) -> Picture | None:
+    """The sensor data developed by LibRaw at half size (one pixel per 2×2 Bayer block, no
+    demosaicing), after its size is checked against ``pixel_limit`` and the memory budget and
+    before the sensor data is unpacked; None where LibRaw cannot read the file."""
+    import rawpy
+
+    raw = rawpy.RawPy()
     try:
-        import rawpy
-    except ImportError:
-        return None
-    try:
-        with rawpy.imread(str(path)) as raw:
-            pixels = raw.postprocess(use_camera_wb=True, half_size=True)
-    except Exception:  # LibRaw refuses files it does not know: there is simply no picture from it
-        return None
-    return Picture(Image.fromarray(pixels), source="rawpy (LibRaw)")
+        try:
+            raw.open_file(str(path))
+        except (rawpy.LibRawError, OSError):  # not a layout LibRaw knows, or no sensor data
+            return None
+        sizes = raw.sizes
+        if pixel_limit is not None and sizes.width * sizes.height > pixel_limit:
+            raise PixelLimitError(sizes.width * sizes.height, pixel_limit, sizes.width, sizes.height)
+        refusal = raw_decode_refusal(sizes.raw_width, sizes.raw_height, sizes.width, sizes.height)
+        if refusal:
+            raise PictureTooLarge(f"the {media_format.label}'s sensor data is too large to develop safely: {refusal}")
+        try:
+            with native_stderr_quieted(path):  # LibRaw tells stderr "Unexpected end of file" itself
+                raw.unpack()
+                pixels = raw.postprocess(use_camera_wb=True, half_size=True, output_bps=8)
+        except rawpy.LibRawIOError as error:
+            cut = f"the {media_format.label} ends before its sensor data does (cut short?), so it cannot be developed"
+            raise PictureError(cut) from error
+        except (rawpy.LibRawError, MemoryError, ValueError) as error:
+            reason = (
+                error.args[0].decode(errors="replace") if error.args and isinstance(error.args[0], bytes) else error
+            )
+            raise PictureError(f"the {media_format.label}'s sensor data cannot be developed ({reason})") from error
+    finally:
+        raw.close()
+    return Picture(Image.fromarray(pixels), source="its sensor data, developed at half size by LibRaw")
 
 
 def _tiff_picture(path: Path, media_format: MediaFormat, pixel_limit: int | None) -> Picture | None:

@@ -244,17 +244,20 @@ def _ape_update(path: Path, values: dict[str, object]) -> None:
         for key in present:
             del tags[key]
         if not is_empty(value):
-            tags[keys[0]] = _apetag_texts(FIELDS_BY_NAME[name], value, existing)
+            tags[keys[0]] = _field_texts(FIELDS_BY_NAME[name], value, existing)
         changed = True
     if changed:
         tags.save(path)
 
 
-def _apetag_texts(field: Field, value, existing: str | None) -> list[str]:
+def _field_texts(field: Field, value, existing: str | None, float_text=integer_text) -> list[str]:
+    """What a tag family that stores text (APEv2, ASF, Vorbis) holds for ``value``: a number keeps
+    the ``/total`` of the ``existing`` text; a float is written by ``float_text`` (an integer by
+    default, as in the ID3 tag beside an APEv2 tag, so both agree)."""
     if field.type is FieldType.INT:
         return [numbered_text(value, existing)]
     if field.type is FieldType.FLOAT:
-        return [integer_text(value)]  # as in the ID3 tag beside it, so both agree
+        return [float_text(value)]
     return tag_texts(field, value)
 
 
@@ -269,53 +272,43 @@ def _ape_write(audio, values: dict[str, object]) -> None:
         for key in present:
             del tags[key]
         if not is_empty(value):
-            tags[keys[0]] = _apetag_texts(FIELDS_BY_NAME[name], value, existing)
+            tags[keys[0]] = _field_texts(FIELDS_BY_NAME[name], value, existing)
 
 
 # --- Windows Media attributes (WMA) ----------------------------------------------------------
 
 
 def _asf_write(audio, values: dict[str, object]) -> None:
-    tags = audio.tags
-    for name, value in values.items():
-        keys = family_keys(name, "asf", value)
-        field = FIELDS_BY_NAME[name]
-        existing = str(tags[keys[0]][0].value) if keys[0] in tags and tags[keys[0]] else None
-        for key in keys:
-            if key in tags:
-                del tags[key]
-        if is_empty(value):
-            continue
-        if field.type is FieldType.INT:
-            texts = [numbered_text(value, existing)]
-        elif field.type is FieldType.FLOAT:
-            texts = [integer_text(value)]
-        else:
-            texts = tag_texts(field, value)
-        tags[keys[0]] = texts
+    _text_tags_write(audio.tags, "asf", values, _asf_text)
+
+
+def _asf_text(tags, key: str) -> str | None:
+    return str(tags[key][0].value) if key in tags and tags[key] else None
 
 
 # --- Vorbis comments (FLAC, Ogg Vorbis, Ogg Opus) --------------------------------------------
 
 
 def _vorbis_write(audio, values: dict[str, object]) -> None:
-    tags = audio.tags  # picture blocks and METADATA_BLOCK_PICTURE are not among the keys touched
+    # Picture blocks and METADATA_BLOCK_PICTURE are not among the keys touched; mutagen compares
+    # Vorbis keys without regard to case. Vorbis comments are text: a fractional BPM survives.
+    _text_tags_write(audio.tags, "vorbis", values, _vorbis_text, key_stored=str.lower, float_text=decimal_text)
+
+
+def _text_tags_write(
+    tags, family: str, values: dict[str, object], existing_text, key_stored=str, float_text=integer_text
+) -> None:
+    """Each edited field's keys of ``family`` removed from ``tags`` and, unless the value is empty,
+    its texts stored under the first key (``key_stored`` spells it). ``existing_text(tags, key)``
+    reads the text a number's ``/total`` is kept from."""
     for name, value in values.items():
-        keys = family_keys(name, "vorbis", value)
-        field = FIELDS_BY_NAME[name]
-        existing = _vorbis_text(tags, keys[0])
+        keys = family_keys(name, family, value)
+        existing = existing_text(tags, keys[0])
         for key in keys:
-            if key in tags:  # mutagen compares Vorbis keys without regard to case
+            if key in tags:
                 del tags[key]
-        if is_empty(value):
-            continue
-        if field.type is FieldType.INT:
-            texts = [numbered_text(value, existing)]
-        elif field.type is FieldType.FLOAT:
-            texts = [decimal_text(value)]  # Vorbis comments are text: a fractional BPM survives
-        else:
-            texts = tag_texts(field, value)
-        tags[keys[0].lower()] = texts
+        if not is_empty(value):
+            tags[key_stored(keys[0])] = _field_texts(FIELDS_BY_NAME[name], value, existing, float_text)
 
 
 def _vorbis_text(tags, key: str) -> str | None:

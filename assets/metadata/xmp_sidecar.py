@@ -4,16 +4,20 @@
 ``IMG_0001.xmp`` (as Lightroom and Capture One do), in any letter case. A sidecar with no media
 beside it is an orphan, reported as such. The MWG guidance makes the sidecar the master copy of
 XMP where one exists: its XMP replaces the file's own, and for camera raw files (which editors
-never write) it also outranks the camera's EXIF descriptions.
+never write) it also outranks the camera's EXIF description, artist and copyright, each where
+the sidecar holds that field.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from assets.fields import FIELDS
+
 SIDECAR_EXTENSION = ".xmp"
-# EXIF fields a raw file's sidecar outranks (the camera wrote them; a librarian's edits are in XMP).
-_RAW_EXIF_OUTRANKED = ("IFD0:ImageDescription", "IFD0:Artist", "IFD0:Copyright")
+# EXIF tags a raw file's sidecar outranks (the camera wrote them; a librarian's edits are in XMP),
+# each with the XMP properties of its field (description, creators, copyright) that outrank it.
+_RAW_EXIF_OUTRANKED = {exif: field.xmp for field in FIELDS if field.xmp for exif in field.exif}
 
 
 def is_sidecar(path: Path) -> bool:
@@ -45,8 +49,9 @@ def sidecar_orphaned(sidecar: Path) -> bool:
 def sidecar_tags_merge(embedded: dict, sidecar: dict, raw: bool) -> dict:
     """ExifTool tags of a file with its sidecar's XMP in place of its own (see the docstring)."""
     merged = {key: value for key, value in embedded.items() if not key.startswith("XMP-")}
-    if raw:
-        for key in _RAW_EXIF_OUTRANKED:
-            merged.pop(key, None)
+    if raw:  # where the sidecar says nothing of a field, the camera's EXIF value still stands
+        for key, properties in _RAW_EXIF_OUTRANKED.items():
+            if any(sidecar.get(name) not in (None, "", []) for name in properties):
+                merged.pop(key, None)
     merged.update({key: value for key, value in sidecar.items() if key.startswith("XMP-")})
     return merged

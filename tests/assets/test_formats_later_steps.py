@@ -40,6 +40,7 @@ def thumbnail(asset: Asset) -> Image.Image:
         "images/sample.bmp",
         "images/sample.psd",
         "images/sample.psb",
+        "images/sample-rle.psb",
         "images/sample.avif",
         "images/stereo.mpo",
         "images/sample.dng",
@@ -57,6 +58,16 @@ def test_gif_thumbnail_is_its_first_frame():
     with Image.open(FIXTURES_DIR / "images" / "animated.gif") as gif:
         first = gif.convert("RGB").getpixel((10, 10))
     assert thumbnail(ingested("images/animated.gif")).getpixel((10, 10)) == pytest.approx(first, abs=12)
+
+
+def test_an_rle_compressed_psb_composite_decodes_to_the_same_pixels_as_an_uncompressed_one():
+    from assets.decoding.pictures import picture_decode
+    from assets.detection import FORMATS
+
+    rle = picture_decode(FIXTURES_DIR / "images" / "sample-rle.psb", FORMATS["psb"]).image
+    plain = picture_decode(FIXTURES_DIR / "images" / "sample.psb", FORMATS["psb"]).image
+    assert rle.size == plain.size == (320, 240)
+    assert rle.convert("RGB").tobytes() == plain.convert("RGB").tobytes()
 
 
 def test_raw_thumbnail_comes_from_its_embedded_preview():
@@ -106,6 +117,14 @@ def test_formats_dam_does_not_write_keep_the_edit_in_the_sidecar(cms, librarian,
         "images/stereo.mpo",
         "images/sample.dng",
         "images/preview-only.cr2",
+        "images/sample-rle.psb",
+        "images/sensor.dng",
+        "images/camera.nef",
+        "images/camera.arw",
+        "images/camera.orf",
+        "images/camera.rw2",
+        "images/camera.raf",
+        "images/camera.cr3",
         "audio/tone.wma",
         "audio/tone.aac",
     ],

@@ -35,7 +35,7 @@ MAKE = textwrap.dedent(
     """
 )
 
-MEASURE = textwrap.dedent(
+PEAK_RSS = textwrap.dedent(
     """
     import json, sys
     import django
@@ -50,6 +50,11 @@ MEASURE = textwrap.dedent(
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) * 1024
         raise RuntimeError("no VmHWM in /proc/self/status")
+    """
+)
+
+MEASURE = PEAK_RSS + textwrap.dedent(
+    """
 
     from django.test import Client
     path, token = sys.argv[1], sys.argv[2]
@@ -131,3 +136,57 @@ def test_a_png_just_under_the_budget_is_accepted_and_served_under_1_gb(big_pictu
     assert result["upload"] == 201, result
     assert result["thumbnail"][0] == 200 and result["content"][0] == 200
     assert result["peak"] < PEAK_LIMIT_BYTES
+
+
+MAKE_SENSOR_DNG = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, "fixtures")
+    from PIL import Image, ImageDraw
+    import make_raw
+    width, height, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    picture = Image.new("RGB", (width, height), (250, 90, 160))
+    ImageDraw.Draw(picture).rectangle([width // 4, height // 4, width // 2, height // 2], fill=(240, 200, 40))
+    with open(path, "wb") as handle:
+        handle.write(make_raw.sensor_dng_bytes(picture, "dam", "Memory Tester"))
+    """
+)
+
+MEASURE_RAW = PEAK_RSS + textwrap.dedent(
+    """
+    from pathlib import Path
+    import rawpy  # loaded first: the budget counts pixels, not the library's code
+    from assets.decoding.budget import raw_decode_bytes
+    from assets.decoding.pictures import picture_decode
+    from assets.detection import FORMATS
+
+    path, width, height = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+    before = peak_rss()
+    picture = picture_decode(path, FORMATS["dng"])
+    print(json.dumps({"size": list(picture.image.size), "source": picture.source, "growth": peak_rss() - before,
+                      "estimate": raw_decode_bytes(width, height, width, height)}))
+    """
+)
+
+
+def test_developing_raw_sensor_data_takes_no_more_memory_than_the_budget_counts(tmp_path):
+    # 4000 × 3000 16-bit sensor data (a 12-megapixel camera, 24 MB) developed at half size by
+    # LibRaw: what budget.raw_decode_bytes counts (about 69 MB) must not be below what it takes.
+    path = tmp_path / "big-sensor.dng"
+    subprocess.run(
+        [sys.executable, "-c", MAKE_SENSOR_DNG, "4000", "3000", str(path)], cwd=PROJECT_DIR, check=True, timeout=300
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE_RAW, str(path), "4000", "3000"],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"big-sensor.dng: grew {result['growth'] / 1e6:.0f} MB, budget counts {result['estimate'] / 1e6:.0f} MB")
+    assert result["size"] == [2000, 1500] and "LibRaw" in result["source"]
+    assert result["growth"] <= result["estimate"]
