@@ -157,11 +157,12 @@ def relevance_floor_provisional(version) -> float | None:
     of the probes' similarities to one another (every pair of them unrelated), so a small library
     (a demo, a first import) does not let every neighbour in. Of the order of a calibrated floor
     (0.26 for all-MiniLM-L6-v2, against 0.21 to 0.28 calibrated on libraries), kept in memory and
-    never stored: the version is calibrated on its own vectors once it has enough. None for a version that embeds no
-    text or whose encoder cannot load here."""
+    never stored: the version is calibrated on its own vectors once it has enough. None for a
+    version that embeds more than text (CLIP, CLAP: their text-to-picture similarities are of
+    another order) or whose encoder cannot load here."""
     from embeddings.encoders.loading import encoder_for
 
-    if "text" not in (version.modalities or []):
+    if set(version.modalities or []) != {"text"}:  # across modalities, text-to-text says nothing
         return None
     key = (int(version.pk), float(settings.DAM_SEARCH_FLOOR_QUANTILE))
     if key not in _provisional:

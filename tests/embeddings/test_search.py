@@ -97,13 +97,14 @@ def test_a_search_naming_a_territory_its_profile_does_not_grant_sees_no_more(ass
         response = cms.post("/api/search/", {"k": 10, "territory": "JP", **body}, format="json")
         return response.status_code, [result["asset_id"] for result in response.json().get("results", [])]
 
-    assert found({"text": "anything at all"}) == (200, [open_id])
+    assert found({"text": "sails at Bennelong Point"}) == (200, [open_id])
+    assert found({"text": "Title from XMP, Oslo"}) == (200, [])  # the hidden asset's own words
     refused = cms.post("/api/search/", {"asset_id": hidden_id, "territory": "JP"}, format="json")
     absent = cms.post("/api/search/", {"asset_id": "0" * 32, "territory": "JP"}, format="json")
     assert refused.status_code == absent.status_code == 400
     assert refused.json()["error"].replace(hidden_id, "0" * 32) == absent.json()["error"]
     AccessProfile.objects.create(user=cms.user, default_territory="DE", territories=["JP"])
-    assert found({"text": "anything at all"})[1].count(hidden_id) == 1
+    assert found({"text": "Title from XMP, Oslo"})[1].count(hidden_id) == 1
     assert found({"asset_id": hidden_id})[0] == 200
 
 
