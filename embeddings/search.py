@@ -20,6 +20,7 @@ every k.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -156,17 +157,19 @@ class _Evidence:
         return scores
 
 
-def _fuse(lists, assets, k: int, metadata_text: str | None = None) -> list[SearchResult]:
+def _fuse(lists, assets, k: int, metadata_text: str | None = None, metadata=None) -> list[SearchResult]:
     """One result per asset, by the strength of its evidence: each (evidence kind, model version,
     query vector) list cut at the version's floor, and the metadata full-text matches of
-    ``metadata_text``."""
+    ``metadata_text`` (or ``metadata``, the matches already found)."""
     from assets.fulltext import metadata_evidence, metadata_matches
 
     evidence = _Evidence()
     for kind, version, vector in lists:
         evidence.add_vectors(kind, version, vector, assets)
-    if metadata_text:
-        evidence.add_metadata(metadata_matches(assets, metadata_text, DEPTH))
+    if metadata is None and metadata_text:
+        metadata = metadata_matches(assets, metadata_text, DEPTH)
+    if metadata:
+        evidence.add_metadata(metadata)
     fused = evidence.fused()
     chosen = sorted(fused, key=lambda asset_id: (-fused[asset_id], asset_id))[:k]
     missing = [asset_id for asset_id in chosen if asset_id not in evidence.details]  # found by metadata only
@@ -218,7 +221,7 @@ def search_text(
 ) -> list[SearchResult]:
     """The assets whose evidence matches ``text`` (read like a web search: ``"phrases"``,
     ``-exclusions``, ``or``), best first."""
-    from assets.fulltext import assets_excluding, query_parse
+    from assets.fulltext import assets_excluding, metadata_matches, query_parse
 
     if not text.strip():
         raise SearchError("the query text is empty")
@@ -227,23 +230,36 @@ def search_text(
         raise SearchError("no embedding model is active: run `python manage.py models setup`")
     parsed = query_parse(text)
     assets = assets_excluding(_candidates(user, territory, kind, filters), parsed)
-    return _fuse(_text_lists(roles, parsed.positive_text), assets, k, metadata_text=text)
+    # The query is encoded in another thread while this one matches the metadata in the database
+    # (the encoder touches no connection and releases the GIL): the search waits for the slower
+    # of the two, not for both in turn.
+    encoders = _text_encoders(roles, parsed.positive_text)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dam-query-encoder") as pool:
+        encoded = pool.submit(_encoded, encoders, parsed.positive_text)
+        matches = metadata_matches(assets, text, DEPTH)
+        lists = encoded.result()
+    return _fuse(lists, assets, k, metadata=matches)
 
 
-def _text_lists(roles, wanted: str) -> list:
-    """(evidence kind, version, query vector) of ``wanted`` for each of ``roles`` that answers text
-    (Whisper's encoder, for one, embeds audio only)."""
+def _text_encoders(roles, wanted: str) -> list:
+    """(evidence kind, version, encoder) for each of ``roles`` that answers text (Whisper's
+    encoder, for one, embeds audio only), nothing when nothing is wanted."""
     if not wanted:
         return []
     return [
-        (
-            ROLES[role.name].evidence,
-            role.model_version,
-            encoder_for(role.model_version).embed_texts([wanted])[0].tolist(),
-        )
+        (ROLES[role.name].evidence, role.model_version, encoder_for(role.model_version))
         for role in roles
         if ROLES[role.name].text_queries and "text" in role.model_version.modalities
     ]
+
+
+def _encoded(encoders, wanted: str) -> list:
+    return [(kind, version, encoder.embed_texts([wanted])[0].tolist()) for kind, version, encoder in encoders]
+
+
+def _text_lists(roles, wanted: str) -> list:
+    """(evidence kind, version, query vector) of ``wanted`` for each of ``roles`` that answers text."""
+    return _encoded(_text_encoders(roles, wanted), wanted)
 
 
 def search_similar(
