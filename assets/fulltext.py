@@ -25,7 +25,6 @@ between assets that match the same words equally.
 from __future__ import annotations
 
 import html
-import math
 import re
 from dataclasses import dataclass, field
 
@@ -93,10 +92,27 @@ def _config() -> str:
     return settings.DAM_SEARCH_LANGUAGE
 
 
-def _piece_sql(value: str, phrase: bool) -> tuple[str, list]:
-    """A tsquery for one word or phrase, in the search configuration (empty for a stopword)."""
-    quoted = f'"{value}"' if phrase else value
-    return "websearch_to_tsquery(dam_search_config(%s), dam_unaccent(%s))", [_config(), quoted]
+def _quoted(value: str, phrase: bool) -> str:
+    return f'"{value}"' if phrase else value
+
+
+def _tsqueries(values: list[str]) -> list[str]:
+    """Each of ``values`` (read like ``websearch_to_tsquery``) as tsquery text in the search
+    configuration, '' for one that holds only stopwords.
+
+    Computed once per query and sent back as constants: ``dam_search_config`` is only STABLE, so
+    an expression calling it inside a statement would be evaluated again for every row it tests
+    (a catalogue lookup per row and per word, seconds at 100,000 assets)."""
+    if not values:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT websearch_to_tsquery(c.config, dam_unaccent(v.value))::text "
+            "FROM (SELECT dam_search_config(%s) AS config) AS c, unnest(%s::text[]) WITH ORDINALITY AS v(value, n) "
+            "ORDER BY v.n",
+            [_config(), list(values)],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _scalar(sql: str, params: list):
@@ -105,27 +121,41 @@ def _scalar(sql: str, params: list):
         return cursor.fetchone()[0]
 
 
-def _is_stopword(value: str) -> bool:
-    sql, params = _piece_sql(value, phrase=False)
-    return _scalar(f"SELECT numnode({sql}) = 0", params)
-
-
-def _vocabulary(value: str) -> tuple[list[str], list[str]]:
-    """(labels of the terms ``value`` names, labels of their narrower terms)."""
+def _vocabulary(values: list[str]) -> dict[str, tuple[list[str], list[str]]]:
+    """For each of ``values``: (labels of the terms it names, labels of their narrower terms)."""
     from assets.models import keyword_key
 
-    key = keyword_key(value)
+    keys = {value: keyword_key(value) for value in values}
+    found: dict[str, tuple[set, set]] = {key: (set(), set()) for key in keys.values()}
+    if keys:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "WITH RECURSIVE named AS (SELECT k.key, t.id, t.match_keys FROM unnest(%s::text[]) AS k(key) "
+                "  JOIN assets_term t ON k.key = ANY (t.match_keys)), "
+                "narrower AS (SELECT n.key, t.id, t.match_keys FROM assets_term t JOIN named n ON t.broader_id = n.id "
+                "  UNION SELECT n.key, t.id, t.match_keys FROM assets_term t JOIN narrower n ON t.broader_id = n.id) "
+                "SELECT key, true, label FROM named, unnest(match_keys) AS label "
+                "UNION SELECT key, false, label FROM narrower, unnest(match_keys) AS label",
+                [list(found)],
+            )
+            for key, is_named, label in cursor.fetchall():
+                found[key][0 if is_named else 1].add(label)
+    return {value: (sorted(found[key][0]), sorted(found[key][1] - found[key][0])) for value, key in keys.items()}
+
+
+def _held(tsqueries: list[str], allowed: tuple[str, list]) -> list[bool]:
+    """Whether any of the ``allowed`` assets' metadata matches each tsquery (through the GIN index)."""
+    if not tsqueries:
+        return []
+    allowed_sql, allowed_params = allowed
     with connection.cursor() as cursor:
         cursor.execute(
-            "WITH RECURSIVE named AS (SELECT id, match_keys FROM assets_term WHERE %s = ANY (match_keys)), "
-            "narrower AS (SELECT t.id, t.match_keys FROM assets_term t JOIN named n ON t.broader_id = n.id "
-            "UNION SELECT t.id, t.match_keys FROM assets_term t JOIN narrower n ON t.broader_id = n.id) "
-            "SELECT (SELECT coalesce(array_agg(DISTINCT k), '{}') FROM named, unnest(match_keys) k), "
-            "(SELECT coalesce(array_agg(DISTINCT k), '{}') FROM narrower, unnest(match_keys) k)",
-            [key],
+            "SELECT EXISTS (SELECT 1 FROM assets_asset AS a WHERE a.search_vector @@ q.q::tsquery "
+            f"  AND a.id IN ({allowed_sql})) "
+            "FROM unnest(%s::text[]) WITH ORDINALITY AS q(q, n) ORDER BY q.n",
+            [*allowed_params, tsqueries],
         )
-        named, narrower = cursor.fetchone()
-    return sorted(named), sorted(set(narrower) - set(named))
+        return [row[0] for row in cursor.fetchall()]
 
 
 # Candidates for a typo's correction: title words at least this word-similar (pg_trgm, through
@@ -194,107 +224,163 @@ def _correction(value: str, searched: tuple[str, list]) -> str | None:
 class _Piece:
     text: str
     required: bool
-    alternatives: list[tuple[str, list, float]]  # (tsquery SQL, params, weight): the best that matches counts
+    alternatives: list[tuple[str, float]]  # (tsquery text, weight): the best that matches counts
     names: list[str] = field(default_factory=list)  # what each alternative looks for
 
 
-def _pieces(parsed: ParsedQuery, allowed: tuple[str, list]) -> list[_Piece]:
-    """The query's words with their alternatives; whether a word needs a typo correction, and
-    which, is decided by the ``allowed`` assets only (hidden ones would otherwise answer)."""
+def _pieces(parsed: ParsedQuery, allowed: tuple[str, list]) -> list[_Piece] | None:
+    """The query's words and phrases with what each may match; None when a quoted phrase that
+    must match holds only stopwords (nothing can match it). Whether a word needs a typo
+    correction, and which, is decided by the ``allowed`` assets only (hidden ones would otherwise
+    answer)."""
+    values = list(dict.fromkeys(parsed.words))
+    direct = dict(zip(values, _tsqueries([_quoted(v, v in parsed.phrases) for v in values]), strict=True))
+    values = [v for v in values if direct[v] or v in parsed.phrases]  # stopwords count for nothing
+    if any(not direct[v] for v in values):
+        return None
+    vocabulary = _vocabulary(values)
+    labels = sorted({label for named, narrower in vocabulary.values() for label in (*named, *narrower)})
+    label_queries = dict(zip(labels, _tsqueries([_quoted(label, " " in label) for label in labels]), strict=True))
     pieces = []
-    for value in dict.fromkeys(parsed.words):
+    for value in values:
         phrase = value in parsed.phrases
-        if not phrase and _is_stopword(value):
-            continue
-        direct_sql, direct_params = _piece_sql(value, phrase)
-        piece = _Piece(value, phrase, [(direct_sql, direct_params, 1.0)], [value])
-        named, narrower = _vocabulary(value)
-        for labels, weight in ((named, 1.0), (narrower, settings.DAM_SEARCH_NARROWER_WEIGHT)):
-            for label in labels:
-                sql, params = _piece_sql(label, phrase=" " in label)
-                piece.alternatives.append((sql, params, weight))
-                piece.names.append(label)
-        if not phrase and not named and not _matches_any(piece, allowed):
-            corrected = _correction(value, allowed)
-            if corrected:
-                sql, params = _piece_sql(corrected, phrase=False)
-                piece.alternatives.append((sql, params, settings.DAM_SEARCH_TYPO_WEIGHT))
+        piece = _Piece(value, phrase, [(direct[value], 1.0)], [value])
+        named, narrower = vocabulary[value]
+        for group, weight in ((named, 1.0), (narrower, settings.DAM_SEARCH_NARROWER_WEIGHT)):
+            for label in group:
+                if label_queries[label]:
+                    piece.alternatives.append((label_queries[label], weight))
+                    piece.names.append(label)
+        pieces.append(piece)
+    # A word no asset holds, that names no term, may be a typo.
+    unknown = [piece for piece in pieces if not piece.required and not vocabulary[piece.text][0]]
+    for piece, held in zip(unknown, _held([piece.alternatives[0][0] for piece in unknown], allowed), strict=True):
+        corrected = None if held else _correction(piece.text, allowed)
+        if corrected:
+            [query] = _tsqueries([corrected])
+            if query:
+                piece.alternatives.append((query, settings.DAM_SEARCH_TYPO_WEIGHT))
                 piece.names.append(corrected)
                 piece.text = corrected
-        pieces.append(piece)
     return pieces
 
 
-def _matches_any(piece: _Piece, allowed: tuple[str, list]) -> bool:
-    sql, params, _ = piece.alternatives[0]
-    allowed_sql, allowed_params = allowed
-    return _scalar(
-        f"SELECT EXISTS (SELECT 1 FROM assets_asset AS a WHERE a.id IN ({allowed_sql}) AND a.search_vector @@ {sql})",
-        [*allowed_params, *params],
-    )
+# A lexeme in tsquery text: quoted, with quotes and backslashes inside doubled or escaped.
+_LEXEME = re.compile(r"'(?:[^'\\]|''|\\.)*'")
 
 
-def _weighted_match(sql: str, params: list, weight: float) -> tuple[str, list]:
-    """SQL for the best field weight × ``weight`` with which the asset matches ``sql`` (0 if none)."""
+def _in_field(tsquery: str, letter: str) -> str:
+    """``tsquery`` that matches only words of the weighted field ``letter`` (``'boat':A``): tested
+    against the stored vector as it is, where ``ts_filter`` would copy the vector for every test."""
+    return _LEXEME.sub(lambda lexeme: f"{lexeme.group(0)}:{letter.upper()}", tsquery)
+
+
+def _weighted_match(tsquery: str, weight: float) -> tuple[str, list]:
+    """SQL for the best field weight × ``weight`` with which the asset matches ``tsquery`` (0 if none)."""
     cases = " ".join(
-        f"WHEN ts_filter(a.search_vector, '{{{letter}}}') @@ {sql} THEN {value * weight}::float8"
-        for letter, value in FIELD_WEIGHTS.items()
+        f"WHEN a.search_vector @@ %s::tsquery THEN {value * weight}::float8" for value in FIELD_WEIGHTS.values()
     )
-    return f"CASE {cases} ELSE 0::float8 END", params * len(FIELD_WEIGHTS)
+    params = [tsquery, *(_in_field(tsquery, letter) for letter in FIELD_WEIGHTS)]
+    return f"CASE WHEN NOT (a.search_vector @@ %s::tsquery) THEN 0::float8 {cases} ELSE 0::float8 END", params
+
+
+def _library_size() -> int:
+    """How many assets have metadata to search: the planner's estimate for a large library (a
+    count would read every row), counted for a small one."""
+    estimate = _scalar("SELECT reltuples FROM pg_class WHERE oid = 'assets_asset'::regclass", [])
+    if estimate is not None and estimate >= 10_000:
+        return int(estimate)
+    return _scalar("SELECT count(*) FROM assets_asset WHERE search_vector IS NOT NULL", [])
+
+
+# ts_rank_cd (cover density over every word of the query) costs far more per asset than the
+# rest of the score, and only breaks ties: it is computed for the best candidates by the other
+# 0.95 of the score, never more than this many.
+RANKED_CANDIDATES = 1000
 
 
 def metadata_matches(assets: QuerySet, text: str, limit: int | None = None) -> list[MetadataMatch]:
     """The assets among ``assets`` whose metadata matches ``text``, best first (ties by ID), each
-    with its score in 0-1 and the words it matched."""
+    with its score in 0-1 and the words it matched.
+
+    With a ``limit``, only assets that can still be among the first ``limit`` are ranked by
+    ``ts_rank_cd`` (it adds at most 5% to a score); when more than ``RANKED_CANDIDATES`` tie so
+    closely, the first of them by ID are. The first k results are the same for every limit."""
     parsed = query_parse(text)
     allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
     pieces = _pieces(parsed, (allowed, list(allowed_params)))
     if not pieces:
         return []
-    any_sql = " || ".join(f"({sql})" for piece in pieces for sql, _, _ in piece.alternatives)
-    any_params = [p for piece in pieces for _, params, _ in piece.alternatives for p in params]
+    any_query = " | ".join(f"( {query} )" for piece in pieces for query, _ in piece.alternatives)
     scores, score_params = [], []
-    for piece in pieces:
-        parts, parts_params = [], []
-        for sql, params, weight in piece.alternatives:
-            part, part_params = _weighted_match(sql, params, weight)
-            parts.append(part)
-            parts_params += part_params
-        scores.append(f"GREATEST({', '.join(parts)})")
-        score_params += parts_params
-    conditions = [f"a.search_vector @@ ({any_sql})"]
-    condition_params = list(any_params)
+    for index, piece in enumerate(pieces):
+        parts = [_weighted_match(query, weight) for query, weight in piece.alternatives]
+        scores.append(f"GREATEST({', '.join(part for part, _ in parts)}) AS s{index}")
+        score_params += [p for _, params in parts for p in params]
+    conditions, condition_params = ["a.search_vector @@ %s::tsquery"], [any_query]
     for piece in pieces:
         if piece.required:
-            conditions.append(f"a.search_vector @@ ({piece.alternatives[0][0]})")
-            condition_params += piece.alternatives[0][1]
-    for value in parsed.excluded:
-        sql, params = _piece_sql(value, phrase=" " in value)
-        conditions.append(f"NOT (a.search_vector @@ {sql})")
-        condition_params += params
-    sql = (
-        f"SELECT a.id, ts_rank_cd(a.search_vector, ({any_sql}), 32), {', '.join(scores)} "
-        f"FROM assets_asset a WHERE a.id IN ({allowed}) AND {' AND '.join(conditions)}"
+            conditions.append("a.search_vector @@ %s::tsquery")
+            condition_params.append(piece.alternatives[0][0])
+    for query in _tsqueries([_quoted(value, " " in value) for value in parsed.excluded]):
+        if query:
+            conditions.append("NOT (a.search_vector @@ %s::tsquery)")
+            condition_params.append(query)
+    columns = [f"s{index}" for index in range(len(pieces))]
+    # Each word's rarity (inverse frequency among the matches); an asset's share of the query: the
+    # words it matches, each by its rarity and the best field it is in.
+    rarities = ", ".join(
+        f"ln(1 + greatest(%s::float8, count(*)) / greatest(count(*) FILTER (WHERE {column} > 0), 1)) AS r_{column}"
+        for column in columns
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*any_params, *score_params, *allowed_params, *condition_params])
-        rows = cursor.fetchall()
-    if not rows:
-        return []
-    total = max(_scalar("SELECT count(*) FROM assets_asset WHERE search_vector IS NOT NULL", []), 1)
-    frequencies = [sum(1 for row in rows if row[2 + index] > 0) for index in range(len(pieces))]
-    rarity = [math.log(1 + total / max(count, 1)) for count in frequencies]
-    matches = []
-    for asset_id, rank, *piece_scores in rows:
-        share = sum(r * s for r, s in zip(rarity, piece_scores, strict=True)) / sum(rarity)
-        coverage = sum(r for r, s in zip(rarity, piece_scores, strict=True) if s > 0) / sum(rarity)
-        score = share * (0.95 + 0.05 * rank)  # rank: ts_rank_cd / (1 + ts_rank_cd), in 0-1
-        matched = list(
-            dict.fromkeys(name for piece, s in zip(pieces, piece_scores, strict=True) if s > 0 for name in piece.names)
+    rarity_sum = " + ".join(f"r.r_{c}" for c in columns)
+    share = f"({' + '.join(f'r.r_{c} * m.{c}' for c in columns)}) / ({rarity_sum})"
+    # The share of the query's words (by rarity) the asset matches in any field.
+    coverage = f"({' + '.join(f'(CASE WHEN m.{c} > 0 THEN r.r_{c} ELSE 0 END)' for c in columns)}) / ({rarity_sum})"
+    if limit:
+        # share >= final score >= 0.95 share: below 0.95 of the limit-th share, no asset can be ranked in.
+        chosen = (
+            "WHERE c.share >= 0.95::float8 * coalesce("
+            "(SELECT share FROM shared ORDER BY share DESC LIMIT 1 OFFSET %s), 0) "
+            'ORDER BY c.share DESC, c.id COLLATE "C" LIMIT %s'
         )
-        matches.append(MetadataMatch(asset_id, min(score, 1.0), matched, coverage=coverage))
-    matches.sort(key=lambda match: (-match.score, match.asset_id))
-    return matches[:limit] if limit else matches
+        chosen_params, final_limit = [limit - 1, max(limit, RANKED_CANDIDATES)], limit
+    else:
+        chosen, chosen_params, final_limit = "", [], None
+    sql = (
+        f"WITH matched AS MATERIALIZED (SELECT a.id, {', '.join(scores)} FROM assets_asset a "
+        f"  WHERE a.id IN ({allowed}) AND {' AND '.join(conditions)}), "
+        f"rarity AS (SELECT {rarities} FROM matched), "
+        f"shared AS MATERIALIZED (SELECT m.*, {share} AS share, {coverage} AS coverage FROM matched m, rarity r), "
+        f"chosen AS (SELECT c.* FROM shared c {chosen}) "
+        # ts_rank_cd with normalisation 32 is rank / (1 + rank): in 0-1.
+        f"SELECT c.id, least(c.share * (0.95::float8 + 0.05::float8 * "
+        f"  ts_rank_cd(a.search_vector, %s::tsquery, 32)::float8), 1::float8) AS score, c.coverage, "
+        f"{', '.join(columns)} "
+        f"FROM chosen c JOIN assets_asset a ON a.id = c.id "
+        f'ORDER BY score DESC, c.id COLLATE "C"' + (" LIMIT %s" if final_limit else "")
+    )
+    params = [
+        *score_params,
+        *allowed_params,
+        *condition_params,
+        *([_library_size()] * len(columns)),
+        *chosen_params,
+        any_query,
+        *([final_limit] if final_limit else []),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        MetadataMatch(
+            asset_id,
+            score,
+            list(dict.fromkeys(name for piece, s in zip(pieces, found, strict=True) if s > 0 for name in piece.names)),
+            coverage=coverage,
+        )
+        for asset_id, score, coverage, *found in rows
+    ]
 
 
 def assets_matching(assets: QuerySet, text: str) -> QuerySet:
@@ -320,55 +406,52 @@ def _marked(value: str) -> str:
 
 def metadata_evidence(matches: list[MetadataMatch]) -> None:
     """Fills in each match's ``fields`` (those that hold one of the words it matched) and
-    ``highlights`` (``ts_headline`` of its title and description as HTML, matched words in <b>…</b>)."""
+    ``highlights`` (``ts_headline`` of its title and description as HTML, matched words in <b>…</b>).
+    One statement for all of them: call it with the matches that are shown, not every match."""
+    shown = [match for match in matches if match.matched]
+    if not shown:
+        return
     tests = ", ".join(
-        f"to_tsvector(dam_search_config(%s), dam_unaccent(array_to_string(a.{name}, ' , '))) @@ q.q"
+        f"to_tsvector(c.config, dam_unaccent(array_to_string(a.{name}, ' , '))) @@ q.q"
         if name in ("keywords", "persons_shown")
-        else f"to_tsvector(dam_search_config(%s), dam_unaccent(a.{name})) @@ q.q"
+        else f"to_tsvector(c.config, dam_unaccent(a.{name})) @@ q.q"
         for name, _ in EVIDENCE_FIELDS
     )
-    config = _config()
     with connection.cursor() as cursor:
-        for match in matches:
-            if not match.matched:
-                continue
-            words = " or ".join(f'"{word}"' for word in match.matched)
-            cursor.execute(
-                "SELECT ARRAY[" + tests + "], "
-                "ts_headline(dam_search_config(%s), dam_unaccent(a.title), q.q, %s), "
-                "ts_headline(dam_search_config(%s), dam_unaccent(a.description), q.q, %s) "
-                "FROM assets_asset a, (SELECT websearch_to_tsquery(dam_search_config(%s), dam_unaccent(%s)) AS q) AS q "
-                "WHERE a.id = %s",
-                [
-                    *([config] * len(EVIDENCE_FIELDS)),
-                    config,
-                    f"HighlightAll=true, {_MARKS}",
-                    config,
-                    f"MaxWords=20, MinWords=8, {_MARKS}",
-                    config,
-                    words,
-                    match.asset_id,
-                ],
-            )
-            row = cursor.fetchone()
-            if row is None:
-                continue
-            found, title, description = row
-            match.fields = [name for (name, _), hit in zip(EVIDENCE_FIELDS, found, strict=True) if hit]
-            match.highlights = {
-                name: _marked(value)
-                for name, value in (("title", title), ("description", description))
-                if value and "\x02" in value
-            }
+        cursor.execute(
+            "SELECT m.n, ARRAY[" + tests + "], "
+            "ts_headline(c.config, dam_unaccent(a.title), q.q, %s), "
+            "ts_headline(c.config, dam_unaccent(a.description), q.q, %s) "
+            "FROM (SELECT dam_search_config(%s) AS config) AS c "
+            "CROSS JOIN unnest(%s::text[], %s::text[]) WITH ORDINALITY AS m(id, words, n) "
+            "CROSS JOIN LATERAL (SELECT websearch_to_tsquery(c.config, dam_unaccent(m.words)) AS q) AS q "
+            "JOIN assets_asset a ON a.id = m.id",
+            [
+                f"HighlightAll=true, {_MARKS}",
+                f"MaxWords=20, MinWords=8, {_MARKS}",
+                _config(),
+                [match.asset_id for match in shown],
+                [" or ".join(f'"{word}"' for word in match.matched) for match in shown],
+            ],
+        )
+        rows = cursor.fetchall()
+    for number, found, title, description in rows:
+        match = shown[number - 1]
+        match.fields = [name for (name, _), hit in zip(EVIDENCE_FIELDS, found, strict=True) if hit]
+        match.highlights = {
+            name: _marked(value)
+            for name, value in (("title", title), ("description", description))
+            if value and "\x02" in value
+        }
 
 
 def assets_excluding(assets: QuerySet, parsed: ParsedQuery) -> QuerySet:
     """``assets`` without those whose metadata holds one of the query's ``-exclusions``."""
     from django.db.models.expressions import RawSQL
 
-    for value in parsed.excluded:
-        sql, params = _piece_sql(value, phrase=" " in value)
-        assets = assets.exclude(
-            pk__in=RawSQL(f"SELECT a.id FROM assets_asset AS a WHERE a.search_vector @@ {sql}", params)
-        )
+    for query in _tsqueries([_quoted(value, " " in value) for value in parsed.excluded]):
+        if query:
+            assets = assets.exclude(
+                pk__in=RawSQL("SELECT a.id FROM assets_asset AS a WHERE a.search_vector @@ %s::tsquery", [query])
+            )
     return assets

@@ -56,9 +56,10 @@ class Gathered:
     floors: dict[int, float | None] = field(default_factory=dict)  # each version's relevance floor
 
 
-def evidence_gather(lists, assets, metadata_text: str | None = None) -> Gathered:
+def evidence_gather(lists, assets, metadata_text: str | None = None, metadata=None) -> Gathered:
     """Read each (evidence kind, model version, query vector) list to ``DEPTH`` among ``assets``,
-    and the metadata full-text matches of ``metadata_text``."""
+    and the metadata full-text matches of ``metadata_text`` (or take ``metadata``, the matches
+    already found)."""
     from assets.fulltext import metadata_matches
     from embeddings.calibration import relevance_floor
     from embeddings.storage import nearest
@@ -67,7 +68,9 @@ def evidence_gather(lists, assets, metadata_text: str | None = None) -> Gathered
     for kind, version, vector in lists:
         gathered.floors[version.pk] = relevance_floor(version)
         gathered.vectors.append(VectorList(kind, version, nearest(version, vector, DEPTH, assets=assets)))
-    if metadata_text:
+    if metadata is not None:
+        gathered.metadata = metadata
+    elif metadata_text:
         gathered.metadata = metadata_matches(assets, metadata_text, DEPTH)
     return gathered
 

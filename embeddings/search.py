@@ -15,12 +15,13 @@ rules and their settings are in docs/search.md). Every list is read to the same 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from assets.models import Asset
 from assets.selectors import asset_ids_visible_to, asset_list_visible_to
 from embeddings.encoders.loading import encoder_for
-from embeddings.fusion import Fusion, evidence_fuse, evidence_gather
+from embeddings.fusion import DEPTH, Fusion, evidence_fuse, evidence_gather
 from embeddings.roles import ROLES, role_active, role_for_uploads, roles_active, roles_with_vectors
 
 
@@ -152,7 +153,7 @@ def search_text(
 
 def search_text_gather(user, text: str, kind: str | None = None, territory: str | None = None, filters=None):
     """What every list finds for ``text`` (``embeddings.fusion.Gathered``), before fusion."""
-    from assets.fulltext import assets_excluding, query_parse
+    from assets.fulltext import assets_excluding, metadata_matches, query_parse
 
     if not text.strip():
         raise SearchError("the query text is empty")
@@ -161,23 +162,36 @@ def search_text_gather(user, text: str, kind: str | None = None, territory: str 
         raise SearchError("no embedding model is active: run `python manage.py models setup`")
     parsed = query_parse(text)
     assets = assets_excluding(_candidates(user, territory, kind, filters), parsed)
-    return evidence_gather(_text_lists(roles, parsed.positive_text), assets, metadata_text=text)
+    # The query is encoded in another thread while this one matches the metadata in the database
+    # (the encoder touches no connection and releases the GIL): the search waits for the slower
+    # of the two, not for both in turn.
+    encoders = _text_encoders(roles, parsed.positive_text)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dam-query-encoder") as pool:
+        encoded = pool.submit(_encoded, encoders, parsed.positive_text)
+        matches = metadata_matches(assets, text, DEPTH)
+        lists = encoded.result()
+    return evidence_gather(lists, assets, metadata=matches)
 
 
-def _text_lists(roles, wanted: str) -> list:
-    """(evidence kind, version, query vector) of ``wanted`` for each of ``roles`` that answers text
-    (Whisper's encoder, for one, embeds audio only)."""
+def _text_encoders(roles, wanted: str) -> list:
+    """(evidence kind, version, encoder) for each of ``roles`` that answers text (Whisper's
+    encoder, for one, embeds audio only), nothing when nothing is wanted."""
     if not wanted:
         return []
     return [
-        (
-            ROLES[role.name].evidence,
-            role.model_version,
-            encoder_for(role.model_version).embed_texts([wanted])[0].tolist(),
-        )
+        (ROLES[role.name].evidence, role.model_version, encoder_for(role.model_version))
         for role in roles
         if ROLES[role.name].text_queries and "text" in role.model_version.modalities
     ]
+
+
+def _encoded(encoders, wanted: str) -> list:
+    return [(kind, version, encoder.embed_texts([wanted])[0].tolist()) for kind, version, encoder in encoders]
+
+
+def _text_lists(roles, wanted: str) -> list:
+    """(evidence kind, version, query vector) of ``wanted`` for each of ``roles`` that answers text."""
+    return _encoded(_text_encoders(roles, wanted), wanted)
 
 
 def search_similar(

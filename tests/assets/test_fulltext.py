@@ -3,7 +3,9 @@ exclusions, the vocabulary, typos; one function behind the list API's ``q`` and 
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from assets import fulltext
 from assets.fulltext import (
     _edit_distance,
     _edits_allowed,
@@ -121,6 +123,33 @@ def test_evidence_names_the_fields_and_highlights_the_words(library):
     metadata_evidence(matches)
     assert matches[0].fields == ["title", "keywords"]
     assert matches[0].highlights["title"] == "<b>Fishing</b> boats in the <b>harbour</b>"
+
+
+def test_a_limit_keeps_the_first_results_of_the_whole_ranking(library, monkeypatch):
+    for number in range(6):
+        asset(f"boat{number}", title=f"Boat number {number}", description="A red hull." if number % 2 else "")
+    everyone = Asset.objects.all()
+    whole = [(m.asset_id, m.score) for m in metadata_matches(everyone, "red boat")]
+    assert len(whole) > 6
+    for limit in range(1, len(whole) + 1):
+        assert [(m.asset_id, m.score) for m in metadata_matches(everyone, "red boat", limit)] == whole[:limit]
+    # Fewer assets ranked by ts_rank_cd than tie for the first places: the first k still agree.
+    monkeypatch.setattr(fulltext, "RANKED_CANDIDATES", 2)
+    firsts = [[m.asset_id for m in metadata_matches(everyone, "boat", limit)] for limit in (1, 2, 3, 4)]
+    assert all(longer[: len(shorter)] == shorter for shorter, longer in zip(firsts, firsts[1:], strict=False))
+
+
+def test_the_statements_do_not_grow_with_the_words_and_compute_no_query_per_asset(library):
+    everyone = Asset.objects.all()
+    with CaptureQueriesContext(connection) as one:
+        metadata_matches(everyone, "boats")
+    with CaptureQueriesContext(connection) as many:
+        assert metadata_matches(everyone, "red boats harbour tram lighthouse cliff old town blue frame")
+    assert len(many.captured_queries) == len(one.captured_queries)
+    # The search configuration function is STABLE: called inside a statement over the assets, it
+    # would run again for every asset tested (seconds at 100,000 assets).
+    scanning = [q["sql"] for q in many.captured_queries if "search_vector @@" in q["sql"]]
+    assert scanning and not any("dam_search_config" in sql for sql in scanning)
 
 
 def test_only_the_given_assets_are_searched(library):
