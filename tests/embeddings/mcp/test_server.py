@@ -149,8 +149,9 @@ def check_reader(seen: dict, library: dict) -> None:
         parts = seen["read_speech"]["document"].get("hasPart")
         assert parts is None  # moments are in a document only when asked for (REST ?include=moments)
 
+    # Five unrelated assets: none need be like the harbour (each is below the floor), and never itself.
     similar = [hit["asset_id"] for hit in seen["similar"]["hits"]]
-    assert similar and harbour not in similar
+    assert "error" not in seen["similar"] and harbour not in similar
 
     labels = {term["label"]: term for term in seen["vocabulary"]["terms"]}
     assert labels["Harbour"]["assets"] == 1 and labels["Harbour"]["aliases"] == ["port", "haven"]
