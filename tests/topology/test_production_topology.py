@@ -28,18 +28,27 @@ def test_files_go_in_over_http_and_come_out_as_vectors_search_and_feed(topology)
     assert ready.status_code == 200, ready.text
     # The other topology tests share these processes: what they stored is in the library too.
     started = http(topology, "GET", "/api/feed.jsonld?limit=1").headers["Date"]
-    uploaded = {}
-    for name in ("images/sample.jpg", "images/sample.png", "audio/speech.ogg"):
+    uploaded, asked = {}, {}
+    for name, words in (
+        ("images/sample.jpg", "sails at Bennelong Point"),
+        ("images/sample.png", "harbour sheds below the peaks"),
+        ("audio/speech.ogg", "a spoken sample"),
+    ):
         path = FIXTURES_DIR / name
         with path.open("rb") as handle:
             response = http(topology, "POST", "/api/assets/", files={"file": (path.name, handle)})
         assert response.status_code == 201, response.text
         uploaded[response.json()["asset"]["id"]] = hashlib.sha256(path.read_bytes()).hexdigest()
+        asked[response.json()["asset"]["id"]] = words
 
-    # The embedding worker (another process, another queue) embeds them: search finds them.
+    # The embedding worker (another process, another queue) embeds them: search finds each by its
+    # words through its vectors (model_versions: the versions whose lists found it), not only its text.
     def found() -> set[str]:
-        results = http(topology, "POST", "/api/search/", json={"text": "harbour", "k": 50}).json()["results"]
-        return {result["asset_id"] for result in results}
+        hits = set()
+        for asset_id, words in asked.items():
+            results = http(topology, "POST", "/api/search/", json={"text": words, "k": 10}).json()["results"]
+            hits |= {asset_id} & {result["asset_id"] for result in results if result["model_versions"]}
+        return hits
 
     wait_for(
         lambda: set(uploaded) <= found(),
