@@ -76,6 +76,20 @@ MEASURE = PEAK_RSS + textwrap.dedent(
 )
 
 
+def _child_json(script: str, arguments: list[str], env: dict) -> dict:
+    """Run ``script`` in a fresh Python (its memory its own) and return the JSON of its last line."""
+    done = subprocess.run(
+        [sys.executable, "-c", script, *arguments],
+        cwd=PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 @pytest.fixture(scope="module")
 def big_pictures(tmp_path_factory):
     folder = tmp_path_factory.mktemp("big-pictures")
@@ -96,16 +110,7 @@ def measure(transactional_db, django_user_model):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url(connection)}
 
     def run(path) -> dict:
-        done = subprocess.run(
-            [sys.executable, "-c", MEASURE, str(path), token],
-            cwd=PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert done.returncode == 0, done.stderr[-3000:]
-        result = json.loads(done.stdout.strip().splitlines()[-1])
+        result = _child_json(MEASURE, [str(path), token], env)
         print(f"{path.name}: peak RSS {result['peak'] / 1e6:.0f} MB (after start-up {result['before'] / 1e6:.0f} MB)")
         return result
 
@@ -176,17 +181,9 @@ def test_developing_raw_sensor_data_takes_no_more_memory_than_the_budget_counts(
     subprocess.run(
         [sys.executable, "-c", MAKE_SENSOR_DNG, "4000", "3000", str(path)], cwd=PROJECT_DIR, check=True, timeout=300
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
-    done = subprocess.run(
-        [sys.executable, "-c", MEASURE_RAW, str(path), "4000", "3000"],
-        cwd=PROJECT_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = _child_json(
+        MEASURE_RAW, [str(path), "4000", "3000"], {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
     print(f"big-sensor.dng: grew {result['growth'] / 1e6:.0f} MB, budget counts {result['estimate'] / 1e6:.0f} MB")
     assert result["size"] == [2000, 1500] and "LibRaw" in result["source"]
     assert result["growth"] <= result["estimate"]
