@@ -21,7 +21,6 @@ import os
 import re
 import selectors
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -69,31 +68,37 @@ def exiftool_version(executable: str | None = None) -> tuple[int, ...] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def _parent_death_signal():
-    """A pre-exec hook asking Linux to SIGKILL the child when the thread that forked it ends (None
-    elsewhere). Only the warden thread below forks ExifTool, and it lives as long as the child."""
+def _parent_death_signal() -> tuple[str, ...]:
+    """The command prefix that asks Linux to SIGKILL ExifTool when the thread that started it
+    ends: util-linux's ``setpriv --pdeathsig``, which sets the signal and then execs ExifTool
+    (empty where there is no setpriv). Only the warden thread below starts ExifTool, and it lives
+    as long as the child.
+
+    Never a ``preexec_fn``: that runs Python in the forked child, with every at-fork hook of every
+    imported library, while other threads' locks are frozen as they were at the fork. Under a busy
+    Celery worker the child could hang there before it ever became ExifTool."""
     if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
+        return ()
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        return ()
     try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    set_pdeathsig, kill = 1, int(signal.SIGKILL)  # PR_SET_PDEATHSIG, resolved before any fork
-
-    def hook() -> None:
-        prctl(set_pdeathsig, kill, 0, 0, 0)
-
-    return hook
+        subprocess.run([setpriv, "--pdeathsig", "KILL", "--", "true"], capture_output=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):  # an old util-linux without --pdeathsig
+        return ()
+    return (setpriv, "--pdeathsig", "KILL", "--")
 
 
-_PRE_EXEC = _parent_death_signal()
+_DEATH_SIGNAL: tuple[str, ...] | None = None
 
 
 def _process_start(command: list[str]) -> subprocess.Popen:
     """Start ``command`` from a warden thread that then waits for it to exit, so the parent-death
     signal is tied to the child's own lifetime (and the Python process's), not to the caller's thread."""
+    global _DEATH_SIGNAL
+    if _DEATH_SIGNAL is None:
+        _DEATH_SIGNAL = _parent_death_signal()
+    command = [*_DEATH_SIGNAL, *command]
     started: Future = Future()
 
     def warden() -> None:
@@ -104,7 +109,6 @@ def _process_start(command: list[str]) -> subprocess.Popen:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 start_new_session=True,  # a terminal's Ctrl-C reaches dam, which then stops ExifTool cleanly
-                preexec_fn=_PRE_EXEC,
             )
         except BaseException as error:  # noqa: B036 - handed to the caller, which re-raises it
             started.set_exception(error)
