@@ -20,6 +20,39 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 FIXTURES_DIR = PROJECT_DIR / "fixtures"
 TEST_DATA_DIR = Path(__file__).resolve().parent / "data"
 
+# Logs of the processes tests start (Celery workers, gunicorn): the tail of each one written to
+# during a test that fails is attached to its report, so a failure on CI says what they did.
+SERVICE_LOGS: dict[Path, str] = {}
+LOG_TAIL_LINES = 80
+
+
+def service_log(path: Path, name: str) -> Path:
+    """Attach the log at ``path`` to the report of any test that fails while it is written."""
+    SERVICE_LOGS[path] = name
+    return path
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    item.dam_started = time.time()  # fixtures start their processes in set-up
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call" and report.failed:
+        started = getattr(item, "dam_started", 0)
+        for path, name in list(SERVICE_LOGS.items()):
+            try:
+                if path.stat().st_mtime < started:
+                    continue
+                lines = path.read_text(errors="replace").splitlines()
+            except OSError:
+                continue
+            report.sections.append((f"log of {name} (last {LOG_TAIL_LINES} lines)", "\n".join(lines[-LOG_TAIL_LINES:])))
+    return report
+
 
 @pytest.fixture(scope="session")
 def manifest() -> dict:
@@ -118,7 +151,7 @@ def worker_start(tmp_path: Path, name: str = "test", extra_env: dict | None = No
     """Start a real `celery worker` process on the test database and the test broker."""
     from django.db import connection
 
-    log_path = tmp_path / f"worker-{name}.log"
+    log_path = service_log(tmp_path / f"worker-{name}.log", f"the Celery worker {name!r}")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",

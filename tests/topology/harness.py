@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import signal
 import socket
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROJECT_DIR, wait_for
+from tests.conftest import PROJECT_DIR, service_log, wait_for
 
 
 def _missing(module: str) -> bool:
@@ -61,7 +62,7 @@ class Process:
     """A child process with its output in a log file; stopped (and waited for) by the test."""
 
     def __init__(self, name: str, command: list[str], log_dir: Path, env: dict | None = None, **kwargs) -> None:
-        self.name, self.log_path = name, log_dir / f"{name}.log"
+        self.name, self.log_path = name, service_log(log_dir / f"{name}.log", name)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 command,
@@ -249,10 +250,12 @@ def query(topology, sql: str, *params) -> tuple:
         return connection.execute(sql, params or None).fetchone()
 
 
-def wait_for_progress(count, until: int, total: int, what: str, stall_seconds: float = 120, interval: float = 0.1):
+def wait_for_progress(
+    count, until: int, total: int, what: str, stall_seconds: float = 120, interval: float = 0.1, detail=None
+):
     """Wait until ``count()`` reaches ``until``, for as long as it keeps moving: fails only when
     it has not changed for ``stall_seconds`` (a busy machine is slow, a stuck one stops), saying
-    how many of ``total`` were done."""
+    how many of ``total`` were done, and what ``detail()`` says of the rest."""
     last, moved = None, time.monotonic()
     while True:
         done = count()
@@ -261,10 +264,30 @@ def wait_for_progress(count, until: int, total: int, what: str, stall_seconds: f
         if done != last:
             last, moved = done, time.monotonic()
         elif time.monotonic() - moved > stall_seconds:
+            said = f"; {detail()}" if detail else ""
             raise AssertionError(
-                f"no progress for {stall_seconds:.0f} s: {done} of {total} {what} (waiting for {until})"
+                f"no progress for {stall_seconds:.0f} s: {done} of {total} {what} (waiting for {until}){said}"
             )
         time.sleep(interval)
+
+
+def kill_mid_task(topology, role: str, task: str, timeout: float = 120, interval: float = 0.02) -> None:
+    """SIGKILL the ``role`` worker while it runs a ``task``: as soon as its log shows one more such
+    task received than finished. The message of a task under way is unacknowledged in the broker
+    (``acks_late``), so it comes back. A kill between two tasks can instead land in the Redis
+    transport's own window, between taking the next message off the list and recording it as
+    unacknowledged, where a message is lost whatever the task does (deploy/README.md)."""
+    received = re.compile(rf"Task {re.escape(task)}\[[0-9a-f-]+\] received")
+    finished = re.compile(rf"Task {re.escape(task)}\[[0-9a-f-]+\] (succeeded|raised|retry|failed)")
+    worker = topology["workers"][role]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log = worker.log()
+        if len(received.findall(log)) > len(finished.findall(log)):
+            worker.stop(signal.SIGKILL)
+            return
+        time.sleep(interval)
+    raise AssertionError(f"the {role} worker ran no {task} within {timeout:.0f} s")
 
 
 def worker_replace(topology, role: str) -> None:

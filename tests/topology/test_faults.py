@@ -11,13 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import shutil
-import signal
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from tests.topology.harness import BUCKET, TOPOLOGY, http, query, wait_for_progress, worker_replace
+from tests.topology.harness import BUCKET, TOPOLOGY, http, kill_mid_task, query, wait_for_progress, worker_replace
 
 pytestmark = TOPOLOGY
 
@@ -67,7 +66,7 @@ def test_a_worker_killed_mid_ingest_of_200_files_loses_and_duplicates_nothing(to
         )[0]
 
     wait_for_progress(files_done, until=20, total=FILES, what="files ingested before the kill")
-    topology["workers"]["ingest"].stop(signal.SIGKILL)
+    kill_mid_task(topology, "ingest", "assets.tasks.ingest_path_task")
     assert files_done() < FILES, "the worker must die part-way"
     worker_replace(topology, "ingest")
     wait_for_progress(files_done, until=FILES, total=FILES, what="files ingested after the kill")
@@ -120,7 +119,8 @@ def test_a_worker_killed_mid_write_back_leaves_one_whole_version_per_edit(topolo
         )[0]
 
     wait_for_progress(written, until=3, total=len(asset_ids), what="write-backs before the kill")
-    topology["workers"]["ingest"].stop(signal.SIGKILL)  # the ingest worker also serves metadata_write
+    # The ingest worker also serves metadata_write.
+    kill_mid_task(topology, "ingest", "assets.tasks.metadata_writeback_task")
     assert written() < len(asset_ids), "the worker must die part-way"
     worker_replace(topology, "ingest")
     wait_for_progress(written, until=len(asset_ids), total=len(asset_ids), what="write-backs after the kill")

@@ -11,13 +11,12 @@ import base64
 import hashlib
 import json
 import shutil
-import signal
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from tests.conftest import FIXTURES_DIR, wait_for
-from tests.topology.harness import BUCKET, TOPOLOGY, http, query, wait_for_progress, worker_replace
+from tests.topology.harness import BUCKET, TOPOLOGY, http, kill_mid_task, query, wait_for_progress, worker_replace
 
 pytestmark = TOPOLOGY
 
@@ -105,11 +104,25 @@ def test_a_worker_killed_during_ingestion_loses_no_asset(topology, tmp_path):
             "SELECT count(*) FROM assets_ingestrecord WHERE original_name LIKE 'inbox-%' AND status = 'created'",
         )[0]
 
+    def the_rest() -> str:
+        [others] = query(
+            topology,
+            "SELECT string_agg(status || ' ' || original_name || ': ' || left(error, 300), '; ') "
+            "FROM assets_ingestrecord WHERE original_name LIKE 'inbox-%' AND status <> 'created'",
+        )
+        import redis
+
+        broker = redis.Redis.from_url(topology["redis"])
+        queued, unacked = broker.llen("ingest"), broker.hlen("unacked")
+        return f"other ingest records: {others or 'none'}; {queued} queued, {unacked} unacknowledged"
+
     wait_for_progress(ingested, until=3, total=len(paths), what="files ingested before the kill")
-    topology["workers"]["ingest"].stop(signal.SIGKILL)
+    kill_mid_task(topology, "ingest", "assets.tasks.ingest_path_task")
     assert ingested() < len(paths), "the worker must die part-way"
     worker_replace(topology, "ingest")
-    wait_for_progress(ingested, until=len(paths), total=len(paths), what="files ingested after the kill")
+    wait_for_progress(
+        ingested, until=len(paths), total=len(paths), what="files ingested after the kill", detail=the_rest
+    )
     stored, distinct = query(topology, "SELECT count(*), count(DISTINCT sha256) FROM assets_fileversion")
     assert stored == distinct  # no file stored twice
     shutil.rmtree(folder, ignore_errors=True)
