@@ -239,6 +239,46 @@ def _test_exiftool():
     return ExifToolSession("exiftool")
 
 
+# The production topology (tests/topology) is one stack of servers shared by its modules: one
+# scheduling unit, so it starts once, and the first one handed out, so its minutes run beside
+# the rest of the suite rather than after it.
+LONG_SCOPES = ("tests/topology",)
+
+
+def _scope(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    return next((scope for scope in LONG_SCOPES if path.startswith(scope + "/")), path)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Modules in the order they are best handed out to test processes: the long scopes first,
+    then the modules with the most tests; each module's own order is kept."""
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[_scope(item.nodeid)] = counts.get(_scope(item.nodeid), 0) + 1
+    first_seen = {scope: number for number, scope in enumerate(dict.fromkeys(_scope(i.nodeid) for i in items))}
+
+    def order(item) -> tuple:
+        scope = _scope(item.nodeid)
+        return (scope not in LONG_SCOPES, -counts[scope], first_seen[scope])
+
+    items.sort(key=order)  # stable: a module's tests keep their order
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, with each long scope kept whole, handed out in collection order."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _scope(nodeid)
+
+    config.option.loadscopereorder = False  # the order above already puts the big units first
+    return Scheduling(config, log)
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Stop the test suite's own embedded PostgreSQL (var/test) when the run ends."""
     if getattr(settings, "EMBEDDED", False):
