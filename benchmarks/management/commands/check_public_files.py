@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from assets.editing import asset_metadata_update, metadata_writeback, writable_fields, writeback_refusal
 from assets.ingest import ingest_paths, iter_files
-from assets.metadata.writeback_verify import tag_allowed, tags_changed, writeback_snapshot
+from assets.metadata.writeback_verify import writeback_snapshot, writeback_unexpected
 from assets.models import Asset, MetadataChange
 from assets.storage.blobs import blob_staged
 from benchmarks.measuring import rolled_back, scratch_storages
@@ -57,7 +57,6 @@ BROKEN_WORDS = (
 )
 # A refusal for a type dam does not take (detection's own wording, and JPEG XL named in the README).
 _UNSUPPORTED = re.compile(r"not a supported image or audio (file|format)|JPEG XL|not an image or audio file")
-_ID3_DATES = re.compile(r"^ID3v2:(Year|Date|Time|RecordingTime|OriginalReleaseTime|OriginalReleaseYear)$")
 
 
 @dataclass
@@ -153,23 +152,7 @@ def _ingest_and_write(path: Path, outcome: FileOutcome) -> None:
     new = Asset.objects.select_related("current_version").get(pk=asset.pk).current_version
     with blob_staged(original.storage_name) as old_path, blob_staged(new.storage_name) as new_path:
         before, after = writeback_snapshot(old_path), writeback_snapshot(new_path)
-    outcome.collateral = collateral_changes(before, after, asset.kind, edit)
-
-
-def collateral_changes(before: dict, after: dict, kind: str, edit: dict) -> list[tuple[str, list, list]]:
-    """The tags that changed though neither an edited field nor the allow-list covers them. Date
-    frames renamed by a new ID3v2 version (v2.3's Year is v2.4's RecordingTime) count only when
-    the ID3v2 version stayed."""
-    renamed = _id3_versions(before) != _id3_versions(after)
-    return [
-        (tag, old, new)
-        for tag, old, new in tags_changed(before, after)
-        if not tag_allowed(tag, kind, edit, before) and not (renamed and _ID3_DATES.match(tag))
-    ]
-
-
-def _id3_versions(dump: dict) -> set[str]:
-    return {key.split(":")[0] for key in dump if key.startswith("ID3v2_")}
+    outcome.collateral = writeback_unexpected(before, after, asset.kind, edit)
 
 
 def report(folder: Path, outcomes: list[FileOutcome], elapsed: float) -> str:
