@@ -16,10 +16,10 @@ ExifTool's own notes), digests that follow the bytes (``CurrentIPTCDigest``, ``I
 layout that moves when a tag block grows (TIFF strip and tile offsets, the EXIF thumbnail's and
 previews' offsets, the ID3 tag size), what a format needs to hold a block it had no room for
 (GIF89a, an extended WebP, a FLAC comment block's vendor, an MP4 metadata box's handler), empty
-ID3 frames that go, and tags derived from others (``Composite:*``). The tags EXIF requires in a new IFD are allowed where a write had
-to create that IFD (GPS into a file without EXIF). IIM record versions and ``CodedCharacterSet``
-are allowed only in files that had IIM, and record 1's datasets only when the block was
-re-encoded to UTF-8.
+ID3 frames that go, and tags derived from others (``Composite:*``). The tags EXIF requires in a
+new IFD are allowed where a write had to create that IFD (GPS into a file without EXIF). IIM
+record versions and ``CodedCharacterSet`` are allowed only in files that had IIM, and record 1's
+datasets only when the block was re-encoded to UTF-8 (or record 1 lacked its first dataset).
 """
 
 from __future__ import annotations
