@@ -52,7 +52,7 @@ FORMATS = {
         MediaFormat("ogg_opus", "Ogg Opus audio", Kind.AUDIO, "audio/ogg; codecs=opus", ("opus", "ogg", "oga")),
         MediaFormat("wav", "WAV audio", Kind.AUDIO, "audio/wav", ("wav", "wave")),
         MediaFormat("aiff", "AIFF audio", Kind.AUDIO, "audio/aiff", ("aiff", "aif", "aifc")),
-        MediaFormat("m4a", "MPEG-4 audio", Kind.AUDIO, "audio/mp4", ("m4a", "mp4", "m4b")),
+        MediaFormat("m4a", "MPEG-4 audio", Kind.AUDIO, "audio/mp4", ("m4a", "mp4", "m4b", "3gp", "3g2")),
         MediaFormat("asf", "Windows Media audio", Kind.AUDIO, "audio/x-ms-wma", ("wma", "asf")),
         MediaFormat("ape", "Monkey's Audio", Kind.AUDIO, "audio/x-ape", ("ape",)),
         MediaFormat("wavpack", "WavPack audio", Kind.AUDIO, "audio/x-wavpack", ("wv",)),
@@ -83,6 +83,8 @@ _NOT_MEDIA = (
 
 _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 _M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"mp41", b"mp42", b"isom", b"iso2", b"dash", b"f4a "}
+# 3GPP and 3GPP2 (phones' recordings): the same boxes, AAC or AMR inside.
+_M4A_BRANDS |= {b"3gp4", b"3gp5", b"3gp6", b"3gp7", b"3g2a", b"3g2b", b"3g2c"}
 _AVIF_BRANDS = {b"avif", b"avis"}
 _ASF_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
 _DNG_VERSION_TAG = 50706

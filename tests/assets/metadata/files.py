@@ -240,3 +240,12 @@ def m4a_without_metadata_box(folder: Path) -> Path:
     path = folder / "no-metadata-box.m4a"
     path.write_bytes(data)
     return path
+
+
+def three_gpp2(folder: Path) -> Path:
+    """The M4A fixture as a 3GPP2 file, the brands a phone writes (the ftyp box keeps its size)."""
+    data = (FIXTURES_DIR / "audio" / "tone.m4a").read_bytes()
+    assert data[4:8] == b"ftyp" and data[:4] == (28).to_bytes(4, "big")
+    path = folder / "phone.3g2"
+    path.write_bytes(data[:8] + b"3g2a" + bytes(4) + b"kddi3g2a" + b"3g2b" + data[28:])
+    return path

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mutagen.apev2 import APEv2
 
+from assets.detection import HEAD_BYTES, detect_format
 from assets.metadata.audio import audio_metadata
 from assets.metadata.audio_write import audio_tags_write
 from assets.metadata.writeback_verify import writeback_snapshot, writeback_verify
@@ -63,3 +64,12 @@ def test_apev2_keywords_are_one_text_in_the_order_written(media_copy):
 
     assert list(APEv2(path)["Keywords"]) == ["zwei; eins"]
     assert audio_metadata(path, {}).values["keywords"] == ["zwei", "eins"]
+
+
+def test_a_3gpp2_file_is_mpeg_4_audio_and_takes_its_edits(tmp_path):
+    path = files.three_gpp2(tmp_path)
+    assert detect_format(path.read_bytes()[:HEAD_BYTES], path.name).key == "m4a"
+
+    assert write(path, "m4a", EDIT) == []
+
+    assert audio_metadata(path, {}).values["keywords"] == EDIT["keywords"]
