@@ -249,3 +249,21 @@ def three_gpp2(folder: Path) -> Path:
     path = folder / "phone.3g2"
     path.write_bytes(data[:8] + b"3g2a" + bytes(4) + b"kddi3g2a" + b"3g2b" + data[28:])
     return path
+
+
+def wavpack_with_wav_header(folder: Path) -> Path:
+    """The WavPack fixture with the original WAV header stored in its first block, as the wavpack
+    tool writes it (FFmpeg does not): ExifTool then reads the file's header, and still no tags."""
+    data = bytearray((FIXTURES_DIR / "audio" / "tone.wv").read_bytes())
+    assert data[:4] == b"wvpk"
+    samples, channels, rate = struct.unpack_from("<I", data, 12)[0], 2, 22050
+    size = samples * channels * 2
+    header = b"RIFF" + struct.pack("<I", 36 + size) + b"WAVEfmt "
+    header += struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16)
+    header += b"data" + struct.pack("<I", size)
+    sub_block = bytes([0x21, len(header) // 2]) + header  # ID_RIFF_HEADER, its size in 16-bit words
+    data[32:32] = sub_block  # after the 32-byte block header
+    struct.pack_into("<I", data, 4, struct.unpack_from("<I", data, 4)[0] + len(sub_block))
+    path = folder / "with-wav-header.wv"
+    path.write_bytes(bytes(data))
+    return path

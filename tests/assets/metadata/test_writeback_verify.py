@@ -73,3 +73,10 @@ def test_a_3gpp2_file_is_mpeg_4_audio_and_takes_its_edits(tmp_path):
     assert write(path, "m4a", EDIT) == []
 
     assert audio_metadata(path, {}).values["keywords"] == EDIT["keywords"]
+
+
+def test_a_wavpack_file_exiftool_reads_the_header_of_is_checked_by_ffmpeg(tmp_path):
+    path = files.wavpack_with_wav_header(tmp_path)
+    assert writeback_snapshot(path).get("RIFF:SampleRate") == 22050  # ExifTool reads it, without its tags
+
+    assert write(path, "wavpack", EDIT) == []
