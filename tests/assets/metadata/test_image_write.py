@@ -227,3 +227,14 @@ def test_iim_without_its_envelope_version_gets_it(tmp_path):
 
     iim = dump(path, "-IPTC:all")
     assert iim["IPTC:Headline"] == "Kept as it was" and iim["IPTC:ObjectName"] == EDIT["title"]
+
+
+def test_a_jpeg_whose_xmp_packet_is_empty_takes_the_edit(tmp_path):
+    packet = b"<?xpacket begin='\xef\xbb\xbf' id='W5M0MpCehiHzreSzNTczkc9d'?><x:xmpmeta xmlns:x='adobe:ns:meta/'/>"
+    path = files.jpeg_with_segments(
+        tmp_path, "empty-xmp.jpg", files.app1(b"http://ns.adobe.com/xap/1.0/\x00" + packet + b"<?xpacket end='w'?>")
+    )
+
+    assert write(path, EDIT) == []
+
+    assert image_metadata(tags(path)).values["title"] == EDIT["title"]
