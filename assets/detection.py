@@ -86,6 +86,7 @@ _M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"mp41", b"mp42", b"isom", b"iso2", b"
 # 3GPP and 3GPP2 (phones' recordings): the same boxes, AAC or AMR inside.
 _M4A_BRANDS |= {b"3gp4", b"3gp5", b"3gp6", b"3gp7", b"3g2a", b"3g2b", b"3g2c"}
 _AVIF_BRANDS = {b"avif", b"avis"}
+_OGG_VIDEO = b"\x80theora"  # the first header packet of a Theora stream
 _ASF_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
 _DNG_VERSION_TAG = 50706
 # TIFF-structured raw files that only their maker's tags tell apart: dam goes by the name's extension.
@@ -125,6 +126,8 @@ def detect_format(head: bytes, name: str = "") -> MediaFormat | None:
     if head.startswith(b"fLaC"):
         return FORMATS["flac"]
     if head.startswith(b"OggS"):
+        if _OGG_VIDEO in head[:512]:  # a film's sound track is not an audio file dam can tag
+            return None
         if b"OpusHead" in head[:512]:
             return FORMATS["ogg_opus"]
         if b"\x01vorbis" in head[:512]:
@@ -210,6 +213,8 @@ def describe_unsupported(head: bytes) -> str:
             if description == _SIDECAR or (magic == b"<?xml" and b"<x:xmpmeta" in stripped[:4096]):
                 return f"the file is {_SIDECAR}, not an image or audio file"
             return f"the file is {description}, not a supported image or audio file"
+    if head.startswith(b"OggS") and _OGG_VIDEO in head[:512]:
+        return "the file is an Ogg video (Theora), not a supported image or audio file"
     if _looks_like_text(head):
         return "the file is text, not a supported image or audio file"
     return (
