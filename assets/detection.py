@@ -31,6 +31,8 @@ FORMATS = {
         MediaFormat("jpeg", "JPEG image", Kind.IMAGE, "image/jpeg", ("jpg", "jpeg", "jpe", "mpo")),
         MediaFormat("png", "PNG image", Kind.IMAGE, "image/png", ("png",)),
         MediaFormat("tiff", "TIFF image", Kind.IMAGE, "image/tiff", ("tif", "tiff")),
+        # Stored as .btf, so a stored version is told from a TIFF: ExifTool cannot write BigTIFF.
+        MediaFormat("bigtiff", "BigTIFF image", Kind.IMAGE, "image/tiff", ("btf", "tif", "tiff", "tf8")),
         MediaFormat("webp", "WebP image", Kind.IMAGE, "image/webp", ("webp",)),
         MediaFormat("heic", "HEIC image", Kind.IMAGE, "image/heic", ("heic", "heif", "hif")),
         MediaFormat("gif", "GIF image", Kind.IMAGE, "image/gif", ("gif",)),
@@ -109,6 +111,8 @@ def detect_format(head: bytes, name: str = "") -> MediaFormat | None:
         return FORMATS["raf"]
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return _tiff_family(head, name)
+    if head[:4] in (b"II+\x00", b"MM\x00+"):  # BigTIFF: 64-bit offsets, for files over 4 GB
+        return FORMATS["bigtiff"]
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return FORMATS["webp"]
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
@@ -219,7 +223,7 @@ def describe_unsupported(head: bytes) -> str:
         return "the file is text, not a supported image or audio file"
     return (
         "the file's content is not a supported image or audio format "
-        "(JPEG, PNG, TIFF, WebP, HEIC, GIF, BMP, PSD, PSB, AVIF, camera raw, MP3, FLAC, Ogg, WAV, AIFF, M4A, "
+        "(JPEG, PNG, TIFF, BigTIFF, WebP, HEIC, GIF, BMP, PSD, PSB, AVIF, camera raw, MP3, FLAC, Ogg, WAV, AIFF, M4A, "
         "WMA, APE, WavPack, Musepack, TTA, AAC)"
     )
 

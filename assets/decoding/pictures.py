@@ -40,6 +40,7 @@ PILLOW_FORMATS = {
     "jpeg": {"JPEG", "MPO"},
     "png": {"PNG"},
     "tiff": {"TIFF"},
+    "bigtiff": {"TIFF"},
     "webp": {"WEBP"},
     "heic": {"HEIF"},
     "gif": {"GIF"},
