@@ -31,6 +31,8 @@ FORMATS = {
         MediaFormat("jpeg", "JPEG image", Kind.IMAGE, "image/jpeg", ("jpg", "jpeg", "jpe", "mpo")),
         MediaFormat("png", "PNG image", Kind.IMAGE, "image/png", ("png",)),
         MediaFormat("tiff", "TIFF image", Kind.IMAGE, "image/tiff", ("tif", "tiff")),
+        # Stored as .btf, so a stored version is told from a TIFF: ExifTool cannot write BigTIFF.
+        MediaFormat("bigtiff", "BigTIFF image", Kind.IMAGE, "image/tiff", ("btf", "tif", "tiff", "tf8")),
         MediaFormat("webp", "WebP image", Kind.IMAGE, "image/webp", ("webp",)),
         MediaFormat("heic", "HEIC image", Kind.IMAGE, "image/heic", ("heic", "heif", "hif")),
         MediaFormat("gif", "GIF image", Kind.IMAGE, "image/gif", ("gif",)),
@@ -52,7 +54,7 @@ FORMATS = {
         MediaFormat("ogg_opus", "Ogg Opus audio", Kind.AUDIO, "audio/ogg; codecs=opus", ("opus", "ogg", "oga")),
         MediaFormat("wav", "WAV audio", Kind.AUDIO, "audio/wav", ("wav", "wave")),
         MediaFormat("aiff", "AIFF audio", Kind.AUDIO, "audio/aiff", ("aiff", "aif", "aifc")),
-        MediaFormat("m4a", "MPEG-4 audio", Kind.AUDIO, "audio/mp4", ("m4a", "mp4", "m4b")),
+        MediaFormat("m4a", "MPEG-4 audio", Kind.AUDIO, "audio/mp4", ("m4a", "mp4", "m4b", "3gp", "3g2")),
         MediaFormat("asf", "Windows Media audio", Kind.AUDIO, "audio/x-ms-wma", ("wma", "asf")),
         MediaFormat("ape", "Monkey's Audio", Kind.AUDIO, "audio/x-ape", ("ape",)),
         MediaFormat("wavpack", "WavPack audio", Kind.AUDIO, "audio/x-wavpack", ("wv",)),
@@ -83,7 +85,10 @@ _NOT_MEDIA = (
 
 _HEIC_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 _M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"mp41", b"mp42", b"isom", b"iso2", b"dash", b"f4a "}
+# 3GPP and 3GPP2 (phones' recordings): the same boxes, AAC or AMR inside.
+_M4A_BRANDS |= {b"3gp4", b"3gp5", b"3gp6", b"3gp7", b"3g2a", b"3g2b", b"3g2c"}
 _AVIF_BRANDS = {b"avif", b"avis"}
+_OGG_VIDEO = b"\x80theora"  # the first header packet of a Theora stream
 _ASF_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
 _DNG_VERSION_TAG = 50706
 # TIFF-structured raw files that only their maker's tags tell apart: dam goes by the name's extension.
@@ -106,6 +111,8 @@ def detect_format(head: bytes, name: str = "") -> MediaFormat | None:
         return FORMATS["raf"]
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return _tiff_family(head, name)
+    if head[:4] in (b"II+\x00", b"MM\x00+"):  # BigTIFF: 64-bit offsets, for files over 4 GB
+        return FORMATS["bigtiff"]
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return FORMATS["webp"]
     if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
@@ -123,6 +130,8 @@ def detect_format(head: bytes, name: str = "") -> MediaFormat | None:
     if head.startswith(b"fLaC"):
         return FORMATS["flac"]
     if head.startswith(b"OggS"):
+        if _OGG_VIDEO in head[:512]:  # a film's sound track is not an audio file dam can tag
+            return None
         if b"OpusHead" in head[:512]:
             return FORMATS["ogg_opus"]
         if b"\x01vorbis" in head[:512]:
@@ -208,11 +217,13 @@ def describe_unsupported(head: bytes) -> str:
             if description == _SIDECAR or (magic == b"<?xml" and b"<x:xmpmeta" in stripped[:4096]):
                 return f"the file is {_SIDECAR}, not an image or audio file"
             return f"the file is {description}, not a supported image or audio file"
+    if head.startswith(b"OggS") and _OGG_VIDEO in head[:512]:
+        return "the file is an Ogg video (Theora), not a supported image or audio file"
     if _looks_like_text(head):
         return "the file is text, not a supported image or audio file"
     return (
         "the file's content is not a supported image or audio format "
-        "(JPEG, PNG, TIFF, WebP, HEIC, GIF, BMP, PSD, PSB, AVIF, camera raw, MP3, FLAC, Ogg, WAV, AIFF, M4A, "
+        "(JPEG, PNG, TIFF, BigTIFF, WebP, HEIC, GIF, BMP, PSD, PSB, AVIF, camera raw, MP3, FLAC, Ogg, WAV, AIFF, M4A, "
         "WMA, APE, WavPack, Musepack, TTA, AAC)"
     )
 

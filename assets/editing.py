@@ -78,7 +78,10 @@ def writeback_refusal(asset: Asset) -> str:
 
 
 # Image formats ExifTool cannot write.
-_IMAGE_SIDECAR_ONLY = {"bmp": "a BMP image has no place for metadata"}
+_IMAGE_SIDECAR_ONLY = {
+    "bmp": "a BMP image has no place for metadata",
+    "bigtiff": "ExifTool cannot write BigTIFF images",
+}
 
 
 def format_writeback_refusal(media_format) -> str:

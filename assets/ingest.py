@@ -210,6 +210,11 @@ def ingest_sources(sources: list[IngestSource], uploader=None) -> list[IngestRes
                 inspected.append(item)
             except IngestError as error:
                 results[item.index] = _record_failure(item.source, str(error), item)
+            except Exception as error:  # a decoder tripping over a hostile file must not stop the batch
+                logger.exception("decoding %s failed", item.source.label)
+                results[item.index] = _record_failure(
+                    item.source, f"dam could not decode the file ({type(error).__name__}: {error})", item
+                )
 
         _read_tags(inspected)
         reads: dict[int, MetadataRead] = {}

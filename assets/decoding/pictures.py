@@ -40,6 +40,7 @@ PILLOW_FORMATS = {
     "jpeg": {"JPEG", "MPO"},
     "png": {"PNG"},
     "tiff": {"TIFF"},
+    "bigtiff": {"TIFF"},
     "webp": {"WEBP"},
     "heic": {"HEIF"},
     "gif": {"GIF"},
@@ -128,7 +129,7 @@ def _pillow_picture(
             try:
                 image.load()
                 return Picture(image)
-            except OSError as error:
+            except (OSError, ValueError, SyntaxError) as error:  # Pillow's plugins raise all three
                 damage = _damage(media_format.label, error)
     except _CutShort as error:  # the file ends inside the headers Pillow reads on opening
         damage = _damage(media_format.label, error)

@@ -244,7 +244,7 @@ def _ape_update(path: Path, values: dict[str, object]) -> None:
         for key in present:
             del tags[key]
         if not is_empty(value):
-            tags[keys[0]] = _field_texts(FIELDS_BY_NAME[name], value, existing)
+            tags[keys[0]] = _ape_texts(FIELDS_BY_NAME[name], value, existing)
         changed = True
     if changed:
         tags.save(path)
@@ -272,7 +272,14 @@ def _ape_write(audio, values: dict[str, object]) -> None:
         for key in present:
             del tags[key]
         if not is_empty(value):
-            tags[keys[0]] = _field_texts(FIELDS_BY_NAME[name], value, existing)
+            tags[keys[0]] = _ape_texts(FIELDS_BY_NAME[name], value, existing)
+
+
+def _ape_texts(field: Field, value, existing: str | None) -> list[str]:
+    # One text joined with "; ", which the reader splits again: ExifTool shows the items of a
+    # multi-item APEv2 value run together (it drops the NULs between them), FFmpeg only the first.
+    texts = _field_texts(field, value, existing)
+    return ["; ".join(texts)] if field.is_list else texts
 
 
 # --- Windows Media attributes (WMA) ----------------------------------------------------------

@@ -23,6 +23,7 @@ from xml.parsers.expat import ExpatError
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML = "http://www.w3.org/XML/1998/namespace"
 XMLNS = "http://www.w3.org/2000/xmlns/"
+_XMPMETA = "adobe:ns:meta/"
 _EMPTY_PACKET = (
     "<?xpacket begin='\ufeff' id='W5M0MpCehiHzreSzNTczkc9d'?>\n"
     "<x:xmpmeta xmlns:x='adobe:ns:meta/'>\n"
@@ -87,7 +88,13 @@ def _parse(packet: bytes | None) -> minidom.Document:
     except ExpatError as error:
         raise XmpPacketError(f"the XMP packet is not well-formed XML ({error})") from None
     if not _rdf_root(document):
-        raise XmpPacketError("the XMP packet has no rdf:RDF element")
+        meta = document.getElementsByTagNameNS(_XMPMETA, "xmpmeta")
+        if not meta or _elements(meta[0]):
+            raise XmpPacketError("the XMP packet has no rdf:RDF element")
+        # An empty x:xmpmeta (a packet written with nothing in it yet) gets its rdf:RDF.
+        root = document.createElementNS(RDF, "rdf:RDF")
+        root.setAttribute("xmlns:rdf", RDF)
+        meta[0].appendChild(root)
     return document
 
 

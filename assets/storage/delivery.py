@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 
 # Image formats that hold no metadata, delivered as stored.
 _WITHOUT_METADATA = {"bmp"}
+# Image formats ExifTool cannot write, so no copy without the policy's tags can be made.
+_NOT_WRITABLE = {"bigtiff": "ExifTool cannot write BigTIFF images"}
 
 
 def delivery_policy(asset: Asset) -> list[str]:
@@ -49,6 +51,11 @@ def delivery_copy_key(asset: Asset, version: FileVersion | None = None) -> str:
     media_format = media_format_of(version.mime_type, version.storage_name)
     if asset.kind != "image" or (media_format is not None and media_format.key in _WITHOUT_METADATA):
         return version.storage_name
+    if media_format is not None and media_format.key in _NOT_WRITABLE:
+        raise DeliveryCopyError(
+            f"the delivery copy cannot be made: {_NOT_WRITABLE[media_format.key]}, so the tags the delivery "
+            "policy removes cannot be taken out; the stored file versions can still be downloaded by those allowed to"
+        )
     tags = delivery_policy(asset)
     extension = version.storage_name.rsplit(".", 1)[-1]
     key = f"delivery/{policy_hash(tags)}/{version.sha256[:2]}/{version.sha256}.{extension}"

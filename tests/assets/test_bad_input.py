@@ -67,6 +67,31 @@ def test_corrupt_png(tmp_path):
     assert "PNG image" in failure(tmp_path, "corrupt.png", corrupt)
 
 
+def oversized_palette_bmp() -> bytes:
+    """An 8-bit BMP whose palette has 300 entries, more than 8 bits can index (Pillow: ValueError)."""
+    image = Image.new("P", (2, 2), 1)
+    image.putpalette(list(range(256)) * 3)
+    buffer = io.BytesIO()
+    image.save(buffer, "BMP")
+    data = bytearray(buffer.getvalue())
+    pixels = struct.unpack_from("<I", data, 10)[0]
+    data[pixels:pixels] = bytes(4 * 44)
+    struct.pack_into("<I", data, 2, len(data))
+    struct.pack_into("<I", data, 10, pixels + 4 * 44)
+    struct.pack_into("<I", data, 46, 300)
+    return bytes(data)
+
+
+def test_a_decoder_error_refuses_the_file_and_the_batch_goes_on(tmp_path):
+    (tmp_path / "a-palette.bmp").write_bytes(oversized_palette_bmp())
+    (tmp_path / "b-good.png").write_bytes(png_bytes())
+
+    bmp, png = ingest_paths([tmp_path])
+
+    assert bmp.status == "failed" and "BMP image's picture data is damaged (invalid palette size)" in bmp.error
+    assert png.status == "created"
+
+
 def test_text_and_documents_are_named_for_what_they_are(tmp_path):
     assert failure(tmp_path, "notes.txt", b"shopping list\n") == "the file is text, not a supported image or audio file"
     assert "PDF document" in failure(tmp_path, "scan.jpg", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")

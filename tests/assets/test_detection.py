@@ -49,3 +49,12 @@ def test_unsupported_images_are_named():
     assert "JPEG XL" in describe_unsupported(b"\xff\x0a\xfa\x7f")
     assert "JPEG XL" in describe_unsupported(b"\x00\x00\x00\x0cJXL \r\n\x87\n")
     assert detect_format(b"BMx\x00\x00\x00\x01\x02\x03\x04" + b"\x00" * 40) is None  # "BM" alone is not a BMP
+
+
+def test_an_ogg_video_with_a_vorbis_sound_track_is_named_as_video():
+    # Two first pages, as a film's Ogg file starts: a Theora stream and its Vorbis sound track.
+    page = b"OggS\x00\x02" + bytes(20) + b"\x01"
+    head = page + b"\x2a\x80theora" + bytes(35) + page + b"\x1e\x01vorbis" + bytes(23)
+
+    assert detect_format(head, "film.ogg") is None
+    assert describe_unsupported(head) == "the file is an Ogg video (Theora), not a supported image or audio file"

@@ -136,3 +136,22 @@ def test_every_new_type_has_a_delivery_copy_or_says_why_not(cms, name):
         assert response.status_code == 422 and "delivery copy cannot be made" in response.json()["error"]
     else:
         assert response.status_code == 200, response.content[:300]
+
+
+@override_settings(DAM_WRITEBACK="embed")
+def test_a_bigtiff_is_an_image_whose_edits_go_to_the_sidecar(tmp_path, cms, librarian):
+    path = tmp_path / "big.tif"
+    Image.new("RGB", (48, 32), (20, 90, 160)).save(path, big_tiff=True)
+    assert path.read_bytes()[:4] == b"II+\x00"
+    [result] = ingest_paths([path])
+    assert result.status == "created", result.error
+    asset = Asset.objects.get(pk=result.asset_id)
+    assert asset.kind == "image" and thumbnail(asset).getpixel((0, 0)) == (20, 90, 160)
+
+    change = asset_metadata_update(asset, {"title": "Only in the sidecar"}, librarian, "admin")
+
+    assert change.status == "recorded" and "ExifTool cannot write BigTIFF" in change.note
+    sidecar = cms.get(f"/api/assets/{asset.pk}/sidecar/")
+    assert sidecar.status_code == 200 and b"Only in the sidecar" in sidecar.content
+    response = cms.get(f"/api/assets/{asset.pk}/content/")
+    assert response.status_code == 422 and "ExifTool cannot write BigTIFF" in response.json()["error"]

@@ -7,7 +7,9 @@ import struct
 import subprocess
 from pathlib import Path
 
+from mutagen.flac import FLAC
 from mutagen.id3 import ID3, TIT2, TPE1, TXXX, TYER
+from PIL import Image
 
 from tests.conftest import FIXTURES_DIR
 
@@ -110,6 +112,33 @@ def second_iim_jpeg(folder: Path) -> Path:
     return path
 
 
+def thumbnail_jpeg(folder: Path) -> Path:
+    """A camera-like JPEG: EXIF with a thumbnail in IFD1, which lies after the tags that grow."""
+    thumbnail = folder / "thumbnail.jpg"
+    Image.new("RGB", (16, 12), (200, 40, 40)).save(thumbnail, "JPEG")
+    path = bare_jpeg(folder, "thumbnail-exif.jpg")
+    exiftool(
+        "-IFD0:Make=Camera", "-ExifIFD:DateTimeOriginal=2024:05:17 14:30:00", f"-ThumbnailImage<={thumbnail}", path
+    )
+    return path
+
+
+def multipage_tiff(folder: Path) -> Path:
+    """A TIFF of three pages: the later pages' strips lie after IFD0's tags."""
+    path = folder / "pages.tiff"
+    pages = [Image.new("RGB", (32, 24), colour) for colour in ((255, 0, 0), (0, 255, 0), (0, 0, 255))]
+    pages[0].save(path, save_all=True, append_images=pages[1:])
+    return path
+
+
+def iim_without_envelope_version_jpeg(folder: Path) -> Path:
+    """IIM that declares UTF-8 in record 1 but lacks record 1's first dataset, as some writers leave it."""
+    path = bare_jpeg(folder, "no-envelope-version.jpg")
+    exiftool("-IPTC:CodedCharacterSet=UTF8", "-IPTC:Headline=Kept as it was", path)
+    exiftool("-IPTC:EnvelopeRecordVersion=", path)
+    return path
+
+
 # --- Audio -----------------------------------------------------------------------------------
 
 
@@ -178,4 +207,63 @@ def id3v22_mp3(folder: Path) -> Path:
         body += frame_id.encode() + struct.pack(">I", len(payload))[1:] + payload
     path = folder / "v22.mp3"
     path.write_bytes(b"ID3\x02\x00\x00" + synchsafe(len(body)) + body + mpeg_frames())
+    return path
+
+
+def empty_frames_mp3(folder: Path) -> Path:
+    """ID3v2.3 with a title and empty composer and encoder frames, as some encoders leave them."""
+    body = b""
+    for frame_id, payload in {"TIT2": b"\x00Old title", "TCOM": b"\x00", "TENC": b"\x00"}.items():
+        body += frame_id.encode() + struct.pack(">I", len(payload)) + b"\x00\x00" + payload
+    path = folder / "empty-frames.mp3"
+    path.write_bytes(b"ID3\x03\x00\x00" + synchsafe(len(body)) + body + mpeg_frames())
+    return path
+
+
+def flac_without_comments(folder: Path) -> Path:
+    """The FLAC fixture with no Vorbis comment block at all."""
+    path = folder / "no-comments.flac"
+    path.write_bytes((FIXTURES_DIR / "audio" / "tone.flac").read_bytes())
+    FLAC(path).delete()
+    return path
+
+
+def m4a_without_metadata_box(folder: Path) -> Path:
+    """The M4A fixture without its udta box (so no metadata box and no handler for one)."""
+    data = (FIXTURES_DIR / "audio" / "tone.m4a").read_bytes()
+    moov = data.index(b"moov") - 4
+    moov_size = struct.unpack(">I", data[moov : moov + 4])[0]
+    udta = data.index(b"udta", moov) - 4
+    udta_size = struct.unpack(">I", data[udta : udta + 4])[0]
+    assert udta + udta_size <= moov + moov_size and moov > data.index(b"mdat")  # chunk offsets stay valid
+    data = data[:moov] + struct.pack(">I", moov_size - udta_size) + data[moov + 4 : udta] + data[udta + udta_size :]
+    path = folder / "no-metadata-box.m4a"
+    path.write_bytes(data)
+    return path
+
+
+def three_gpp2(folder: Path) -> Path:
+    """The M4A fixture as a 3GPP2 file, the brands a phone writes (the ftyp box keeps its size)."""
+    data = (FIXTURES_DIR / "audio" / "tone.m4a").read_bytes()
+    assert data[4:8] == b"ftyp" and data[:4] == (28).to_bytes(4, "big")
+    path = folder / "phone.3g2"
+    path.write_bytes(data[:8] + b"3g2a" + bytes(4) + b"kddi3g2a" + b"3g2b" + data[28:])
+    return path
+
+
+def wavpack_with_wav_header(folder: Path) -> Path:
+    """The WavPack fixture with the original WAV header stored in its first block, as the wavpack
+    tool writes it (FFmpeg does not): ExifTool then reads the file's header, and still no tags."""
+    data = bytearray((FIXTURES_DIR / "audio" / "tone.wv").read_bytes())
+    assert data[:4] == b"wvpk"
+    samples, channels, rate = struct.unpack_from("<I", data, 12)[0], 2, 22050
+    size = samples * channels * 2
+    header = b"RIFF" + struct.pack("<I", 36 + size) + b"WAVEfmt "
+    header += struct.pack("<IHHIIHH", 16, 1, channels, rate, rate * channels * 2, channels * 2, 16)
+    header += b"data" + struct.pack("<I", size)
+    sub_block = bytes([0x21, len(header) // 2]) + header  # ID_RIFF_HEADER, its size in 16-bit words
+    data[32:32] = sub_block  # after the 32-byte block header
+    struct.pack_into("<I", data, 4, struct.unpack_from("<I", data, 4)[0] + len(sub_block))
+    path = folder / "with-wav-header.wv"
+    path.write_bytes(bytes(data))
     return path

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageSequence
 
 from assets.metadata.exiftool import exiftool_session
 from assets.metadata.image import image_metadata
@@ -174,3 +175,66 @@ def test_a_file_without_xmp_gets_a_packet(tmp_path):
 
     values = image_metadata(tags(path)).values
     assert (values["title"], values["alt_text"]) == ("First title", "A sail")
+
+
+# --- Layout that moves, and room a format needs for XMP ----------------------------------------
+
+
+def test_an_exif_thumbnail_moves_and_stays_the_same(tmp_path):
+    path = files.thumbnail_jpeg(tmp_path)
+    before = dump(path, "-b", "-ThumbnailImage")
+
+    assert write(path, EDIT) == []
+
+    assert dump(path, "-b", "-ThumbnailImage") == before
+
+
+def test_the_later_pages_of_a_tiff_move_and_keep_their_pixels(tmp_path):
+    path = files.multipage_tiff(tmp_path)
+    with Image.open(path) as image:
+        pages = [frame.tobytes() for frame in ImageSequence.Iterator(image)]
+
+    assert write(path, EDIT) == []
+
+    with Image.open(path) as image:
+        assert [frame.tobytes() for frame in ImageSequence.Iterator(image)] == pages
+
+
+def test_a_gif87a_becomes_gif89a_to_hold_xmp(tmp_path):
+    path = tmp_path / "old.gif"
+    Image.new("P", (16, 16), 3).save(path)
+    assert path.read_bytes()[:6] == b"GIF87a"
+
+    assert write(path, EDIT) == []
+
+    assert path.read_bytes()[:6] == b"GIF89a" and image_metadata(tags(path)).values["title"] == EDIT["title"]
+
+
+def test_a_simple_webp_becomes_an_extended_one_to_hold_xmp(tmp_path):
+    path = tmp_path / "simple.webp"
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(path, "WEBP")
+    assert b"VP8X" not in path.read_bytes()[:64]
+
+    assert write(path, EDIT) == []
+
+    assert image_metadata(tags(path)).values["title"] == EDIT["title"]
+
+
+def test_iim_without_its_envelope_version_gets_it(tmp_path):
+    path = files.iim_without_envelope_version_jpeg(tmp_path)
+
+    assert write(path, EDIT) == []
+
+    iim = dump(path, "-IPTC:all")
+    assert iim["IPTC:Headline"] == "Kept as it was" and iim["IPTC:ObjectName"] == EDIT["title"]
+
+
+def test_a_jpeg_whose_xmp_packet_is_empty_takes_the_edit(tmp_path):
+    packet = b"<?xpacket begin='\xef\xbb\xbf' id='W5M0MpCehiHzreSzNTczkc9d'?><x:xmpmeta xmlns:x='adobe:ns:meta/'/>"
+    path = files.jpeg_with_segments(
+        tmp_path, "empty-xmp.jpg", files.app1(b"http://ns.adobe.com/xap/1.0/\x00" + packet + b"<?xpacket end='w'?>")
+    )
+
+    assert write(path, EDIT) == []
+
+    assert image_metadata(tags(path)).values["title"] == EDIT["title"]

@@ -71,3 +71,24 @@ def test_gps_is_written_as_degrees_and_minutes():
 def test_a_packet_that_is_not_xml_is_refused():
     with pytest.raises(XmpPacketError, match="not well-formed"):
         xmp_packet_edit(b"<x:xmpmeta><rdf:RDF>", [xmp_edit("XMP-dc:Title", "x")])
+
+
+EMPTY_XMPMETA = (
+    "<?xpacket begin='\ufeff' id='W5M0MpCehiHzreSzNTczkc9d'?>\n"
+    "<x:xmpmeta xmlns:x='adobe:ns:meta/' key='value' />\n<?xpacket end='w'?>"
+).encode()
+
+
+def test_an_empty_xmpmeta_gets_its_rdf_and_keeps_its_attributes():
+    text = xmp_packet_edit(EMPTY_XMPMETA, [xmp_edit("XMP-dc:Title", "First")]).decode()
+
+    document = minidom.parseString(text)
+    [meta] = document.getElementsByTagName("x:xmpmeta")
+    assert meta.getAttribute("key") == "value"
+    assert [item.firstChild.data for item in document.getElementsByTagName("rdf:li")] == ["First"]
+
+
+def test_an_xmpmeta_holding_something_else_than_rdf_is_refused():
+    packet = b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><other/></x:xmpmeta>"
+    with pytest.raises(XmpPacketError, match="no rdf:RDF element"):
+        xmp_packet_edit(packet, [xmp_edit("XMP-dc:Title", "x")])
