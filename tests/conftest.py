@@ -265,6 +265,7 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=order)  # stable: a module's tests keep their order
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist, absent without it
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadfile``, with each long scope kept whole, handed out in collection order."""
     if config.getoption("dist") != "loadfile":
