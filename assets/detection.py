@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass
 
@@ -248,16 +249,26 @@ def extension_mismatch(name: str, media_format: MediaFormat) -> str | None:
 
 
 def _looks_like_mpeg_audio(head: bytes) -> bool:
-    """MPEG audio frame sync at the start, confirmed by a second frame header where it should be."""
+    """MPEG audio frame sync at the start, confirmed by a second frame header where the first
+    frame's length says it starts (mutagen's frame parser), or by the first frame's VBR header.
+    Two bytes of sync happen by chance in other files (a fuzzed FLI animation starts FF E3); a
+    head that ends before the second frame is taken on the first header alone."""
     if len(head) < 4 or head[0] != 0xFF or (head[1] & 0xE0) != 0xE0:
         return False
-    version_bits = (head[1] >> 3) & 0x3
-    layer_bits = (head[1] >> 1) & 0x3
-    bitrate_index = head[2] >> 4
-    sample_rate_index = (head[2] >> 2) & 0x3
-    if version_bits == 1 or layer_bits == 0 or bitrate_index in (0, 15) or sample_rate_index == 3:
+    from mutagen.mp3 import HeaderNotFoundError, MPEGFrame
+
+    stream = io.BytesIO(head)
+    try:
+        first = MPEGFrame(stream)
+    except HeaderNotFoundError:
         return False
-    return True
+    if not first.sketchy or len(head) - stream.tell() < 4:
+        return True
+    try:
+        second = MPEGFrame(stream)
+    except HeaderNotFoundError:
+        return False
+    return (second.version, second.layer, second.sample_rate) == (first.version, first.layer, first.sample_rate)
 
 
 def _looks_like_text(head: bytes) -> bool:

@@ -58,3 +58,14 @@ def test_an_ogg_video_with_a_vorbis_sound_track_is_named_as_video():
 
     assert detect_format(head, "film.ogg") is None
     assert describe_unsupported(head) == "the file is an Ogg video (Theora), not a supported image or audio file"
+
+
+def test_mpeg_audio_needs_a_second_frame_where_the_first_one_ends():
+    stream = (FIXTURES_DIR / "audio" / "tone-id3v1.mp3").read_bytes()  # frames from the first byte
+    assert stream[:2] == b"\xff\xf3"
+    assert detect_format(stream[:HEAD_BYTES], "renamed.bin").key == "mp3"
+    assert detect_format(stream[:200]).key == "mp3"  # too short to hold the second frame: the first decides
+    # A fuzzed FLI animation from Pillow's test files starts with a valid-looking MPEG 2.5 header.
+    fli = bytes.fromhex("fffee3a211af0a0000100010ff000000000000000000") + bytes(range(256)) * 8
+    assert detect_format(fli) is None
+    assert describe_unsupported(fli).startswith("the file's content is not a supported image or audio format")
