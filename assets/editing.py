@@ -41,7 +41,7 @@ from assets.fields import (
 )
 from assets.metadata.audio import audio_metadata
 from assets.metadata.audio_write import AudioWriteError, audio_format_writable_fields, audio_tags_write
-from assets.metadata.exiftool import ExifToolWriteError, exiftool_session
+from assets.metadata.exiftool import UNWRITABLE_FORMATS, ExifToolWriteError, exiftool_session
 from assets.metadata.image import image_metadata
 from assets.metadata.image_write import image_tags_write, image_writable_fields
 from assets.metadata.writeback_verify import writeback_snapshot, writeback_verify
@@ -78,10 +78,7 @@ def writeback_refusal(asset: Asset) -> str:
 
 
 # Image formats ExifTool cannot write.
-_IMAGE_SIDECAR_ONLY = {
-    "bmp": "a BMP image has no place for metadata",
-    "bigtiff": "ExifTool cannot write BigTIFF images",
-}
+_IMAGE_SIDECAR_ONLY = {"bmp": "a BMP image has no place for metadata", **UNWRITABLE_FORMATS}
 
 
 def format_writeback_refusal(media_format) -> str:

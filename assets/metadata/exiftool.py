@@ -34,6 +34,8 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 MINIMUM_VERSION = (12, 15)
+# Image formats ExifTool reads but cannot write (media format key: why), for write-back and delivery.
+UNWRITABLE_FORMATS = {"bigtiff": "ExifTool cannot write BigTIFF images"}
 # -G1: family-1 group names (IFD0, IPTC, XMP-dc, GPS...), -n: numbers, not print conversions
 # (signed decimal GPS), -j: JSON. CurrentIPTCDigest is asked for by name: the MWG rules need it.
 READ_ARGS = ("-j", "-G1", "-n", "-api", "LargeFileSupport=1", "-all", "-CurrentIPTCDigest")

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.files import File
 
 from assets.detection import media_format_of
-from assets.metadata.exiftool import ExifToolWriteError, exiftool_session
+from assets.metadata.exiftool import UNWRITABLE_FORMATS, ExifToolWriteError, exiftool_session
 from assets.models import Asset, FileVersion
 from assets.storage.blobs import blob_staged, blob_store
 
@@ -28,8 +28,6 @@ logger = logging.getLogger(__name__)
 
 # Image formats that hold no metadata, delivered as stored.
 _WITHOUT_METADATA = {"bmp"}
-# Image formats ExifTool cannot write, so no copy without the policy's tags can be made.
-_NOT_WRITABLE = {"bigtiff": "ExifTool cannot write BigTIFF images"}
 
 
 def delivery_policy(asset: Asset) -> list[str]:
@@ -51,9 +49,10 @@ def delivery_copy_key(asset: Asset, version: FileVersion | None = None) -> str:
     media_format = media_format_of(version.mime_type, version.storage_name)
     if asset.kind != "image" or (media_format is not None and media_format.key in _WITHOUT_METADATA):
         return version.storage_name
-    if media_format is not None and media_format.key in _NOT_WRITABLE:
+    if media_format is not None and media_format.key in UNWRITABLE_FORMATS:
+        # No copy without the policy's tags can be made of a file ExifTool cannot write.
         raise DeliveryCopyError(
-            f"the delivery copy cannot be made: {_NOT_WRITABLE[media_format.key]}, so the tags the delivery "
+            f"the delivery copy cannot be made: {UNWRITABLE_FORMATS[media_format.key]}, so the tags the delivery "
             "policy removes cannot be taken out; the stored file versions can still be downloaded by those allowed to"
         )
     tags = delivery_policy(asset)
