@@ -14,6 +14,7 @@ dam talks to the process itself rather than through pyexiftool, for what a threa
 from __future__ import annotations
 
 import atexit
+import functools
 import itertools
 import json
 import logging
@@ -70,6 +71,7 @@ def exiftool_version(executable: str | None = None) -> tuple[int, ...] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
+@functools.cache
 def _parent_death_signal() -> tuple[str, ...]:
     """The command prefix that asks Linux to SIGKILL ExifTool when the thread that started it
     ends: util-linux's ``setpriv --pdeathsig``, which sets the signal and then execs ExifTool
@@ -91,16 +93,10 @@ def _parent_death_signal() -> tuple[str, ...]:
     return (setpriv, "--pdeathsig", "KILL", "--")
 
 
-_DEATH_SIGNAL: tuple[str, ...] | None = None
-
-
 def _process_start(command: list[str]) -> subprocess.Popen:
     """Start ``command`` from a warden thread that then waits for it to exit, so the parent-death
     signal is tied to the child's own lifetime (and the Python process's), not to the caller's thread."""
-    global _DEATH_SIGNAL
-    if _DEATH_SIGNAL is None:
-        _DEATH_SIGNAL = _parent_death_signal()
-    command = [*_DEATH_SIGNAL, *command]
+    command = [*_parent_death_signal(), *command]
     started: Future = Future()
 
     def warden() -> None:
