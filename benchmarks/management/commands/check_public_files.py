@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sys
 import tempfile
 import time
@@ -120,7 +119,6 @@ def file_check(path: Path, folder: Path, broken_words: tuple[str, ...]) -> FileO
         except Exception as error:  # a crash is a finding, not the end of the run
             outcome.status = "crashed"
             outcome.reason = f"{type(error).__name__}: {error}"
-        shutil.rmtree(scratch, ignore_errors=True)
     return outcome
 
 
