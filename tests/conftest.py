@@ -256,6 +256,8 @@ def pytest_collection_modifyitems(session, config, items):
     counts: dict[str, int] = {}
     for item in items:
         counts[_scope(item.nodeid)] = counts.get(_scope(item.nodeid), 0) + 1
+    # pytest-django has already put transactional tests after the others, which splits modules
+    # that have both: the first place a scope was seen brings its tests back together.
     first_seen = {scope: number for number, scope in enumerate(dict.fromkeys(_scope(i.nodeid) for i in items))}
 
     def order(item) -> tuple:
