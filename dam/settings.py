@@ -345,6 +345,7 @@ DAM_SENSITIVE_LOCATION_DECIMALS = None if _sensitive_decimals in ("none", "") el
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "filesystem://")
 _broker_dir = Path(os.environ.get("DAM_BROKER_DIR") or STATE_DIR / "broker").resolve()
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT = "dam.broker:Transport"  # kombu's, writing whole messages only
     for sub in ("queue", "processed", "control"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
