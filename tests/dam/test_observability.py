@@ -25,11 +25,14 @@ def test_readyz_says_which_part_is_down(client, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     from dam.celery import app
 
+    transport = app.conf.broker_transport
     app.conf.broker_url = settings.CELERY_BROKER_URL
+    app.conf.broker_transport = None  # the embedded default names its filesystem transport
     try:
         ready = client.get("/readyz")
     finally:
         app.conf.broker_url = None
+        app.conf.broker_transport = transport
         app.config_from_object("django.conf:settings", namespace="CELERY")
     assert ready.status_code == 503 and ready.json()["status"] == "not ready"
     checks = ready.json()["checks"]
