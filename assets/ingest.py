@@ -394,7 +394,8 @@ def _metadata(item: _Staged) -> MetadataRead:
         "mime_type": item.media_format.mime_type,
         "width": width,
         "height": height,
-        "duration_seconds": inspection.duration_seconds or read.values.get("duration_seconds"),
+        # A recording's length is what decodes (none, when nothing does), not what its header claims.
+        "duration_seconds": inspection.duration_seconds if item.media_format.kind == "audio" else None,
         "sample_rate": inspection.sample_rate or read.values.get("sample_rate"),
         "channels": inspection.channels or read.values.get("channels"),
     }

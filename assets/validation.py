@@ -1,9 +1,11 @@
 """Ingest's check of a file's pixels or sound: what must be refused, and what is kept with a warning.
 
-Refused (``IngestError``, with a reason a librarian can act on): nothing recognisable to decode,
-over the pixel or length limit (a decompression bomb among them). Kept, with a warning that says
-what is damaged: a picture that decodes only in part (a truncated or damaged JPEG), sound that
-stops early or has frames that do not decode, a camera raw file without a readable preview.
+Refused (``IngestError``, with a reason a librarian can act on): a picture with nothing
+recognisable to decode, over the pixel or length limit (a decompression bomb among them). Kept,
+with a warning that says what is damaged: a picture that decodes only in part (a truncated or
+damaged JPEG), sound that stops early or has frames that do not decode, a camera raw file without
+a readable preview, and a recording none of whose sound decodes (its tags are kept, as a raw
+file's metadata is: it has no duration and is not searched by its sound or speech).
 Decoding itself is ``assets.decoding``'s.
 """
 
@@ -16,7 +18,7 @@ from django.conf import settings
 from PIL import Image
 
 from assets.decoding.pictures import Picture, PictureError, PixelLimitError, picture_decode
-from assets.decoding.sound import SoundError, sound_check
+from assets.decoding.sound import NoSoundError, SoundError, sound_check
 from assets.detection import MediaFormat
 
 
@@ -80,6 +82,8 @@ def _bomb_message(pixels: int, limit: int, width: int | None = None, height: int
 def inspect_audio(path: Path, media_format: MediaFormat) -> Inspection:
     try:
         check = sound_check(path, media_format, settings.DAM_MAX_AUDIO_SECONDS)
+    except NoSoundError as error:
+        return Inspection(warnings=[f"{error}: it cannot be played, has no duration, and is not searched by its sound"])
     except SoundError as error:
         raise IngestError(str(error)) from error
     return Inspection(

@@ -105,14 +105,20 @@ def transcripts_embed(version, assets: list[Asset]) -> int:
 
 
 def audio_embed(version, assets: list[Asset]) -> int:
-    """One vector per window, keyed by its start; windows of an earlier file version go."""
+    """One vector per window, keyed by its start; windows of an earlier file version go. A
+    recording none of whose sound decodes has no vector (ingest warned about it)."""
+    from assets.decoding.sound import NoSoundError
     from assets.storage.blobs import blob_staged
 
     encoder = encoder_for(version) if assets else None
     written = 0
     for asset in assets:
         with blob_staged(asset.current_version.storage_name) as work:
-            windows = encoder.embed_audio(work)
+            try:
+                windows = encoder.embed_audio(work)
+            except NoSoundError as error:  # ingest warned about it
+                logger.warning("no audio vector for %s: %s", asset.pk, error, extra={"asset_id": asset.pk})
+                continue
         starts = [start for start, _, _ in windows]
         Embedding.objects.filter(asset=asset, model_version=version).exclude(segment_start_ms__in=starts).delete()
         written += vectors_upsert(

@@ -288,3 +288,23 @@ def pytest_sessionfinish(session, exitstatus):
         from dam import runtime
 
         runtime.embedded_postgres_stop()
+
+
+@pytest.fixture
+def soundless_recording(tmp_path):
+    """A FLAC whose tags survive and whose sound does not: every audio frame after the metadata
+    blocks is cut away, as in the tag samples of metadata tools' test collections."""
+    from mutagen.flac import FLAC
+
+    path = tmp_path / "tags-only.flac"
+    path.write_bytes((FIXTURES_DIR / "audio" / "tone.flac").read_bytes())
+    tagged = FLAC(path)
+    tagged["title"], tagged["artist"] = "Only the tags are left", "Field Recordist"
+    tagged.save()
+    data = path.read_bytes()
+    offset, last = 4, False
+    while not last:  # metadata blocks: a last-block flag, a type and a 24-bit length each
+        last = bool(data[offset] & 0x80)
+        offset += 4 + int.from_bytes(data[offset + 1 : offset + 4], "big")
+    path.write_bytes(data[:offset])
+    return path

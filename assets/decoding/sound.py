@@ -4,8 +4,9 @@ What a caller may rely on:
 
 - ``sound_check`` decodes a whole file once, for ingest: its duration (what decodes, not what a
   header claims), sample rate and channels, and ``damage``, a librarian's sentence for each thing
-  wrong (a cut-off end, frames that do not decode). ``SoundError`` says why a file has no audio
-  at all, or is over the length limit, which is checked before decoding where a header says it.
+  wrong (a cut-off end, frames that do not decode). ``NoSoundError`` says why not one frame of a
+  file decodes; ``SoundError`` also says when it is over the length limit, which is checked before
+  decoding where a header says it and the file is large enough to hold that much.
 - ``sound_samples`` gives mono float32 samples and their rate, for encoders.
 - libsndfile is tried first for WAV, AIFF, FLAC, Ogg and MP3; when it refuses a file or stops
   short (a FLAC it loses sync in, an Ogg page it cannot parse), FFmpeg decodes it. Every other
@@ -34,6 +35,9 @@ _EXACT_LENGTH_FORMATS = {"wav", "flac", "aiff"}
 # containers' durations are estimates (ASF counts its preroll, MP3 its bit rate).
 _KNOWN_LENGTH_FORMATS = _EXACT_LENGTH_FORMATS | {"ogg_vorbis", "ogg_opus"}
 _SHORTFALL_TOLERANCE = 0.02  # of the declared length: headers of compressed formats estimate
+# Fewer bytes per second than any codec writes (even FLAC's digital silence takes more): a header
+# that declares more seconds than the file could hold at this rate is not believed.
+_MIN_BYTES_PER_SECOND = 100
 
 
 logger = logging.getLogger(__name__)
@@ -65,6 +69,10 @@ def native_stderr_quieted(path: Path):
 
 class SoundError(Exception):
     """The file has no audio dam can decode, or too much of it; the message says which."""
+
+
+class NoSoundError(SoundError):
+    """Not one frame of the file's audio decodes (its tags may still be read)."""
 
 
 @dataclass
@@ -112,7 +120,7 @@ def sound_check(path: Path, media_format: MediaFormat, max_seconds: float) -> So
     best = max(checks, key=lambda check: check.decoded_frames)
     if not best.decoded_frames:
         reasons = "; ".join(check.failure for check in checks if check.failure)
-        raise SoundError(f"the {label} contains no audio that can be decoded" + (f" ({reasons})" if reasons else ""))
+        raise NoSoundError(f"the {label} contains no audio that can be decoded" + (f" ({reasons})" if reasons else ""))
     damage = [note for check in checks for note in check.damage]
     for check in checks:
         if check.failure and check.decoded_frames:
@@ -143,10 +151,11 @@ def _libsndfile_check(path: Path, media_format: MediaFormat, max_seconds: float)
     try:
         with native_stderr_quieted(path), soundfile.SoundFile(path) as sound:
             check.sample_rate, check.channels = sound.samplerate, sound.channels
-            if sound.frames and sound.frames / sound.samplerate > max_seconds:
-                raise _too_long(sound.frames / sound.samplerate, max_seconds)
-            if sound.frames and media_format.key in _EXACT_LENGTH_FORMATS:
-                check.declared_seconds = sound.frames / sound.samplerate
+            declared = _believed_seconds(path, sound.frames / sound.samplerate if sound.frames else None, check)
+            if declared and declared > max_seconds:
+                raise _too_long(declared, max_seconds)
+            if declared and media_format.key in _EXACT_LENGTH_FORMATS:
+                check.declared_seconds = declared
             for block in sound.blocks(blocksize=1 << 16, dtype="int16"):
                 check.decoded_frames += len(block)
     except SoundError:
@@ -180,7 +189,7 @@ def _ffmpeg_check(path: Path, label: str, max_seconds: float) -> SoundCheck:
             return check
         stream = container.streams.audio[0]
         check.sample_rate, check.channels = stream.rate or None, stream.channels or None
-        check.declared_seconds = _declared_seconds(container, stream)
+        check.declared_seconds = _believed_seconds(path, _declared_seconds(container, stream), check)
         if check.declared_seconds and check.declared_seconds > max_seconds:
             raise _too_long(check.declared_seconds, max_seconds)
         damaged_packets = 0
@@ -202,6 +211,21 @@ def _ffmpeg_check(path: Path, label: str, max_seconds: float) -> SoundCheck:
         frames = "1 damaged frame" if damaged_packets == 1 else f"{damaged_packets} damaged frames"
         check.damage.append(f"the {label} has {frames} that FFmpeg cannot decode, skipped (a short gap in the sound)")
     return check
+
+
+def _believed_seconds(path: Path, declared: float | None, check: SoundCheck) -> float | None:
+    """The length a header declares, or None (with a note in ``check.damage``) where the file is
+    too small to hold it: such a file is decoded, and its length is what decodes."""
+    if declared and declared * _MIN_BYTES_PER_SECOND > path.stat().st_size:
+        check.damage.append(
+            f"the header declares {_hours(declared)}, more than the file can hold: its length is what decodes"
+        )
+        return None
+    return declared
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:,.1f} hours" if seconds >= 3600 else f"{seconds:,.1f} s"
 
 
 def _declared_seconds(container, stream) -> float | None:
@@ -244,5 +268,5 @@ def sound_samples(path: Path) -> tuple[numpy.ndarray, int]:
         for converted in resampler.resample(None):
             chunks.append(converted.to_ndarray().reshape(-1))
     if not chunks:
-        raise SoundError(f"{path.name} contains no audio that can be decoded")
+        raise NoSoundError(f"{path.name} contains no audio that can be decoded")
     return numpy.concatenate(chunks).astype("float32"), int(rate)

@@ -65,3 +65,40 @@ def test_damaged_media_goes_through_every_later_step(name, librarian, cms):
     else:
         assert Asset.objects.get(pk=asset.pk).current_version.metadata["title"] == "Edited after damage"
     assert cms.get(f"/api/assets/{asset.pk}/content/").status_code == 200
+
+
+def test_a_recording_none_of_whose_sound_decodes_is_kept_with_its_tags(soundless_recording, librarian, cms):
+    [result] = ingest_paths([soundless_recording])
+    assert result.status == "created", result.error
+    assert any("contains no audio that can be decoded" in warning for warning in result.warnings), result
+    asset = Asset.objects.get(pk=result.asset_id)
+    assert asset.title == "Only the tags are left" and asset.creators == ["Field Recordist"]
+    assert asset.duration_seconds is None  # the length is what decodes, not what a header claims
+    assert cms.get(f"/api/assets/{asset.pk}/").status_code == 200
+    assert cms.get(f"/api/assets/{asset.pk}/", HTTP_ACCEPT="application/ld+json").status_code == 200
+    assert cms.get(f"/api/assets/{asset.pk}/content/").status_code == 200
+    change = asset_metadata_update(asset, {"title": "Tags edited"}, librarian, "admin")
+    assert metadata_writeback(change.pk).status == MetadataChange.Status.WRITTEN
+    assert Asset.objects.get(pk=asset.pk).title == "Tags edited"
+
+
+def test_a_recording_with_no_sound_is_no_query_clip(soundless_recording, api_client):
+    with soundless_recording.open("rb") as clip:
+        response = api_client.post("/api/search/", {"file": clip}, format="multipart")
+    assert response.status_code == 400
+    assert "contains no audio that can be decoded" in response.json()["error"]
+
+
+def test_a_header_that_claims_more_than_the_file_holds_is_not_believed(tmp_path):
+    # A FLAC whose STREAMINFO claims 2**36 - 1 samples (433 hours at 44.1 kHz) in a few kilobytes:
+    # it is decoded, and its length is what decodes, instead of being refused as too long.
+    data = bytearray((FIXTURES_DIR / "audio" / "tone.flac").read_bytes())
+    assert data[:4] == b"fLaC" and data[4] & 0x7F == 0  # STREAMINFO first
+    data[21] |= 0x0F  # the total-samples field: the low 4 bits of byte 21, then bytes 22-25
+    data[22:26] = b"\xff\xff\xff\xff"
+    path = tmp_path / "claims-433-hours.flac"
+    path.write_bytes(data)
+    [result] = ingest_paths([path])
+    assert result.status == "created", result.error
+    assert any("the header declares" in warning and "hours" in warning for warning in result.warnings)
+    assert 0 < Asset.objects.get(pk=result.asset_id).duration_seconds < 60

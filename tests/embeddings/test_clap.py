@@ -131,3 +131,10 @@ def test_whisper_encoder_windows_are_pooled_over_real_frames_only(whisper_audio_
     # A text query skips a version that cannot embed text instead of failing.
     response = api_client.post("/api/search/", {"text": "rain", "kind": "audio"}, format="json")
     assert response.status_code == 200 and response.json()["results"] == []
+
+
+def test_a_recording_none_of_whose_sound_decodes_gets_no_audio_vector(audio_role, soundless_recording, long_recording):
+    [soundless] = ingest_paths([soundless_recording])
+    [sound] = ingest_paths([long_recording])
+    assert embed_assets("audio", [soundless.asset_id, sound.asset_id]) == 4
+    assert not Embedding.objects.filter(asset_id=soundless.asset_id).exists()

@@ -104,3 +104,13 @@ def test_a_recording_without_speech_is_listened_to_once(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "transcript: 0 assets embedded" in err
     assert "asset_text:" in err
+
+
+def test_a_recording_none_of_whose_sound_decodes_counts_as_heard(soundless_recording):
+    from embeddings.models import Transcription
+
+    default_models_register()
+    [result] = ingest_paths([soundless_recording])
+    assert embed_assets("transcript", [result.asset_id]) == 0
+    [done] = Transcription.objects.filter(file_version__asset_id=result.asset_id)
+    assert done.segment_count == 0
