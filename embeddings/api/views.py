@@ -52,11 +52,7 @@ class SearchView(APIView):
             )
             # A hit whose asset stopped being visible since the search ran is left out; evidence
             # the search gives itself is kept as it gives it.
-            hits = [
-                {**hit, "document": documents[hit["asset_id"]]}
-                for hit in hits
-                if hit["asset_id"] in documents
-            ]
+            hits = [{**hit, "document": documents[hit["asset_id"]]} for hit in hits if hit["asset_id"] in documents]
         answer = {"results": hits}
         if hasattr(results, "query_json"):  # a clip: what was heard in it, and how it was searched
             answer["query"] = results.query_json()

@@ -76,6 +76,7 @@ def test_search_never_returns_what_the_caller_may_not_see(asset_text_role, cms):
     open_id, hidden_id = ingest("images/sample.jpg", "images/mwg-synced.jpg")
     Asset.objects.filter(pk=hidden_id).update(allowed_territories=["JP"])
     embed_assets("asset_text", [open_id, hidden_id])
+
     def found(text):
         results = cms.post("/api/search/", {"text": text, "k": 10}, format="json").json()["results"]
         return [result["asset_id"] for result in results]

@@ -34,8 +34,7 @@ def assets_to_embed(role: Role, missing_only: bool) -> list[str]:
 
 class Command(BaseCommand):
     help = (
-        "Embed assets for every active role that fits their kind (or one --role), through the workers "
-        "or here (--sync)."
+        "Embed assets for every active role that fits their kind (or one --role), through the workers or here (--sync)."
     )
 
     def add_arguments(self, parser):
