@@ -33,7 +33,7 @@ from assets.metadata.audio import audio_metadata
 from assets.metadata.exiftool import exiftool_session
 from assets.metadata.image import image_metadata
 from assets.metadata.result import MetadataRead
-from assets.metadata.xmp_sidecar import is_sidecar, sidecar_for, sidecar_orphaned, sidecar_tags_merge
+from assets.metadata.xmp_sidecar import is_sidecar, sidecar_for, sidecar_media, sidecar_tags_merge
 from assets.models import Asset, FileVersion, IngestRecord, OriginalName, asset_id_for
 from assets.selectors import asset_list_visible_to
 from assets.storage.blobs import blob_save
@@ -48,6 +48,13 @@ _ORPHAN_SIDECAR = (
     "ingest it in the same folder as its media file"
 )
 _COPY_CHUNK = 1 << 20
+
+
+def _sidecar_alone(sidecar: Path, media: Path) -> str:
+    return (
+        f"the XMP sidecar of {media.name}, named without it: ingest {media.name} (or the folder that holds "
+        "both), and its sidecar is read with it"
+    )
 
 
 @dataclass
@@ -253,13 +260,19 @@ def ingest_sources(sources: list[IngestSource], uploader=None) -> list[IngestRes
 
 
 def ingest_paths(paths: Iterable[Path], batch_size: int | None = None) -> Iterator[IngestResult]:
-    """Ingest files and folders (recursively), batching ExifTool calls. Yields one result per file."""
+    """Ingest files and folders (recursively), batching ExifTool calls. Yields one result per
+    file, but for an XMP sidecar found in a folder beside its media file (it is read with it)."""
     batch_size = batch_size or settings.DAM_INGEST_BATCH_SIZE
+    paths = list(paths)
+    named = {path for path in paths if not path.is_dir()}
     batch: list[IngestSource] = []
     for path in iter_files(paths):
         if is_sidecar(path):
-            if sidecar_orphaned(path):
+            media = sidecar_media(path)
+            if media is None:
                 yield _record_failure(IngestSource.from_path(path), _ORPHAN_SIDECAR)
+            elif path in named and media not in named:
+                yield _record_failure(IngestSource.from_path(path), _sidecar_alone(path, media))
             continue  # read with the media file it belongs to
         batch.append(IngestSource.from_path(path))
         if len(batch) >= batch_size:

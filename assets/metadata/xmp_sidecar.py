@@ -36,14 +36,16 @@ def sidecar_for(media: Path) -> Path | None:
     return siblings[0] if siblings else None
 
 
-def sidecar_orphaned(sidecar: Path) -> bool:
-    """True when no media file sits beside ``sidecar`` under a name it pairs with."""
+def sidecar_media(sidecar: Path) -> Path | None:
+    """The media file beside ``sidecar`` under a name it pairs with, or None (an orphan)."""
     stem = sidecar.name[: -len(SIDECAR_EXTENSION)].lower()
     try:
-        siblings = [p for p in sidecar.parent.iterdir() if p.is_file() and not is_sidecar(p)]
+        siblings = sorted(p for p in sidecar.parent.iterdir() if p.is_file() and not is_sidecar(p))
     except OSError:
-        return True
-    return not any(p.name.lower() == stem or p.stem.lower() == stem for p in siblings)
+        return None
+    # The full name first (IMG_0001.CR2.xmp), as ``sidecar_for`` pairs them.
+    siblings.sort(key=lambda p: p.name.lower() != stem)
+    return next((p for p in siblings if p.name.lower() == stem or p.stem.lower() == stem), None)
 
 
 def sidecar_tags_merge(embedded: dict, sidecar: dict, raw: bool) -> dict:

@@ -50,6 +50,17 @@ def test_orphan_sidecar_is_reported_as_one(tmp_path):
     assert result.status == "failed" and "XMP sidecar with no media file beside it" in result.error
 
 
+def test_a_sidecar_named_without_its_media_file_says_which_file_to_ingest(tmp_path):
+    shutil.copyfile(FIXTURES_DIR / "images" / "sample.dng", tmp_path / "IMG_0004.dng")
+    sidecar(tmp_path / "IMG_0004.xmp", {"XMP-dc:Title": "With its raw"})
+    [result] = ingest_paths([tmp_path / "IMG_0004.xmp"])
+    assert result.status == "failed" and "the XMP sidecar of IMG_0004.dng" in result.error
+    assert not Asset.objects.exists()
+    # Named together, the two are one asset, and the sidecar gives no second result.
+    [result] = ingest_paths([tmp_path / "IMG_0004.xmp", tmp_path / "IMG_0004.dng"])
+    assert result.status == "created" and Asset.objects.get().title == "With its raw"
+
+
 @override_settings(DAM_WRITEBACK="embed")
 def test_edits_of_a_raw_file_go_into_its_own_sidecar_which_keeps_everything_else(tmp_path, librarian, cms):
     original = (FIXTURES_DIR / "images" / "sample.dng").read_bytes()

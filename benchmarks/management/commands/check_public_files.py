@@ -36,7 +36,8 @@ from assets.storage.blobs import blob_staged
 from benchmarks.measuring import rolled_back, scratch_storages
 
 EDIT = {"title": "Public files check, ü", "keywords": ["public", "check"], "copyright_notice": "© 2026 Rights Desk"}
-# Words in the names of files their projects made broken on purpose (Pillow, mutagen, ExifTool).
+# Words in the names of files their projects made broken on purpose (Pillow, mutagen, ExifTool,
+# TagLib: its regression files for crashes, endless loops and huge allocations).
 BROKEN_WORDS = (
     "broken",
     "truncated",
@@ -53,6 +54,12 @@ BROKEN_WORDS = (
     "overflow",
     "negative",
     "malformed",
+    "garbage",
+    "segfault",
+    "infloop",
+    "longloop",
+    "zerodiv",
+    "excessive",
 )
 # A refusal for a type dam does not take (detection's own wording, and JPEG XL named in the README).
 _UNSUPPORTED = re.compile(r"not a supported image or audio (file|format)|JPEG XL|not an image or audio file")
