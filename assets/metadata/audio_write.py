@@ -10,9 +10,10 @@ What a caller may rely on:
   they were (mutagen rewrites the tag region only). An empty value ("", [] or None) removes the
   field's tags.
 - MP3, WAV and AIFF keep their ID3v2 version (see ``id3_write``: v2.2 becomes v2.3, files without
-  ID3v2 get v2.4) unless ``id3_version`` (3 or 4) forces one. An MP3's existing ID3v1 tag gets the
-  edited fields and keeps the rest; an APEv2 tag beside the ID3 tag is updated for the fields it
-  already holds, so that no reader finds a stale value there.
+  ID3v2 get v2.4) unless ``id3_version`` (3 or 4) forces one. An existing ID3v1 tag (of an MP3, or
+  after the APEv2 tag of Monkey's Audio, WavPack or Musepack) gets the edited fields and keeps the
+  rest; an APEv2 tag beside the ID3 tag is updated for the fields it already holds, so that no
+  reader finds a stale value there.
 - Fields no audio tag can hold, and fields this file's format cannot hold (e.g. the licence URL
   in MP4; ``audio_format_writable_fields`` names those it can), are ignored. Unknown field names,
   unusable values and every failure to read or write the file raise ``AudioWriteError`` with a
@@ -120,9 +121,13 @@ def audio_tags_write(
     if not values:
         return []  # nothing this format can hold: leave the file alone
     if family != "id3":
+        # mutagen's APEv2 save drops an ID3v1 tag after the APEv2 one: it is put back, with the edits.
+        v1 = id3v1_block(path) if family == "ape" else None
         audio = _open(path, audio_format)
         {"vorbis": _vorbis_write, "mp4": _mp4_write, "ape": _ape_write, "asf": _asf_write}[family](audio, values)
         _save(path, audio_format, audio.save)
+        if v1 is not None:
+            _save(path, audio_format, lambda: id3v1_restore(path, id3v1_updated(v1, values)))
         return []
     return _id3_file_write(path, audio_format, values, id3_version)
 

@@ -386,6 +386,26 @@ def test_apev2_copies_are_updated_and_removed(tmp_path):
     assert numpy.array_equal(decoded(path), before)
 
 
+def test_an_id3v1_tag_after_the_only_apev2_tag_stays_with_the_edits(media_copy):
+    # Monkey's Audio, WavPack and Musepack files often end in APEv2 and then ID3v1 (TagLib's
+    # mac-399-tagged.ape); mutagen's APEv2 save cuts the file at its tag, ID3v1 and all.
+    path = media_copy("audio/tone.wv")
+    ape = APEv2(path)
+    ape["Title"] = "APE title"
+    ape.save(path)
+    v1 = b"TAG" + b"Old title".ljust(30, b"\0") + b"Old artist".ljust(30, b"\0") + b"Old album".ljust(30, b"\0")
+    v1 += b"1999" + b"A comment".ljust(30, b"\0") + b"\x0c"
+    with path.open("ab") as file:
+        file.write(v1)
+
+    audio_tags_write(path, "wavpack", {"title": "New title"})
+
+    assert str(APEv2(path)["Title"]) == "New title"
+    tail = path.read_bytes()[-128:]
+    assert tail[:33] == b"TAG" + b"New title".ljust(30, b"\0")
+    assert tail[33:] == v1[33:]  # artist, album, year, comment and genre as they were
+
+
 # --- Everything else stays ------------------------------------------------------------------------
 
 
