@@ -49,9 +49,12 @@ WRITEBACK_BOOKKEEPING = frozenset(
 # Layout tags allowed in any group: where image data stored after the metadata starts moves when
 # the metadata grows: a multi-picture JPEG's later pictures (groups MPImage2, MPImage3...), the EXIF
 # thumbnail (IFD1), every page and reduced image of a TIFF (IFD1, IFD2, SubIFD...) and the previews
-# and embedded JPEGs ExifTool shows as offsets. The data they point to is compared as it is.
+# and embedded JPEGs ExifTool shows as offsets, and Canon's original decision data (its image
+# verification record, which ExifTool moves with the maker notes). The data they point to is
+# compared as it is.
 WRITEBACK_LAYOUT_NAMES = frozenset(
     {
+        "OriginalDecisionDataOffset",
         "MPImageStart",
         "ThumbnailOffset",
         "StripOffsets",
