@@ -137,6 +137,15 @@ def sound_check(path: Path, media_format: MediaFormat, max_seconds: float) -> So
     return best
 
 
+def ffmpeg_open(path: Path):
+    """The file opened by FFmpeg (PyAV). Tags FFmpeg passes on as they are in the file (an ID3v1
+    tag's Latin-1, say) are read with the bytes that are not UTF-8 replaced, where PyAV would
+    raise: such a file is not damaged."""
+    import av
+
+    return av.open(str(path), metadata_errors="replace")
+
+
 def _too_long(seconds: float, max_seconds: float) -> SoundError:
     return SoundError(
         f"the audio is {seconds / 3600:.1f} hours long, over the limit of {max_seconds / 3600:.1f} hours "
@@ -179,7 +188,7 @@ def _ffmpeg_check(path: Path, label: str, max_seconds: float) -> SoundCheck:
 
     check = SoundCheck(decoder="FFmpeg")
     try:
-        container = av.open(str(path))
+        container = ffmpeg_open(path)
     except av.error.FFmpegError as error:
         check.failure = _ffmpeg_reason(error)
         return check
@@ -253,7 +262,7 @@ def sound_samples(path: Path) -> tuple[numpy.ndarray, int]:
     import av
 
     chunks: list[numpy.ndarray] = []
-    with av.open(str(path)) as container:
+    with ffmpeg_open(path) as container:
         stream = container.streams.audio[0]
         rate = stream.rate
         resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)

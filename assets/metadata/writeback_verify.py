@@ -329,8 +329,10 @@ def _ffmpeg_grouped(path: Path) -> dict[str, list]:
     """FFmpeg's reading of the file's tags, keyed like ExifTool's (``FFmpeg:Title``)."""
     import av
 
+    from assets.decoding.sound import ffmpeg_open
+
     try:
-        with av.open(str(path)) as container:
+        with ffmpeg_open(path) as container:
             metadata = dict(container.metadata)
     except av.error.FFmpegError:
         return {}

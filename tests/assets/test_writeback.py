@@ -248,3 +248,19 @@ def test_without_a_forced_version_each_file_keeps_its_id3_version(name, version,
         change = metadata_writeback(asset_metadata_update(asset, {"title": "Kept version"}, librarian, "admin").pk)
     assert change.status == "written", change.error
     assert File(stored(Asset.objects.get(pk=asset.pk).current_version)).tags.version == version
+
+
+@override_settings(DAM_WRITEBACK="embed")
+def test_a_recording_whose_tags_ffmpeg_finds_in_latin1_is_kept_and_written(tmp_path, librarian):
+    # ID3v1 is Latin-1; FFmpeg hands such tags of a WavPack file on as they are, which PyAV
+    # refused to read (TagLib's tagged.wv), so ingest refused a good file and write-back crashed.
+    path = tmp_path / "cafe.wv"
+    v1 = b"TAG" + b"Caf\xe9 m\xfcsic".ljust(30, b"\0") + b"Artist".ljust(30, b"\0") + b"Album".ljust(30, b"\0")
+    path.write_bytes((FIXTURES_DIR / "audio" / "tone.wv").read_bytes() + v1 + b"1999" + bytes(30) + b"\x0c")
+    [result] = ingest_paths([path])
+    assert result.status == "created", result.error
+    asset = Asset.objects.get(pk=result.asset_id)
+    assert asset.duration_seconds > 0.5
+    change = asset_metadata_update(asset, {"title": "Café au lait"}, librarian, "admin")
+    assert metadata_writeback(change.pk).status == MetadataChange.Status.WRITTEN
+    assert Asset.objects.get(pk=asset.pk).title == "Café au lait"
