@@ -37,14 +37,18 @@ def sidecar_for(media: Path) -> Path | None:
 
 
 def sidecar_media(sidecar: Path) -> Path | None:
-    """The media file beside ``sidecar`` under a name it pairs with, or None (an orphan)."""
+    """The media file beside ``sidecar`` under a name it pairs with, or None (an orphan). A file
+    named like a type dam takes comes before one that is not (XMP.jpg before XMP.inx)."""
+    from assets.detection import FORMATS
+
+    media_extensions = {extension for media_format in FORMATS.values() for extension in media_format.extensions}
     stem = sidecar.name[: -len(SIDECAR_EXTENSION)].lower()
     try:
         siblings = sorted(p for p in sidecar.parent.iterdir() if p.is_file() and not is_sidecar(p))
     except OSError:
         return None
     # The full name first (IMG_0001.CR2.xmp), as ``sidecar_for`` pairs them.
-    siblings.sort(key=lambda p: p.name.lower() != stem)
+    siblings.sort(key=lambda p: (p.name.lower() != stem, p.suffix.lower().lstrip(".") not in media_extensions))
     return next((p for p in siblings if p.name.lower() == stem or p.stem.lower() == stem), None)
 
 

@@ -52,12 +52,13 @@ def test_orphan_sidecar_is_reported_as_one(tmp_path):
 
 def test_a_sidecar_named_without_its_media_file_says_which_file_to_ingest(tmp_path):
     shutil.copyfile(FIXTURES_DIR / "images" / "sample.dng", tmp_path / "IMG_0004.dng")
+    (tmp_path / "IMG_0004.csv").write_text("not media, and first by name\n")
     sidecar(tmp_path / "IMG_0004.xmp", {"XMP-dc:Title": "With its raw"})
     [result] = ingest_paths([tmp_path / "IMG_0004.xmp"])
     assert result.status == "failed" and "the XMP sidecar of IMG_0004.dng" in result.error
     assert not Asset.objects.exists()
     # Named together, the two are one asset, and the sidecar gives no second result.
-    [result] = ingest_paths([tmp_path / "IMG_0004.xmp", tmp_path / "IMG_0004.dng"])
+    [result] = ingest_paths([tmp_path / "IMG_0004.dng", tmp_path / "IMG_0004.xmp"])
     assert result.status == "created" and Asset.objects.get().title == "With its raw"
 
 
