@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 
 from assets import signals
 from assets.detection import HEAD_BYTES, MediaFormat, describe_unsupported, detect_format, extension_mismatch
-from assets.fields import values_fit
+from assets.fields import FIELDS, Group, values_fit
 from assets.metadata.audio import audio_metadata
 from assets.metadata.exiftool import exiftool_session
 from assets.metadata.image import image_metadata
@@ -228,6 +228,8 @@ def ingest_sources(sources: list[IngestSource], uploader=None) -> list[IngestRes
         for item in inspected:
             try:
                 reads[item.index] = _metadata(item)
+            except IngestError as error:
+                results[item.index] = _record_failure(item.source, str(error), item)
             except Exception as error:  # a reader tripping over a hostile file must not stop the batch
                 logger.exception("reading the metadata of %s failed", item.source.label)
                 results[item.index] = _record_failure(
@@ -389,6 +391,15 @@ def _sidecar_read(session, item: _Staged) -> None:
     item.sidecar_tags = sidecar
 
 
+def _holds_metadata(read: MetadataRead) -> bool:
+    """Whether the tags gave any value (technical facts aside)."""
+    return any(
+        read.values.get(field.name) not in (None, "", [], False)
+        for field in FIELDS
+        if field.group is not Group.TECHNICAL and not field.derived
+    )
+
+
 def _metadata(item: _Staged) -> MetadataRead:
     # (For audio mutagen and FFmpeg read more formats than ExifTool: its error alone says nothing.)
     if item.tags.get("ExifTool:Error") and item.media_format.kind == "image":
@@ -397,6 +408,9 @@ def _metadata(item: _Staged) -> MetadataRead:
         read = image_metadata(item.tags)
     else:
         read = audio_metadata(item.path, item.tags)
+        inspection = item.inspection
+        if inspection.soundless and not inspection.sample_rate and not _holds_metadata(read):
+            raise IngestError(inspection.soundless)  # no sound, no audio stream, no tags: nothing recognisable
     if item.sidecar:  # what the sidecar said, for provenance (its values are in the tags above)
         read.raw["sidecar"] = {"name": item.sidecar["name"], "tags": item.sidecar_tags}
     inspection = item.inspection

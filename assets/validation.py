@@ -4,8 +4,10 @@ Refused (``IngestError``, with a reason a librarian can act on): a picture with 
 recognisable to decode, over the pixel or length limit (a decompression bomb among them). Kept,
 with a warning that says what is damaged: a picture that decodes only in part (a truncated or
 damaged JPEG), sound that stops early or has frames that do not decode, a camera raw file without
-a readable preview, and a recording none of whose sound decodes (its tags are kept, as a raw
-file's metadata is: it has no duration and is not searched by its sound or speech).
+a readable preview, and a recording none of whose sound decodes but whose audio stream or tags
+are recognisable (they are kept, as a raw file's metadata is: it has no duration and is not searched by its sound
+or speech; ``assets.ingest`` refuses it when no decoder found an audio stream in it and its tags
+hold nothing either).
 Decoding itself is ``assets.decoding``'s.
 """
 
@@ -34,6 +36,7 @@ class Inspection:
     sample_rate: int | None = None
     channels: int | None = None
     warnings: list[str] = field(default_factory=list)  # what is damaged, for the librarian
+    soundless: str = ""  # why none of a recording's sound decodes, when none does
     # The decoded picture, kept when the caller asked for it reduced (``shortest_side``): a search
     # by file embeds the picture the check decoded instead of decoding the file a second time.
     picture: Picture | None = field(default=None, repr=False)
@@ -82,8 +85,11 @@ def _bomb_message(pixels: int, limit: int, width: int | None = None, height: int
 def inspect_audio(path: Path, media_format: MediaFormat) -> Inspection:
     try:
         check = sound_check(path, media_format, settings.DAM_MAX_AUDIO_SECONDS)
-    except NoSoundError as error:
-        return Inspection(warnings=[f"{error}: it cannot be played, has no duration, and is not searched by its sound"])
+    except NoSoundError as error:  # kept if a stream was found or its tags hold anything (see ingest)
+        warning = f"{error}: it cannot be played, has no duration, and is not searched by its sound"
+        return Inspection(
+            sample_rate=error.sample_rate, channels=error.channels, warnings=[warning], soundless=str(error)
+        )
     except SoundError as error:
         raise IngestError(str(error)) from error
     return Inspection(

@@ -72,7 +72,12 @@ class SoundError(Exception):
 
 
 class NoSoundError(SoundError):
-    """Not one frame of the file's audio decodes (its tags may still be read)."""
+    """Not one frame of the file's audio decodes (its tags may still be read). ``sample_rate``
+    and ``channels`` are those of the audio stream a decoder found, None where none found one."""
+
+    def __init__(self, message: str, sample_rate: int | None = None, channels: int | None = None) -> None:
+        super().__init__(message)
+        self.sample_rate, self.channels = sample_rate, channels
 
 
 @dataclass
@@ -120,7 +125,12 @@ def sound_check(path: Path, media_format: MediaFormat, max_seconds: float) -> So
     best = max(checks, key=lambda check: check.decoded_frames)
     if not best.decoded_frames:
         reasons = "; ".join(check.failure for check in checks if check.failure)
-        raise NoSoundError(f"the {label} contains no audio that can be decoded" + (f" ({reasons})" if reasons else ""))
+        stream = next((check for check in checks if check.sample_rate), SoundCheck())
+        raise NoSoundError(
+            f"the {label} contains no audio that can be decoded" + (f" ({reasons})" if reasons else ""),
+            stream.sample_rate,
+            stream.channels,
+        )
     damage = [note for check in checks for note in check.damage]
     for check in checks:
         if check.failure and check.decoded_frames:

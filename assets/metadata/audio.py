@@ -13,7 +13,8 @@ from pathlib import Path
 
 import mutagen
 from mutagen.apev2 import APENoHeaderError, APEv2
-from mutagen.id3 import ID3
+from mutagen.id3 import ID3, ID3FileType
+from mutagen.mp3 import HeaderNotFoundError
 
 from assets.fields import FIELDS, Field, coerce, empty_metadata
 from assets.metadata.clean_text import tag_warnings, tags_clean
@@ -128,6 +129,19 @@ def _has_cover_art(audio, family: str | None, values: dict[str, list[str]]) -> b
     return False
 
 
+def audio_tags_open(path: Path, opener=mutagen.File, **options):
+    """The file opened by mutagen (``opener``: ``mutagen.File`` or a format's class), or, for an
+    MP3 with no MPEG frame mutagen can sync to (a tag sample with its audio cut away), its ID3
+    tag alone: the tag is whole, and reading or writing it needs no audio."""
+    try:
+        return opener(path, **options)
+    except HeaderNotFoundError:
+        with open(path, "rb") as file:
+            if file.read(3) != b"ID3":
+                raise
+        return ID3FileType(path, **options)
+
+
 def audio_metadata(path: Path, exiftool_tags: dict) -> MetadataRead:
     """Read tags from ``path``; ``exiftool_tags`` is ExifTool's reading of the same file."""
     values = empty_metadata()
@@ -135,7 +149,7 @@ def audio_metadata(path: Path, exiftool_tags: dict) -> MetadataRead:
     raw: dict = {"exiftool": exiftool_tags}
     family, tag_values = None, {}
     try:
-        audio = mutagen.File(path)
+        audio = audio_tags_open(path)
     except Exception as error:  # mutagen raises many types on broken tags
         audio = None
         warnings.append(

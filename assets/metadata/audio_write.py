@@ -47,6 +47,7 @@ from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
 from assets.fields import FIELDS_BY_NAME, Field, FieldType
+from assets.metadata.audio import audio_tags_open
 from assets.metadata.audio_values import (
     AudioWriteError,
     audio_changes_normalized,
@@ -151,7 +152,7 @@ def _id3_file_write(path: Path, audio_format: _AudioFormat, values: dict, id3_ve
 
 
 def _id3_save(audio: ID3FileType, plan: Id3Plan) -> None:
-    if isinstance(audio, MP3):
+    if isinstance(audio, ID3FileType):  # MP3 (its ID3 tag alone, too) and TTA; WAV and AIFF hold ID3 in a chunk
         audio.save(v2_version=plan.version, v1=1)  # ID3v1 is put back as it was, with the edits, after
     else:
         audio.save(v2_version=plan.version)
@@ -173,7 +174,7 @@ def _open(path: Path, audio_format: _AudioFormat, add_tags: bool = True, **optio
     if not path.is_file():
         raise AudioWriteError(f"the file {path.name} does not exist, so its tags cannot be written")
     try:
-        audio = audio_format.opener(path, **options)
+        audio = audio_tags_open(path, audio_format.opener, **options)
     except Exception as error:  # mutagen raises many types on files it cannot parse
         raise _read_error(path, audio_format, error) from error
     if audio.tags is None and add_tags:

@@ -264,3 +264,26 @@ def test_a_recording_whose_tags_ffmpeg_finds_in_latin1_is_kept_and_written(tmp_p
     change = asset_metadata_update(asset, {"title": "Café au lait"}, librarian, "admin")
     assert metadata_writeback(change.pk).status == MetadataChange.Status.WRITTEN
     assert Asset.objects.get(pk=asset.pk).title == "Café au lait"
+
+
+@override_settings(DAM_WRITEBACK="embed")
+def test_an_mp3_with_its_frames_cut_away_keeps_and_takes_edits_in_its_id3_tag(tmp_path, librarian):
+    # Tag samples (ExifTool's MP3.mp3, TagLib's 005411.id3) are an ID3 tag with no MPEG frame
+    # after it; mutagen's MP3 class cannot sync to a frame, but the tag is whole.
+    from mutagen.id3 import ID3, TIT2, TPE1
+
+    path = tmp_path / "tag-only.mp3"
+    tags = ID3()
+    tags.add(TIT2(encoding=3, text="Only a tag"))
+    tags.add(TPE1(encoding=3, text="Tag Sampler"))
+    tags.save(path, v2_version=3)
+    [result] = ingest_paths([path])
+    assert result.status == "created", result.error
+    assert not any("could not be read by mutagen" in warning for warning in result.warnings)
+    asset = Asset.objects.get(pk=result.asset_id)
+    assert (asset.title, asset.creators) == ("Only a tag", ["Tag Sampler"])
+    change = asset_metadata_update(asset, {"title": "Still only a tag"}, librarian, "admin")
+    assert metadata_writeback(change.pk).status == MetadataChange.Status.WRITTEN, change.error
+    written = ID3(stored(Asset.objects.get(pk=asset.pk).current_version))
+    assert (str(written["TIT2"]), str(written["TPE1"])) == ("Still only a tag", "Tag Sampler")
+    assert written.version == (2, 3, 0)
