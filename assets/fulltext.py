@@ -293,6 +293,26 @@ def _library_size() -> int:
     return _scalar("SELECT count(*) FROM assets_asset WHERE search_vector IS NOT NULL", [])
 
 
+def _any_query(pieces: list[_Piece]) -> str:
+    """A tsquery that every match matches: any alternative of any of the query's words."""
+    return " | ".join(f"( {query} )" for piece in pieces for query, _ in piece.alternatives)
+
+
+def _match_conditions(parsed: ParsedQuery, pieces: list[_Piece]) -> tuple[list[str], list]:
+    """SQL conditions on ``a.search_vector`` that an asset matching the query meets: one of its
+    words, each quoted phrase, none of its exclusions."""
+    conditions, params = ["a.search_vector @@ %s::tsquery"], [_any_query(pieces)]
+    for piece in pieces:
+        if piece.required:
+            conditions.append("a.search_vector @@ %s::tsquery")
+            params.append(piece.alternatives[0][0])
+    for query in _tsqueries([_quoted(value, " " in value) for value in parsed.excluded]):
+        if query:
+            conditions.append("NOT (a.search_vector @@ %s::tsquery)")
+            params.append(query)
+    return conditions, params
+
+
 # ts_rank_cd (cover density over every word of the query) costs far more per asset than the
 # rest of the score, and only breaks ties: it is computed for the best candidates by the other
 # 0.95 of the score, never more than this many.
@@ -311,21 +331,13 @@ def metadata_matches(assets: QuerySet, text: str, limit: int | None = None) -> l
     pieces = _pieces(parsed, (allowed, list(allowed_params)))
     if not pieces:
         return []
-    any_query = " | ".join(f"( {query} )" for piece in pieces for query, _ in piece.alternatives)
+    any_query = _any_query(pieces)
     scores, score_params = [], []
     for index, piece in enumerate(pieces):
         parts = [_weighted_match(query, weight) for query, weight in piece.alternatives]
         scores.append(f"GREATEST({', '.join(part for part, _ in parts)}) AS s{index}")
         score_params += [p for _, params in parts for p in params]
-    conditions, condition_params = ["a.search_vector @@ %s::tsquery"], [any_query]
-    for piece in pieces:
-        if piece.required:
-            conditions.append("a.search_vector @@ %s::tsquery")
-            condition_params.append(piece.alternatives[0][0])
-    for query in _tsqueries([_quoted(value, " " in value) for value in parsed.excluded]):
-        if query:
-            conditions.append("NOT (a.search_vector @@ %s::tsquery)")
-            condition_params.append(query)
+    conditions, condition_params = _match_conditions(parsed, pieces)
     columns = [f"s{index}" for index in range(len(pieces))]
     # Each word's rarity (inverse frequency among the matches); an asset's share of the query: the
     # words it matches, each by its rarity and the best field it is in.
@@ -385,14 +397,19 @@ def metadata_matches(assets: QuerySet, text: str, limit: int | None = None) -> l
 
 def assets_matching(assets: QuerySet, text: str) -> QuerySet:
     """``assets`` narrowed to those whose metadata matches ``text`` (the list API's ``q``, the
-    admin's search box), best match first."""
-    from django.db.models import Case, FloatField, Value, When
+    admin's search box): the same matches as ``metadata_matches``, as a subquery the database
+    runs with the caller's ordering and page, so a word that matches half the library costs
+    one page, not a list of every match."""
+    from django.db.models.expressions import RawSQL
 
-    matches = metadata_matches(assets, text)
-    if not matches:
+    parsed = query_parse(text)
+    allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
+    pieces = _pieces(parsed, (allowed, list(allowed_params)))
+    if not pieces:
         return assets.none()
-    order = Case(*(When(pk=m.asset_id, then=Value(m.score)) for m in matches), output_field=FloatField())
-    return assets.filter(pk__in=[m.asset_id for m in matches]).alias(_match=order).order_by("-_match", "pk")
+    conditions, params = _match_conditions(parsed, pieces)
+    matching = f"SELECT a.id FROM assets_asset AS a WHERE {' AND '.join(conditions)}"
+    return assets.filter(pk__in=RawSQL(matching, params))
 
 
 # ts_headline marks matches with characters no metadata holds; the text is then escaped as HTML

@@ -41,10 +41,10 @@ class EstimatedCountPaginator(Paginator):
 def search_assets(queryset, term: str):
     """The metadata's full-text search (``assets.fulltext``, as the API's ``q``), the asset ID and
     the names files arrived under."""
-    from assets.fulltext import metadata_matches
+    from assets.fulltext import assets_matching
 
     names = OriginalName.objects.filter(asset=OuterRef("pk"), name__icontains=term)
-    matched = [match.asset_id for match in metadata_matches(queryset, term)]
+    matched = assets_matching(queryset, term).values("pk")
     return queryset.filter(Q(pk__in=matched) | Q(pk=term) | Exists(names))
 
 

@@ -168,3 +168,16 @@ def test_the_admin_search_box_uses_full_text_search(library, admin_client):
     response = admin_client.get("/admin/assets/asset/", {"q": "bike"})
     assert response.status_code == 200
     assert "Blue frame" in response.content.decode() and "Fishing boats" not in response.content.decode()
+
+
+def test_a_word_half_the_library_holds_costs_the_list_one_page(cms):
+    # Every synthetic asset's title says "street": the list API's q and the admin's search box
+    # hand the database a subquery, not the IDs of every match, and the page comes back full.
+    from benchmarks.synthetic import synthetic_assets_create
+
+    synthetic_assets_create(400, prefix="everywhere")
+    with CaptureQueriesContext(connection) as queries:
+        response = cms.get("/api/assets/", {"q": "street", "page_size": 5})
+    assert response.status_code == 200 and len(response.json()["results"]) == 5
+    longest = max(len(query["sql"]) for query in queries.captured_queries)
+    assert longest < 6_000, f"a statement of {longest} characters: the matches were listed in it"
