@@ -12,8 +12,8 @@ What a caller may rely on:
 - MP3, WAV and AIFF keep their ID3v2 version (see ``id3_write``: v2.2 becomes v2.3, files without
   ID3v2 get v2.4) unless ``id3_version`` (3 or 4) forces one. An existing ID3v1 tag (of an MP3, or
   after the APEv2 tag of Monkey's Audio, WavPack or Musepack) gets the edited fields and keeps the
-  rest; an APEv2 tag beside the ID3 tag is updated for the fields it already holds, so that no
-  reader finds a stale value there.
+  rest; an APEv2 tag beside the ID3 tag, and a WAV file's RIFF INFO chunk (``riff_info``), are
+  updated for the fields they already hold, so that no reader finds a stale value there.
 - Fields no audio tag can hold, and fields this file's format cannot hold (e.g. the licence URL
   in MP4; ``audio_format_writable_fields`` names those it can), are ignored. Unknown field names,
   unusable values and every failure to read or write the file raise ``AudioWriteError`` with a
@@ -68,6 +68,7 @@ from assets.metadata.id3_write import (
     id3v1_restore,
     id3v1_updated,
 )
+from assets.metadata.riff_info import riff_info_update
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,8 @@ def _id3_file_write(path: Path, audio_format: _AudioFormat, values: dict, id3_ve
     id3_save_prepare(audio.tags, plan)
     _save(path, audio_format, lambda: _id3_save(audio, plan))
     _save(path, audio_format, lambda: _ape_update(path, values))
+    if audio_format.opener is WAVE:
+        _save(path, audio_format, lambda: riff_info_update(path, values, _field_texts))
     if v1 is not None:
         _save(path, audio_format, lambda: id3v1_restore(path, id3v1_updated(v1, values)))
     return [plan.note] if plan.note else []

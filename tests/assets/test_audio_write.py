@@ -5,6 +5,7 @@ No database: every test works on copies of fixtures/audio in a temporary folder.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import struct
@@ -404,6 +405,41 @@ def test_an_id3v1_tag_after_the_only_apev2_tag_stays_with_the_edits(media_copy):
     tail = path.read_bytes()[-128:]
     assert tail[:33] == b"TAG" + b"New title".ljust(30, b"\0")
     assert tail[33:] == v1[33:]  # artist, album, year, comment and genre as they were
+
+
+def _wav_with_info(path, items: dict[bytes, bytes]) -> None:
+    """tone.wav with a LIST/INFO chunk of ``items`` put before its data chunk."""
+    import struct
+
+    data = (FIXTURES_DIR / "audio" / "tone.wav").read_bytes()
+    body = b"INFO"
+    for item_id, text in items.items():
+        text += b"\0"
+        body += struct.pack("<4sI", item_id, len(text)) + text + (b"\0" if len(text) & 1 else b"")
+    chunk = struct.pack("<4sI", b"LIST", len(body)) + body
+    at = data.index(b"data")
+    data = data[:at] + chunk + data[at:]
+    path.write_bytes(data[:4] + struct.pack("<I", len(data) - 8) + data[8:])
+
+
+def test_the_info_items_of_the_edited_fields_are_updated_and_no_other(tmp_path):
+    path = tmp_path / "with-info.wav"
+    _wav_with_info(
+        path, {b"INAM": b"Old title", b"IART": b"Old Artist", b"ICMT": b"Recorded on the pier", b"ISFT": b"Lavf"}
+    )
+    before = decoded(path)
+
+    audio_tags_write(path, "wav", {"title": "Nouveau titre, é", "creators": [], "keywords": ["pier", "gulls"]})
+
+    info = json.loads(subprocess.run(["exiftool", "-j", "-G1", str(path)], capture_output=True, check=True).stdout)[0]
+    assert info["RIFF:Title"] == "Nouveau titre, é"
+    assert "RIFF:Artist" not in info  # cleared with the field
+    assert info["RIFF:Comment"] == "Recorded on the pier" and info["RIFF:Software"] == "Lavf"
+    assert "RIFF:Keywords" not in info  # an item the chunk did not hold is never added
+    assert read(path)["title"] == "Nouveau titre, é"  # the ID3 chunk, as before
+    assert numpy.array_equal(decoded(path), before)
+    riff_size = int.from_bytes(path.read_bytes()[4:8], "little")
+    assert riff_size == path.stat().st_size - 8
 
 
 # --- Everything else stays ------------------------------------------------------------------------
