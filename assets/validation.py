@@ -1,13 +1,16 @@
 """Ingest's check of a file's pixels or sound: what must be refused, and what is kept with a warning.
 
 Refused (``IngestError``, with a reason a librarian can act on): a picture with nothing
-recognisable to decode, over the pixel or length limit (a decompression bomb among them). Kept,
-with a warning that says what is damaged: a picture that decodes only in part (a truncated or
-damaged JPEG), sound that stops early or has frames that do not decode, a camera raw file without
-a readable preview, and a recording none of whose sound decodes but whose audio stream or tags
-are recognisable (they are kept, as a raw file's metadata is: it has no duration and is not searched by its sound
-or speech; ``assets.ingest`` refuses it when no decoder found an audio stream in it and its tags
-hold nothing either).
+recognisable to decode (not even its headers), over the pixel or length limit (a decompression
+bomb among them). Kept, with a warning that says what is damaged:
+
+- a picture that decodes only in part (a truncated or damaged JPEG), or whose headers read and
+  none of whose pixel data decodes (no thumbnail, no image embedding), and a camera raw file
+  without a readable preview;
+- sound that stops early or has frames that do not decode, and a recording none of whose sound
+  decodes (it has no duration and is not searched by its sound or speech): ``assets.ingest``
+  refuses that one when no decoder found an audio stream in it and its tags hold nothing either.
+
 Decoding itself is ``assets.decoding``'s.
 """
 
@@ -60,8 +63,13 @@ def inspect_image(path: Path, media_format: MediaFormat, shortest_side: int | No
     except PixelLimitError as error:
         raise IngestError(_bomb_message(error.pixels, limit, error.width, error.height)) from error
     except PictureError as error:
-        if media_format.raw:  # the metadata of a raw file is worth keeping without a picture
-            return Inspection(warnings=[f"{error}: it has no thumbnail and no image embedding"])
+        # A raw file's metadata is worth keeping without a picture, and so is a picture whose
+        # headers read and whose pixel data does not decode at all.
+        warnings = [f"{error}: it has no thumbnail and no image embedding"]
+        if media_format.raw:
+            return Inspection(warnings=warnings)
+        if error.size:
+            return Inspection(width=error.size[0], height=error.size[1], warnings=warnings)
         raise IngestError(str(error)) from error
     except (MemoryError, Image.DecompressionBombWarning) as error:
         raise IngestError(f"the {media_format.label} is damaged and cannot be decoded ({error})") from error

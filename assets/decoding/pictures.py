@@ -54,7 +54,12 @@ RAW_PREVIEW_TAGS = ("JpgFromRaw", "PreviewImage", "OtherImage", "PreviewTIFF", "
 
 
 class PictureError(Exception):
-    """No picture can be decoded from the file; the message says why."""
+    """No picture can be decoded from the file; the message says why. ``size`` is the picture's
+    (width, height) where its headers were read and only its pixel data would not decode."""
+
+    def __init__(self, message: str, size: tuple[int, int] | None = None) -> None:
+        super().__init__(message)
+        self.size = size
 
 
 @dataclass
@@ -120,6 +125,10 @@ def psb_composite_as_psd(data: bytes, label: str = "Photoshop large document") -
     return header + mode + resources + bytes(4) + compression.to_bytes(2, "big") + pixels
 
 
+# What Pillow's plugins raise on pixel data they cannot decode (pillow-heif: EOFError on a cut file).
+_DECODER_ERRORS = (OSError, ValueError, SyntaxError, EOFError)
+
+
 def _pillow_picture(
     data: bytes, media_format: MediaFormat, pixel_limit: int | None, shortest_side: int | None = None
 ) -> Picture:
@@ -129,7 +138,7 @@ def _pillow_picture(
             try:
                 image.load()
                 return Picture(image)
-            except (OSError, ValueError, SyntaxError) as error:  # Pillow's plugins raise all three
+            except _DECODER_ERRORS as error:
                 damage = _damage(media_format.label, error)
     except _CutShort as error:  # the file ends inside the headers Pillow reads on opening
         damage = _damage(media_format.label, error)
@@ -137,8 +146,10 @@ def _pillow_picture(
     with _truncated_loading(), _opened(data, media_format, pixel_limit, shortest_side) as image:
         try:
             image.load()
-        except (OSError, ValueError, SyntaxError) as error:
-            raise PictureError(f"{damage}, and no part of the picture can be decoded ({error})") from error
+        except _DECODER_ERRORS as error:
+            raise PictureError(
+                f"{damage}, and no part of the picture can be decoded ({error})", size=image.size
+            ) from error
         return Picture(image, damage=damage)
 
 

@@ -82,13 +82,17 @@ def oversized_palette_bmp() -> bytes:
     return bytes(data)
 
 
-def test_a_decoder_error_refuses_the_file_and_the_batch_goes_on(tmp_path):
+def test_a_decoder_error_is_said_and_the_batch_goes_on(tmp_path):
+    # The BMP's headers read (it is recognisable) and none of its pixels decode: it is kept,
+    # with its size and a warning, as a raw file without a preview is.
     (tmp_path / "a-palette.bmp").write_bytes(oversized_palette_bmp())
     (tmp_path / "b-good.png").write_bytes(png_bytes())
 
     bmp, png = ingest_paths([tmp_path])
 
-    assert bmp.status == "failed" and "BMP image's picture data is damaged (invalid palette size)" in bmp.error
+    assert bmp.status == "created", bmp.error
+    [warning] = [w for w in bmp.warnings if "picture data is damaged (invalid palette size)" in w]
+    assert warning.endswith("it has no thumbnail and no image embedding")
     assert png.status == "created"
 
 

@@ -102,3 +102,24 @@ def test_a_header_that_claims_more_than_the_file_holds_is_not_believed(tmp_path)
     assert result.status == "created", result.error
     assert any("the header declares" in warning and "hours" in warning for warning in result.warnings)
     assert 0 < Asset.objects.get(pk=result.asset_id).duration_seconds < 60
+
+
+def test_a_picture_whose_headers_read_and_whose_pixels_do_not_is_kept(tmp_path, librarian, cms):
+    # An 8-bit BMP with a palette larger than 8 bits index: Pillow reads its headers, and no
+    # pixel of it decodes, even as a truncated image (ExifTool's QuickTime.heic is another).
+    from tests.assets.test_bad_input import oversized_palette_bmp
+
+    path = tmp_path / "no-pixels.bmp"
+    path.write_bytes(oversized_palette_bmp())
+    [result] = ingest_paths([path])
+    assert result.status == "created", result.error
+    assert any(warning.endswith("it has no thumbnail and no image embedding") for warning in result.warnings)
+    asset = Asset.objects.get(pk=result.asset_id)
+    assert (asset.width, asset.height) == (2, 2)
+    assert thumbnail_render(asset.current_version_id) is None
+    assert cms.get(f"/api/assets/{asset.pk}/thumbnail/").status_code == 404
+    assert cms.get(f"/api/assets/{asset.pk}/", HTTP_ACCEPT="application/ld+json").status_code == 200
+    assert cms.get(f"/api/assets/{asset.pk}/content/").status_code == 200
+    change = asset_metadata_update(asset, {"title": "Kept without its pixels"}, librarian, "admin")
+    assert change.status != MetadataChange.Status.FAILED
+    assert Asset.objects.get(pk=asset.pk).title == "Kept without its pixels"
