@@ -125,6 +125,15 @@ def psb_composite_as_psd(data: bytes, label: str = "Photoshop large document") -
     return header + mode + resources + bytes(4) + compression.to_bytes(2, "big") + pixels
 
 
+def _header_error(label: str, error: Exception) -> PictureError:
+    # Pillow's plugins say "Unsupported ..." of a variant they do not implement (a 2-bit BMP, an
+    # OS/2 2.x header): not damage, a kind of file dam cannot read.
+    if str(error).startswith("Unsupported"):
+        return PictureError(f"this {label} is of a kind Pillow cannot decode ({error}): {UNSUPPORTED_VARIANT}")
+    return PictureError(f"the {label} is damaged before its picture begins ({error})")
+
+
+UNSUPPORTED_VARIANT = "dam does not support it; convert it to PNG or TIFF"
 # What Pillow's plugins raise on pixel data they cannot decode (pillow-heif: EOFError on a cut file).
 _DECODER_ERRORS = (OSError, ValueError, SyntaxError, EOFError)
 
@@ -173,9 +182,9 @@ def _opened(
                 raise _CutShort(f"the {label} is truncated") from error
             cut = f"the {label} is truncated before its picture begins (re-copy or re-export it)"
             raise PictureError(cut) from error
-        raise PictureError(f"the {label} is damaged before its picture begins ({error})") from error
+        raise _header_error(label, error) from error
     except (SyntaxError, ValueError) as error:
-        raise PictureError(f"the {label} is damaged before its picture begins ({error})") from error
+        raise _header_error(label, error) from error
     try:
         expected = PILLOW_FORMATS.get(media_format.key, {image.format})
         if image.format not in expected:

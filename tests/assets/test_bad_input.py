@@ -96,6 +96,16 @@ def test_a_decoder_error_is_said_and_the_batch_goes_on(tmp_path):
     assert png.status == "created"
 
 
+def test_a_bmp_variant_pillow_does_not_implement_is_named_unsupported_not_damaged(tmp_path):
+    buffer = io.BytesIO()
+    Image.new("1", (8, 8), 1).save(buffer, "BMP")
+    data = bytearray(buffer.getvalue())
+    data[28:30] = (2).to_bytes(2, "little")  # bits per pixel: 2, which Pillow does not read
+    error = failure(tmp_path, "two-bit.bmp", bytes(data))
+    assert "is of a kind Pillow cannot decode (Unsupported BMP pixel depth (2))" in error
+    assert "convert it to PNG or TIFF" in error and "damaged" not in error
+
+
 def test_text_and_documents_are_named_for_what_they_are(tmp_path):
     assert failure(tmp_path, "notes.txt", b"shopping list\n") == "the file is text, not a supported image or audio file"
     assert "PDF document" in failure(tmp_path, "scan.jpg", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")

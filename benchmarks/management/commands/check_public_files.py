@@ -28,6 +28,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test import override_settings
 from tqdm import tqdm
 
+from assets.decoding.pictures import UNSUPPORTED_VARIANT
 from assets.editing import asset_metadata_update, metadata_writeback, writable_fields, writeback_refusal
 from assets.ingest import ingest_paths, iter_files
 from assets.metadata.writeback_verify import writeback_snapshot, writeback_unexpected
@@ -62,7 +63,11 @@ BROKEN_WORDS = (
     "excessive",
 )
 # A refusal for a type dam does not take (detection's own wording, and JPEG XL named in the README).
-_UNSUPPORTED = re.compile(r"not a supported image or audio (file|format)|JPEG XL|not an image or audio file")
+# An XMP sidecar on its own is metadata for a media file, not media: counted with the types.
+_UNSUPPORTED = re.compile(
+    r"not a supported image or audio (file|format)|JPEG XL|not an image or audio file|^an XMP sidecar|"
+    rf"^the XMP sidecar of|{re.escape(UNSUPPORTED_VARIANT)}"
+)
 
 
 @dataclass
@@ -175,7 +180,7 @@ def report(folder: Path, outcomes: list[FileOutcome], elapsed: float) -> str:
         f"{broken_refused} refused, {broken_counts['crashed']} crashed)",
         f"  good files {len(good)}: kept {counts['kept']} "
         f"(with warnings {sum(1 for o in good if o.status == 'kept' and o.warnings)}), "
-        f"refused as unsupported type {counts['refused-unsupported']}, refused {counts['refused']}, "
+        f"refused as unsupported type or lone sidecar {counts['refused-unsupported']}, refused {counts['refused']}, "
         f"crashed {counts['crashed']}",
         f"  write-backs done {len(written)}, failed {len(failed)}, with collateral changes {len(collateral)}",
     ]
