@@ -152,6 +152,32 @@ def test_the_statements_do_not_grow_with_the_words_and_compute_no_query_per_asse
     assert scanning and not any("dam_search_config" in sql for sql in scanning)
 
 
+def test_a_word_nothing_holds_lowers_every_share_and_is_not_tested_per_asset(library):
+    # "qwxzvk" is in no asset and has no correction: the same assets, in the same order, each
+    # matching less of the query, and the statement over the assets does not look for it.
+    everyone = Asset.objects.all()
+    alone = metadata_matches(everyone, "boats")
+    with CaptureQueriesContext(connection) as queries:
+        with_unknown = metadata_matches(everyone, "boats qwxzvk")
+    assert [m.asset_id for m in with_unknown] == [m.asset_id for m in alone]
+    assert all(0 < m.score < a.score for m, a in zip(with_unknown, alone, strict=True))
+    assert all(m.coverage < 1 for m in with_unknown)
+    [ranking] = [q["sql"] for q in queries.captured_queries if "WITH matched" in q["sql"]]
+    assert "qwxzvk" not in ranking
+
+
+def test_a_search_leaves_the_callers_transaction_with_its_settings(library):
+    # Planner and pg_trgm settings changed for one statement are put back: the transaction may
+    # be a caller's that goes on (an admin request, a migration batch).
+    from django.db import transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL pg_trgm.word_similarity_threshold = 0.7")
+        assert found("lighthose qwxzvk") == ["lighthouse"]  # a correction and a word nothing holds
+        cursor.execute("SELECT current_setting('enable_seqscan'), current_setting('pg_trgm.word_similarity_threshold')")
+        assert cursor.fetchone() == ("on", "0.7")
+
+
 def test_only_the_given_assets_are_searched(library):
     assert found("boats", Asset.objects.filter(pk=library["regatta"].pk)) == ["regatta"]
 
