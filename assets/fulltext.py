@@ -338,6 +338,16 @@ def _match_conditions(parsed: ParsedQuery, pieces: list[_Piece]) -> tuple[list[s
 RANKED_CANDIDATES = 1000
 
 
+def _query_pieces(assets: QuerySet, text: str) -> tuple[ParsedQuery, tuple[str, list], list[_Piece], int]:
+    """``text`` parsed; the SQL of ``assets``; the query's pieces that can match among them (none
+    where nothing can); and how many pieces match nothing there (they still weigh in every share)."""
+    parsed = query_parse(text)
+    allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
+    pieces = _pieces(parsed, (allowed, list(allowed_params))) or []
+    live = [piece for piece in pieces if not piece.matches_nothing]
+    return parsed, (allowed, list(allowed_params)), live, len(pieces) - len(live)
+
+
 def metadata_matches(assets: QuerySet, text: str, limit: int | None = None) -> list[MetadataMatch]:
     """The assets among ``assets`` whose metadata matches ``text``, best first (ties by ID), each
     with its score in 0-1 and the words it matched.
@@ -345,13 +355,7 @@ def metadata_matches(assets: QuerySet, text: str, limit: int | None = None) -> l
     With a ``limit``, only assets that can still be among the first ``limit`` are ranked by
     ``ts_rank_cd`` (it adds at most 5% to a score); when more than ``RANKED_CANDIDATES`` tie so
     closely, the first of them by ID are. The first k results are the same for every limit."""
-    parsed = query_parse(text)
-    allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
-    pieces = _pieces(parsed, (allowed, list(allowed_params)))
-    if not pieces:
-        return []
-    unmatched = sum(piece.matches_nothing for piece in pieces)
-    pieces = [piece for piece in pieces if not piece.matches_nothing]
+    parsed, (allowed, allowed_params), pieces, unmatched = _query_pieces(assets, text)
     if not pieces:
         return []
     any_query = _any_query(pieces)
@@ -427,9 +431,7 @@ def assets_matching(assets: QuerySet, text: str) -> QuerySet:
     one page, not a list of every match."""
     from django.db.models.expressions import RawSQL
 
-    parsed = query_parse(text)
-    allowed, allowed_params = assets.order_by().values("pk").query.sql_with_params()
-    pieces = [piece for piece in _pieces(parsed, (allowed, list(allowed_params))) or [] if not piece.matches_nothing]
+    parsed, _, pieces, _ = _query_pieces(assets, text)
     if not pieces:
         return assets.none()
     conditions, params = _match_conditions(parsed, pieces)

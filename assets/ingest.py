@@ -50,7 +50,7 @@ _ORPHAN_SIDECAR = (
 _COPY_CHUNK = 1 << 20
 
 
-def _sidecar_alone(sidecar: Path, media: Path) -> str:
+def _sidecar_alone(media: Path) -> str:
     return (
         f"the XMP sidecar of {media.name}, named without it: ingest {media.name} (or the folder that holds "
         "both), and its sidecar is read with it"
@@ -274,7 +274,7 @@ def ingest_paths(paths: Iterable[Path], batch_size: int | None = None) -> Iterat
             if media is None:
                 yield _record_failure(IngestSource.from_path(path), _ORPHAN_SIDECAR)
             elif path in named and media not in named:
-                yield _record_failure(IngestSource.from_path(path), _sidecar_alone(path, media))
+                yield _record_failure(IngestSource.from_path(path), _sidecar_alone(media))
             continue  # read with the media file it belongs to
         batch.append(IngestSource.from_path(path))
         if len(batch) >= batch_size:
@@ -404,16 +404,15 @@ def _metadata(item: _Staged) -> MetadataRead:
     # (For audio mutagen and FFmpeg read more formats than ExifTool: its error alone says nothing.)
     if item.tags.get("ExifTool:Error") and item.media_format.kind == "image":
         item.warnings.append(f"ExifTool could not read the file's metadata: {item.tags['ExifTool:Error']}")
+    inspection = item.inspection
     if item.media_format.kind == "image":
         read = image_metadata(item.tags)
     else:
         read = audio_metadata(item.path, item.tags)
-        inspection = item.inspection
         if inspection.soundless and not inspection.sample_rate and not _holds_metadata(read):
             raise IngestError(inspection.soundless)  # no sound, no audio stream, no tags: nothing recognisable
     if item.sidecar:  # what the sidecar said, for provenance (its values are in the tags above)
         read.raw["sidecar"] = {"name": item.sidecar["name"], "tags": item.sidecar_tags}
-    inspection = item.inspection
     width, height = inspection.width, inspection.height
     if width is None and item.media_format.raw:  # a raw's size is its sensor image's, as ExifTool says
         width, height = _image_size(item.tags.get("Composite:ImageSize"))

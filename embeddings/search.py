@@ -319,8 +319,8 @@ def search_file(user, upload, k: int = 10, territory: str | None = None, filters
         except IngestError as error:
             raise SearchError(f"the uploaded file cannot be used as a query: {error}") from error
         if media_format.kind == "audio":
-            if inspection.duration_seconds is None:  # kept by ingest, but nothing to listen to
-                raise SearchError(f"the uploaded file cannot be used as a query: {'; '.join(inspection.warnings)}")
+            if inspection.soundless:  # kept by ingest, but nothing to listen to
+                raise SearchError(f"the uploaded file cannot be used as a query: {inspection.soundless}")
             return search_audio(user, query_file.name, **common)
         if inspection.picture is None:  # a raw file with neither a preview nor sensor data LibRaw reads
             raise SearchError(f"the uploaded image cannot be decoded ({'; '.join(inspection.warnings)})")

@@ -5,9 +5,8 @@ dam writes a WAV's tags into its ID3 chunk (mutagen), so an INFO item left as it
 stale value another reader finds. As with an APEv2 tag beside ID3, each INFO item the chunk
 already holds for an edited field gets the new value (Latin-1 where it can hold the text, as
 readers expect, else UTF-8; NUL-terminated, padded to an even length), or goes when the field is
-cleared. No item is added, a chunk dam cannot parse is left
-alone, and every other byte of the file stays: the file is copied around the new chunk, never
-read whole into memory.
+cleared. No item is added, a chunk dam cannot parse is left alone, and every other byte of the
+file stays: the file is copied around the new chunk, never read whole into memory.
 """
 
 from __future__ import annotations
