@@ -409,8 +409,11 @@ def _metadata(item: _Staged) -> MetadataRead:
         read = image_metadata(item.tags)
     else:
         read = audio_metadata(item.path, item.tags)
-        if inspection.soundless and not inspection.sample_rate and not _holds_metadata(read):
-            raise IngestError(inspection.soundless)  # no sound, no audio stream, no tags: nothing recognisable
+        # A stream found by FFmpeg, a format header read by mutagen or ExifTool (a FLAC's STREAMINFO),
+        # or a tag with a value make a recording recognisable; with none of them it is not kept.
+        recognised = inspection.sample_rate or read.values.get("sample_rate") or _holds_metadata(read)
+        if inspection.soundless and not recognised:
+            raise IngestError(inspection.soundless)
     if item.sidecar:  # what the sidecar said, for provenance (its values are in the tags above)
         read.raw["sidecar"] = {"name": item.sidecar["name"], "tags": item.sidecar_tags}
     width, height = inspection.width, inspection.height

@@ -8,12 +8,14 @@ ExifTool's reading (RIFF INFO, AIFF text chunks, and anything mutagen trips over
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
 import mutagen
 from mutagen.apev2 import APENoHeaderError, APEv2
 from mutagen.id3 import ID3, ID3FileType
+from mutagen.id3._util import BitPaddedInt
 from mutagen.mp3 import HeaderNotFoundError
 
 from assets.fields import FIELDS, Field, coerce, empty_metadata
@@ -142,6 +144,33 @@ def audio_tags_open(path: Path, opener=mutagen.File, **options):
         return ID3FileType(path, **options)
 
 
+class ID3CutShort:
+    """An ID3v2 tag read without its file (mutagen's file types need a whole one): no stream facts."""
+
+    info = None
+
+    def __init__(self, tags: ID3):
+        self.tags = tags
+
+
+def id3_cut_short(path: Path) -> ID3CutShort | None:
+    """An ID3v2 tag that the end of the file cuts short, read as far as it goes, or None (a whole
+    tag, or no whole frame before the cut).
+
+    mutagen refuses such a tag whole; the frames before the cut are whole (TagLib reads them too).
+    Its declared size is set to what the file holds, so nothing is read past the end."""
+    with open(path, "rb") as file:
+        header = file.read(10)
+        if len(header) < 10 or header[:3] != b"ID3" or any(byte & 0x80 for byte in header[6:10]):
+            return None
+        declared = BitPaddedInt(header[6:10])
+        body = file.read(declared)
+    if len(body) >= declared:  # the tag is whole: its damage is something else
+        return None
+    tags = ID3(io.BytesIO(header[:6] + BitPaddedInt.to_str(len(body), width=4) + body))
+    return ID3CutShort(tags) if tags else None  # no whole frame before the cut: nothing recognisable
+
+
 def audio_metadata(path: Path, exiftool_tags: dict) -> MetadataRead:
     """Read tags from ``path``; ``exiftool_tags`` is ExifTool's reading of the same file."""
     values = empty_metadata()
@@ -152,9 +181,16 @@ def audio_metadata(path: Path, exiftool_tags: dict) -> MetadataRead:
         audio = audio_tags_open(path)
     except Exception as error:  # mutagen raises many types on broken tags
         audio = None
-        warnings.append(
-            f"the audio tags are damaged and could not be read by mutagen ({error}); ExifTool's reading was used"
-        )
+        try:
+            audio = id3_cut_short(path)
+        except Exception as second:
+            logger.info("unreadable cut-short ID3 tag in %s: %s", path, second)
+        if audio is not None:
+            warnings.append("the ID3 tag is cut short by the end of the file: the frames before the cut were read")
+        else:
+            warnings.append(
+                f"the audio tags are damaged and could not be read by mutagen ({error}); ExifTool's reading was used"
+            )
     if audio is not None:
         family, tag_values = _family_values(audio)
         raw["mutagen"] = {"format": type(audio).__name__, "family": family, "tags": tag_values}

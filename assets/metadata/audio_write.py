@@ -47,7 +47,7 @@ from mutagen.wave import WAVE
 from mutagen.wavpack import WavPack
 
 from assets.fields import FIELDS_BY_NAME, Field, FieldType
-from assets.metadata.audio import audio_tags_open
+from assets.metadata.audio import audio_tags_open, id3_cut_short
 from assets.metadata.audio_values import (
     AudioWriteError,
     audio_changes_normalized,
@@ -192,6 +192,15 @@ def _read_error(path: Path, audio_format: _AudioFormat, error: Exception) -> Aud
     cause = _os_error(error)
     if cause is not None:
         return AudioWriteError(f"the file {path.name} could not be read ({cause.strerror})")
+    try:
+        cut_short = id3_cut_short(path) is not None
+    except Exception:  # a tag too damaged to read even as far as it goes
+        cut_short = False
+    if cut_short:
+        return AudioWriteError(
+            f"the ID3 tag of {path.name} is cut short by the end of the file: dam does not rewrite a tag "
+            "it cannot read whole"
+        )
     return AudioWriteError(
         f"the file {path.name} is not valid {audio_format.label} audio, or its tags are damaged{_mutagen_detail(error)}"
     )

@@ -123,3 +123,64 @@ def test_a_picture_whose_headers_read_and_whose_pixels_do_not_is_kept(tmp_path, 
     change = asset_metadata_update(asset, {"title": "Kept without its pixels"}, librarian, "admin")
     assert change.status != MetadataChange.Status.FAILED
     assert Asset.objects.get(pk=asset.pk).title == "Kept without its pixels"
+
+
+def test_an_id3_tag_cut_short_by_the_end_of_the_file_is_read_as_far_as_it_goes(tmp_path, librarian):
+    # TagLib's w000.mp3 and compressed_id3_frame.mp3: an ID3v2.3 tag that declares more bytes than
+    # the file holds, and no audio. mutagen refuses such a tag whole; the frames before the cut are whole.
+    from mutagen.id3 import COMM, ID3, TIT2, TPE1
+
+    tag = ID3()
+    tag.add(TIT2(encoding=3, text="Knowing You"))
+    tag.add(TPE1(encoding=3, text="Sergio Galoyan"))
+    tag.add(COMM(encoding=3, lang="eng", desc="", text="a comment that the end of the file cuts " * 20))
+    path = tmp_path / "cut-short.mp3"
+    tag.save(path, v2_version=3, padding=lambda info: 0)
+    path.write_bytes(path.read_bytes()[:-300])  # inside the comment frame
+    [result] = ingest_paths([path])
+    assert result.status == "created", result.error
+    assert any("the ID3 tag is cut short by the end of the file" in warning for warning in result.warnings)
+    asset = Asset.objects.get(pk=result.asset_id)
+    assert asset.title == "Knowing You" and asset.creators == ["Sergio Galoyan"]
+    # mutagen cannot rewrite such a tag: the write-back fails with that reason, and the file stays.
+    before = asset.current_version_id
+    change = asset_metadata_update(asset, {"title": "Edited"}, librarian, "admin")
+    done = metadata_writeback(change.pk)
+    assert done.status == MetadataChange.Status.FAILED
+    assert "is cut short by the end of the file: dam does not rewrite a tag it cannot read whole" in done.error
+    assert Asset.objects.get(pk=asset.pk).current_version_id == before
+
+
+def test_a_recording_whose_header_reads_is_kept_though_ffmpeg_finds_no_stream(tmp_path):
+    # mutagen's 106-short-picture-block-size.flac: a PICTURE block that declares 0 bytes and holds
+    # a picture. FFmpeg reads the picture as further blocks and finds no stream; mutagen reads
+    # STREAMINFO (44.1 kHz, stereo) and the picture. A header that reads is recognisable media.
+    import struct
+
+    data = (FIXTURES_DIR / "audio" / "tone.flac").read_bytes()
+    streaminfo = data[8 : 8 + int.from_bytes(data[5:8], "big")]
+    import io
+
+    from mutagen.flac import FLAC
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (10, 10), "teal").save(png, "PNG")
+    png = png.getvalue()
+    picture = struct.pack(">II9sI", 3, 9, b"image/png", 0) + struct.pack(">5I", 10, 10, 24, 0, len(png)) + png
+    path = tmp_path / "short-picture-block.flac"
+    # STREAMINFO, a PICTURE (type 6) that declares 0 bytes, the last block (padding), the frames.
+    blocks = b"\x00" + len(streaminfo).to_bytes(3, "big") + streaminfo + b"\x06\x00\x00\x00" + picture
+    blocks += b"\x81\x00\x00\x10" + bytes(16)
+    path.write_bytes(b"fLaC" + blocks + data[data.index(b"\xff\xf8") :])
+    [result] = ingest_paths([path])
+    assert result.status == "created", result.error
+    assert any("contains no audio that can be decoded" in warning for warning in result.warnings), result
+    asset = Asset.objects.get(pk=result.asset_id)
+    assert asset.duration_seconds is None
+    assert asset.current_version.metadata["sample_rate"] == FLAC(FIXTURES_DIR / "audio" / "tone.flac").info.sample_rate
+
+
+def test_random_bytes_named_mp3_are_still_refused():
+    [result] = ingest_paths([FIXTURES_DIR / "broken" / "random.mp3"])
+    assert result.status == "failed" and "contains no audio that can be decoded" in result.error
