@@ -45,6 +45,13 @@ def decode_budget_refusal(image: Image.Image) -> str | None:
     return _refusal(what, decode_bytes(image), "save it at a smaller size, with fewer channels, or as JPEG")
 
 
+def planes_refusal(width: int, height: int, channels: int, row_bytes: int) -> str | None:
+    """Why unpacking a picture's compressed planes (PSB rows dam unpacks itself) would exceed the
+    budget; None when it fits. Pillow then holds the decoded picture as well."""
+    needed = channels * height * row_bytes + width * height * 4
+    return _refusal(f"unpacking its {width:,}×{height:,} pixels", needed, "save it at a smaller size")
+
+
 def raw_decode_bytes(raw_width: int, raw_height: int, width: int, height: int) -> int:
     """Memory LibRaw and Pillow need to develop a camera raw at half size: the unpacked 16-bit
     sensor data, LibRaw's half-size working image (four 16-bit channels), its 8-bit RGB result

@@ -29,6 +29,7 @@ from assets.decoding.budget import (
     DecodeBudgetExceeded,
     decode_budget_refusal,
     image_reduced,
+    planes_refusal,
     raw_decode_refusal,
     smallest_decode,
 )
@@ -88,19 +89,25 @@ def picture_decode(
         with open(path, "rb") as handle:
             data = handle.read()
         if media_format.key == "psb":
-            data = psb_composite_as_psd(data, media_format.label)
+            data = psb_composite_as_psd(data, media_format.label, pixel_limit)
         picture = _pillow_picture(data, media_format, pixel_limit, shortest_side)
     if shortest_side:
         picture.image = image_reduced(picture.image, shortest_side)
     return picture
 
 
-def psb_composite_as_psd(data: bytes, label: str = "Photoshop large document") -> bytes:
+def psb_composite_as_psd(data: bytes, label: str = "Photoshop large document", pixel_limit: int | None = None) -> bytes:
     """A PSD holding a PSB's composite image, which Pillow reads (it reads PSD only). The two
     differ in the version, the width of the layer section's length (8 bytes in PSB) and of the
-    RLE row byte counts (4 bytes); the layers are left out, the composite is the picture."""
+    RLE row byte counts (4 bytes); the layers are left out, the composite is the picture. A PSB
+    whose compressed rows are longer than PSD's 2-byte counts can say (a picture some 65,000
+    pixels wide) is handed over uncompressed, its rows unpacked by Pillow's PackBits decoder."""
+    width = height = 0
     try:
         channels, height = int.from_bytes(data[12:14], "big"), int.from_bytes(data[14:18], "big")
+        width, depth = int.from_bytes(data[18:22], "big"), int.from_bytes(data[22:24], "big")
+        if pixel_limit is not None and width * height > pixel_limit:  # before any table is read
+            raise PixelLimitError(width * height, pixel_limit, width, height)
         offset = 26
         mode_length = int.from_bytes(data[offset : offset + 4], "big")
         mode = data[offset : offset + 4 + mode_length]
@@ -113,16 +120,36 @@ def psb_composite_as_psd(data: bytes, label: str = "Photoshop large document") -
         pixels = data[offset + 2 :]
         if compression == 1:  # RLE: one byte count per row and channel, 4 bytes each in PSB
             rows = channels * height
+            if 4 * rows > len(pixels):
+                raise ValueError("the table of row lengths is cut short")
             counts = [int.from_bytes(pixels[4 * i : 4 * i + 4], "big") for i in range(rows)]
             if any(count > 0xFFFF for count in counts):
-                raise ValueError("a compressed row is longer than a PSD can say")
-            pixels = b"".join(count.to_bytes(2, "big") for count in counts) + pixels[4 * rows :]
+                pixels = _packbits_planes(pixels[4 * rows :], channels, width, height, depth, label)
+                compression = 0
+            else:
+                pixels = b"".join(count.to_bytes(2, "big") for count in counts) + pixels[4 * rows :]
         elif compression != 0:
             raise ValueError(f"compression {compression} is not raw or RLE")
-    except (ValueError, IndexError) as error:
-        raise PictureError(f"the {label}'s composite image cannot be read ({error})") from error
+    except PictureError:
+        raise
+    except (ValueError, IndexError) as error:  # the header read: its size is known, as Pillow's would be
+        size = (width, height) if width and height else None
+        raise PictureError(f"the {label}'s composite image cannot be read ({error})", size=size) from error
     header = data[:4] + (1).to_bytes(2, "big") + data[6:26]
     return header + mode + resources + bytes(4) + compression.to_bytes(2, "big") + pixels
+
+
+def _packbits_planes(packed: bytes, channels: int, width: int, height: int, depth: int, label: str) -> bytes:
+    """The channels' rows of an RLE composite, unpacked: the uncompressed planes PSD stores. The
+    decode budget is checked first, since this decodes the whole picture."""
+    row_bytes = (width * depth + 7) // 8
+    refusal = planes_refusal(width, height, channels, row_bytes)
+    if refusal:
+        raise PictureTooLarge(f"the {label} is too large to decode safely: {refusal}")
+    # PackBits rows follow one another with nothing between them, so one decoder call per plane
+    # reads that plane's rows in turn (Pillow's decoder, as TIFF uses it: no Python per byte).
+    plane = Image.frombytes("L", (row_bytes, height * channels), packed, "packbits", "L")
+    return plane.tobytes()
 
 
 def _header_error(label: str, error: Exception) -> PictureError:

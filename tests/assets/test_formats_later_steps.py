@@ -70,6 +70,56 @@ def test_an_rle_compressed_psb_composite_decodes_to_the_same_pixels_as_an_uncomp
     assert rle.convert("RGB").tobytes() == plain.convert("RGB").tobytes()
 
 
+def _wide_rle_psb(width: int, height: int) -> tuple[bytes, Image.Image]:
+    """An RLE PSB of noise (PackBits cannot shorten it), so each compressed row is longer than the
+    65,535 bytes PSD's row counts can say, and the picture."""
+    import random
+    import sys
+
+    sys.path.insert(0, str(FIXTURES_DIR))
+    from make_formats import psd_bytes
+
+    picture = Image.frombytes("RGB", (width, height), random.Random(7).randbytes(width * height * 3))
+    return psd_bytes(picture, version=2, rle=True), picture
+
+
+def test_a_psb_whose_compressed_rows_are_longer_than_a_psd_can_say_decodes(tmp_path):
+    path = tmp_path / "panorama.psb"
+    data, picture = _wide_rle_psb(70_000, 3)
+    assert int.from_bytes(data[44:48], "big") > 0xFFFF  # the first row's length (no mode data, resources, layers)
+    path.write_bytes(data)
+    [result] = ingest_paths([path])
+    assert result.status == "created", result.error
+    asset = Asset.objects.get(pk=result.asset_id)
+    assert (asset.width, asset.height) == (70_000, 3)
+    from assets.decoding.pictures import picture_decode
+    from assets.detection import FORMATS
+
+    assert picture_decode(path, FORMATS["psb"]).image.convert("RGB").tobytes() == picture.tobytes()
+
+
+def test_a_wide_psb_cut_short_is_kept_with_its_size_and_no_pixels(tmp_path):
+    path = tmp_path / "panorama-cut.psb"
+    data, _ = _wide_rle_psb(70_000, 3)
+    path.write_bytes(data[: len(data) // 2])
+    [result] = ingest_paths([path])
+    assert result.status == "created", result.error
+    assert any("composite image cannot be read" in warning for warning in result.warnings), result.warnings
+    asset = Asset.objects.get(pk=result.asset_id)
+    assert (asset.width, asset.height) == (70_000, 3)
+    assert thumbnail_render(asset.current_version_id) is None
+
+
+def test_a_psb_over_the_pixel_limit_is_refused_before_its_rows_are_read(tmp_path):
+    path = tmp_path / "huge.psb"
+    data, _ = _wide_rle_psb(70_000, 3)
+    data = data[:14] + (300_000).to_bytes(4, "big") + (300_000).to_bytes(4, "big") + data[22:]
+    path.write_bytes(data)
+    [result] = ingest_paths([path])
+    assert result.status == "failed"
+    assert "refused as a possible decompression bomb" in result.error
+
+
 def test_raw_thumbnail_comes_from_its_embedded_preview():
     # make_formats.py draws the preview on a (210, 90, 160) background.
     assert thumbnail(ingested("images/preview-only.cr2")).getpixel((5, 5)) == pytest.approx((210, 90, 160), abs=12)
