@@ -1,8 +1,9 @@
 """XMP sidecars that come with media at folder ingest: pairing, and reading them by the MWG rules.
 
 ``IMG_0001.CR2`` is paired with ``IMG_0001.CR2.xmp`` (as darktable names them) or, failing that,
-``IMG_0001.xmp`` (as Lightroom and Capture One do), in any letter case. A sidecar with no media
-beside it is an orphan, reported as such. The MWG guidance makes the sidecar the master copy of
+``IMG_0001.xmp`` (as Lightroom and Capture One do), in any letter case; each sidecar goes with one
+file (``IMG_0001.xmp`` beside ``IMG_0001.CR2`` and ``IMG_0001.JPG`` with the raw). A sidecar with
+no media beside it is an orphan, reported as such. The MWG guidance makes the sidecar the master copy of
 XMP where one exists: its XMP replaces the file's own, and for camera raw files (which editors
 never write) it also outranks the camera's EXIF description, artist and copyright, each where
 the sidecar holds that field.
@@ -25,30 +26,41 @@ def is_sidecar(path: Path) -> bool:
 
 
 def sidecar_for(media: Path) -> Path | None:
-    """The sidecar beside ``media``, if there is one."""
-    wanted = {(media.name + SIDECAR_EXTENSION).lower(), (media.stem + SIDECAR_EXTENSION).lower()}
+    """The sidecar beside ``media``, if there is one that belongs to it: ``IMG_0001.CR2.xmp``, or
+    ``IMG_0001.xmp`` where ``sidecar_media`` gives it to this file and not to a sibling of the
+    same name (``IMG_0001.JPG`` beside ``IMG_0001.CR2``)."""
+    full = (media.name + SIDECAR_EXTENSION).lower()
+    wanted = {full, (media.stem + SIDECAR_EXTENSION).lower()}
     try:
         siblings = sorted(p for p in media.parent.iterdir() if p.name.lower() in wanted and p.is_file())
     except OSError:
         return None
     # darktable's full-name form first: it cannot belong to a sibling with another extension.
-    siblings.sort(key=lambda p: p.name.lower() != (media.name + SIDECAR_EXTENSION).lower())
-    return siblings[0] if siblings else None
+    siblings.sort(key=lambda p: p.name.lower() != full)
+    return next((p for p in siblings if p.name.lower() == full or sidecar_media(p) == media), None)
 
 
 def sidecar_media(sidecar: Path) -> Path | None:
-    """The media file beside ``sidecar`` under a name it pairs with, or None (an orphan). A file
-    named like a type dam takes comes before one that is not (XMP.jpg before XMP.inx)."""
+    """The one media file beside ``sidecar`` that it belongs to, or None (an orphan): the full
+    name (``IMG_0001.CR2.xmp``), else of the files with its stem a camera raw (the MWG guidance
+    makes the sidecar a raw file's place for XMP, and Lightroom writes one for the raw of a
+    RAW+JPEG pair), then one named like a type dam takes (XMP.jpg before XMP.inx), then by name."""
     from assets.detection import FORMATS
 
-    media_extensions = {extension for media_format in FORMATS.values() for extension in media_format.extensions}
+    extensions = {
+        extension: media_format.raw for media_format in FORMATS.values() for extension in media_format.extensions
+    }
     stem = sidecar.name[: -len(SIDECAR_EXTENSION)].lower()
     try:
         siblings = sorted(p for p in sidecar.parent.iterdir() if p.is_file() and not is_sidecar(p))
     except OSError:
         return None
-    # The full name first (IMG_0001.CR2.xmp), as ``sidecar_for`` pairs them.
-    siblings.sort(key=lambda p: (p.name.lower() != stem, p.suffix.lower().lstrip(".") not in media_extensions))
+
+    def preference(path: Path) -> tuple[bool, bool, bool]:
+        extension = path.suffix.lower().lstrip(".")
+        return path.name.lower() != stem, not extensions.get(extension, False), extension not in extensions
+
+    siblings.sort(key=preference)
     return next((p for p in siblings if p.name.lower() == stem or p.stem.lower() == stem), None)
 
 

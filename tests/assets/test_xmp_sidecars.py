@@ -62,6 +62,26 @@ def test_a_sidecar_named_without_its_media_file_says_which_file_to_ingest(tmp_pa
     assert result.status == "created" and Asset.objects.get().title == "With its raw"
 
 
+def test_a_raw_and_jpeg_pair_gives_the_name_alike_sidecar_to_the_raw_alone(tmp_path):
+    # IMG_0005.JPG sorts before IMG_0005.dng; Lightroom writes IMG_0005.xmp for the raw of the pair.
+    shutil.copyfile(FIXTURES_DIR / "images" / "sample.dng", tmp_path / "IMG_0005.dng")
+    shutil.copyfile(FIXTURES_DIR / "images" / "sample.jpg", tmp_path / "IMG_0005.JPG")
+    sidecar(tmp_path / "IMG_0005.xmp", {"XMP-dc:Title": "The raw's edits"})
+    results = list(ingest_paths([tmp_path]))
+    assert [r.status for r in results] == ["created", "created"], [r.error for r in results]
+    by_type = {asset.mime_type: asset for asset in Asset.objects.all()}
+    raw, jpeg = by_type["image/x-adobe-dng"], by_type["image/jpeg"]
+    assert raw.title == "The raw's edits" and raw.current_version.sidecar_name
+    assert jpeg.title != "The raw's edits" and not jpeg.current_version.sidecar_name
+    assert "sidecar" not in jpeg.current_version.raw_tags
+    # darktable's full-name form belongs to the file it names, whatever else is there.
+    sidecar(tmp_path / "IMG_0005.JPG.xmp", {"XMP-dc:Title": "The JPEG's own"})
+    Asset.objects.all().delete()
+    list(ingest_paths([tmp_path]))
+    titles = {asset.mime_type: asset.title for asset in Asset.objects.all()}
+    assert titles == {"image/x-adobe-dng": "The raw's edits", "image/jpeg": "The JPEG's own"}
+
+
 @override_settings(DAM_WRITEBACK="embed")
 def test_edits_of_a_raw_file_go_into_its_own_sidecar_which_keeps_everything_else(tmp_path, librarian, cms):
     original = (FIXTURES_DIR / "images" / "sample.dng").read_bytes()
