@@ -69,3 +69,15 @@ def test_mpeg_audio_needs_a_second_frame_where_the_first_one_ends():
     fli = bytes.fromhex("fffee3a211af0a0000100010ff000000000000000000") + bytes(range(256)) * 8
     assert detect_format(fli) is None
     assert describe_unsupported(fli).startswith("the file's content is not a supported image or audio format")
+
+
+def test_an_fli_animation_is_named_though_it_starts_like_mpeg_audio():
+    # Pillow's fuzzed fli_oob/04r/others/04r01.fli starts with MPEG frame sync that a second frame
+    # header confirms; made here from MPEG frames given FLI's magic and its first frame chunk.
+    head = bytearray((FIXTURES_DIR / "audio" / "tone-id3v1.mp3").read_bytes()[:HEAD_BYTES])
+    assert detect_format(bytes(head)).key == "mp3"
+    head[4:6], head[132:134] = b"\x11\xaf", b"\xfa\xf1"
+    assert detect_format(bytes(head)) is None
+    assert describe_unsupported(bytes(head)) == (
+        "the file is an FLI/FLC animation (Autodesk Animator), not a supported image or audio file"
+    )
