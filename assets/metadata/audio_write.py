@@ -68,6 +68,7 @@ from assets.metadata.id3_write import (
     id3v1_restore,
     id3v1_updated,
 )
+from assets.metadata.iff_layout import container_size_repair
 from assets.metadata.riff_info import riff_info_update
 
 
@@ -136,6 +137,10 @@ def audio_tags_write(
 
 def _id3_file_write(path: Path, audio_format: _AudioFormat, values: dict, id3_version: int | None) -> list[str]:
     # Opened once to learn the tag's version, then as the plan says (never merging ID3v1 in).
+    if audio_format.opener in (WAVE, AIFF):
+        # mutagen reads the chunks the container's size covers and adds a new ID3 chunk where it
+        # says the container ends: where that disagrees with the chunks, it is set right first.
+        container_size_repair(path)
     found = _open(path, audio_format, add_tags=False, load_v1=False, translate=False)
     plan = id3_plan(found.tags.version if found.tags is not None else None, id3_version)
     if plan.translate:

@@ -616,3 +616,50 @@ def test_unusable_values_change_nothing(media_copy, changes, message):
 def test_id3_version_must_be_3_or_4(media_copy):
     with pytest.raises(AudioWriteError, match=r"ID3 version 2\.2 cannot be written"):
         audio_tags_write(media_copy("audio/tone.wav"), "wav", {"title": "x"}, id3_version=2)
+
+
+def _without_id3_chunk(media_copy, fixture: str) -> tuple[Path, str]:
+    path = media_copy(fixture)
+    mutagen.File(path).delete()  # the ID3 chunk goes: the write-back adds a new one
+    return path, ">I" if fixture.endswith(".aiff") else "<I"
+
+
+def _wrong_container_size(path: Path, order: str, case: str) -> None:
+    data = bytearray(path.read_bytes())
+    if case == "undercounts":  # ExifTool's RIFF.wav, TagLib's zero-size-chunk.wav: only the first chunk
+        data[4:8] = struct.pack(order, 4 + 8 + struct.unpack(order, data[16:20])[0])
+    elif case == "odd chunk without its pad byte":  # TagLib's noise_odd.aif
+        data += b"APPL" + struct.pack(order, 3) + b"dam"
+        data[4:8] = struct.pack(order, len(data) - 8)
+    else:  # "zeros counted as chunks": a recorder's preallocated space after the chunks
+        data += bytes(64)
+        data[4:8] = struct.pack(order, len(data) - 8)
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("fixture", ["audio/tone.wav", "audio/tone.aiff"])
+@pytest.mark.parametrize("case", ["undercounts", "odd chunk without its pad byte", "zeros counted as chunks"])
+def test_a_new_id3_chunk_is_found_where_the_container_size_disagrees_with_the_chunks(media_copy, fixture, case):
+    path, order = _without_id3_chunk(media_copy, fixture)
+    _wrong_container_size(path, order, case)
+    before, sound = path.read_bytes(), decoded(path)
+    audio_tags_write(path, fixture.rsplit(".", 1)[1], {"title": "Found by every reader"})
+    assert read(path)["title"] == "Found by every reader"
+    exiftool = subprocess.run(["exiftool", "-j", "-Title", "-Warning", str(path)], capture_output=True, text=True)
+    assert json.loads(exiftool.stdout)[0].get("Title") == "Found by every reader", exiftool.stdout
+    after = path.read_bytes()
+    # Every chunk stays where it was (the container size aside), the new one after them.
+    chunks_end = len(before) - 64 if case == "zeros counted as chunks" else len(before)
+    assert after[8:chunks_end] == before[8:chunks_end]
+    if case == "zeros counted as chunks":
+        assert after.endswith(bytes(64))
+    assert numpy.array_equal(decoded(path), sound)
+
+
+def test_a_container_size_that_is_right_is_left_alone(media_copy):
+    from assets.metadata.iff_layout import container_size_repair
+
+    for fixture in ("audio/tone.wav", "audio/tone.aiff"):
+        path = media_copy(fixture)
+        before = path.read_bytes()
+        assert not container_size_repair(path) and path.read_bytes() == before
