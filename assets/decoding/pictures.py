@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageFile, PngImagePlugin, UnidentifiedImageError
 
 from assets.decoding.budget import (
     DecodeBudgetExceeded,
@@ -153,6 +153,12 @@ def _packbits_planes(packed: bytes, channels: int, width: int, height: int, dept
 
 
 def _header_error(label: str, error: Exception) -> PictureError:
+    # PNG: a compressed text chunk (zTXt, iTXt, iCCP) that inflates past Pillow's MAX_TEXT_CHUNK.
+    if str(error).startswith("Decompressed data too large"):
+        return PictureError(
+            f"the {label} holds a compressed text or profile chunk that expands past "
+            f"{PngImagePlugin.MAX_TEXT_CHUNK / 1e6:,.0f} MB: refused as a possible decompression bomb"
+        )
     # Pillow's plugins say "Unsupported ..." of a variant they do not implement (a 2-bit BMP, an
     # OS/2 2.x header): not damage, a kind of file dam cannot read.
     if str(error).startswith("Unsupported"):

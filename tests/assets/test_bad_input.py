@@ -126,6 +126,19 @@ def test_decompression_bomb_is_refused_before_decoding(tmp_path, width, height):
     assert "decompression bomb" in error and f"{width * height / 1e6:,.0f} megapixels" in error
 
 
+def test_a_text_chunk_that_inflates_past_the_limit_is_refused_as_a_bomb(tmp_path):
+    # Pillow's png_decompression_dos.png: a zTXt chunk a few kilobytes long that inflates to 64 MB.
+    import struct
+    import zlib
+
+    data = png_bytes()
+    body = b"Comment\x00\x00" + zlib.compress(bytes(64_000_000), 9)
+    chunk = struct.pack(">I", len(body)) + b"zTXt" + body + struct.pack(">I", zlib.crc32(b"zTXt" + body))
+    error = failure(tmp_path, "text-bomb.png", data[:33] + chunk + data[33:])
+    assert "compressed text or profile chunk that expands past 1 MB" in error
+    assert "refused as a possible decompression bomb" in error
+
+
 @override_settings(DAM_MAX_IMAGE_PIXELS=10_000)
 def test_pixel_limit_is_configurable(tmp_path):
     assert "over the limit of" in failure(tmp_path, "big.png", png_bytes(200, 100))
