@@ -407,6 +407,8 @@ def _metadata(item: _Staged) -> MetadataRead:
     inspection = item.inspection
     if item.media_format.kind == "image":
         read = image_metadata(item.tags)
+        if inspection.unreadable and not all(_image_size(item.tags.get("Composite:ImageSize"))):
+            raise IngestError(inspection.unreadable)  # neither Pillow nor ExifTool reads its headers
     else:
         read = audio_metadata(item.path, item.tags)
         # A stream found by FFmpeg, a format header read by mutagen or ExifTool (a FLAC's STREAMINFO),
@@ -417,7 +419,8 @@ def _metadata(item: _Staged) -> MetadataRead:
     if item.sidecar:  # what the sidecar said, for provenance (its values are in the tags above)
         read.raw["sidecar"] = {"name": item.sidecar["name"], "tags": item.sidecar_tags}
     width, height = inspection.width, inspection.height
-    if width is None and item.media_format.raw:  # a raw's size is its sensor image's, as ExifTool says
+    if width is None and (item.media_format.raw or inspection.unreadable):
+        # A raw's size is its sensor image's, as ExifTool says; so is that of headers Pillow cannot read.
         width, height = _image_size(item.tags.get("Composite:ImageSize"))
     technical = {
         "mime_type": item.media_format.mime_type,

@@ -22,7 +22,15 @@ from pathlib import Path
 from django.conf import settings
 from PIL import Image
 
-from assets.decoding.pictures import Picture, PictureError, PixelLimitError, picture_decode
+from assets.decoding.pictures import (
+    Picture,
+    PictureBomb,
+    PictureError,
+    PictureTooLarge,
+    PictureUnsupported,
+    PixelLimitError,
+    picture_decode,
+)
 from assets.decoding.sound import NoSoundError, SoundError, sound_check
 from assets.detection import MediaFormat
 
@@ -40,6 +48,8 @@ class Inspection:
     channels: int | None = None
     warnings: list[str] = field(default_factory=list)  # what is damaged, for the librarian
     soundless: str = ""  # why none of a recording's sound decodes, when none does
+    # Why Pillow cannot read a picture's headers, when it cannot: kept if ExifTool reads its size.
+    unreadable: str = ""
     # The decoded picture, kept when the caller asked for it reduced (``shortest_side``): a search
     # by file embeds the picture the check decoded instead of decoding the file a second time.
     picture: Picture | None = field(default=None, repr=False)
@@ -64,13 +74,17 @@ def inspect_image(path: Path, media_format: MediaFormat, shortest_side: int | No
         raise IngestError(_bomb_message(error.pixels, limit, error.width, error.height)) from error
     except PictureError as error:
         # A raw file's metadata is worth keeping without a picture, and so is a picture whose
-        # headers read and whose pixel data does not decode at all.
+        # headers read and whose pixel data does not decode at all; one whose headers Pillow cannot
+        # read is kept if ExifTool reads its size (ingest decides). A bomb, a picture over the decode
+        # budget and a variant Pillow does not implement are refused.
         warnings = [f"{error}: it has no thumbnail and no image embedding"]
         if media_format.raw:
             return Inspection(warnings=warnings)
         if error.size:
             return Inspection(width=error.size[0], height=error.size[1], warnings=warnings)
-        raise IngestError(str(error)) from error
+        if isinstance(error, (PictureBomb, PictureTooLarge, PictureUnsupported)):
+            raise IngestError(str(error)) from error
+        return Inspection(warnings=warnings, unreadable=str(error))
     except (MemoryError, Image.DecompressionBombWarning) as error:
         raise IngestError(f"the {media_format.label} is damaged and cannot be decoded ({error})") from error
     warnings = [picture.damage] if picture.damage else []

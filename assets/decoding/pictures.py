@@ -155,14 +155,14 @@ def _packbits_planes(packed: bytes, channels: int, width: int, height: int, dept
 def _header_error(label: str, error: Exception) -> PictureError:
     # PNG: a compressed text chunk (zTXt, iTXt, iCCP) that inflates past Pillow's MAX_TEXT_CHUNK.
     if str(error).startswith("Decompressed data too large"):
-        return PictureError(
+        return PictureBomb(
             f"the {label} holds a compressed text or profile chunk that expands past "
             f"{PngImagePlugin.MAX_TEXT_CHUNK / 1e6:,.0f} MB: refused as a possible decompression bomb"
         )
     # Pillow's plugins say "Unsupported ..." of a variant they do not implement (a 2-bit BMP, an
     # OS/2 2.x header): not damage, a kind of file dam cannot read.
     if str(error).startswith("Unsupported"):
-        return PictureError(f"this {label} is of a kind Pillow cannot decode ({error}): {UNSUPPORTED_VARIANT}")
+        return PictureUnsupported(f"this {label} is of a kind Pillow cannot decode ({error}): {UNSUPPORTED_VARIANT}")
     return PictureError(f"the {label} is damaged before its picture begins ({error})")
 
 
@@ -246,6 +246,14 @@ class PixelLimitError(PictureError):
     def __init__(self, pixels: int, limit: int, width: int | None = None, height: int | None = None) -> None:
         self.pixels, self.limit, self.width, self.height = pixels, limit, width, height
         super().__init__(f"the picture declares {pixels} pixels, over the limit of {limit} pixels")
+
+
+class PictureBomb(PictureError):
+    """A picture built to exhaust memory in a way the pixel limit does not see (a PNG text chunk)."""
+
+
+class PictureUnsupported(PictureError):
+    """A variant of a format that Pillow does not implement: a kind of file dam does not take."""
 
 
 class _CutShort(PictureError):

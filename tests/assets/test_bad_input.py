@@ -10,6 +10,7 @@ from PIL import Image
 
 from assets.ingest import IngestSource, ingest_paths, ingest_sources, safe_name
 from assets.models import Asset, FileVersion, IngestRecord
+from assets.storage.thumbnails import thumbnail_render
 
 pytestmark = pytest.mark.django_db
 
@@ -61,10 +62,24 @@ def test_jpeg_cut_before_its_picture_begins_is_refused(tmp_path, make_jpeg):
     assert "JPEG image is truncated before its picture begins" in failure(tmp_path, "header-only.jpg", data[:40])
 
 
-def test_corrupt_png(tmp_path):
+def kept_without_pixels(tmp_path, name: str, data: bytes) -> Asset:
+    """A file whose headers Pillow cannot read and ExifTool can: kept, with its size and a warning."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    [result] = ingest_paths([path])
+    assert result.status == "created", result.error
+    assert any(warning.endswith("it has no thumbnail and no image embedding") for warning in result.warnings)
+    return Asset.objects.get(pk=result.asset_id)
+
+
+def test_a_png_whose_header_reads_and_nothing_after_it_does_is_kept_without_pixels(tmp_path):
     data = png_bytes()
     corrupt = data[:33] + bytes(range(256)) * 4  # a valid header, then garbage instead of image data
-    assert "PNG image" in failure(tmp_path, "corrupt.png", corrupt)
+    asset = kept_without_pixels(tmp_path, "corrupt.png", corrupt)
+    assert (asset.width, asset.height) == Image.open(io.BytesIO(data)).size
+    assert thumbnail_render(asset.current_version_id) is None
+    # Garbage from the signature on is not recognisable: refused.
+    assert "PNG image" in failure(tmp_path, "garbage.png", data[:8] + bytes(range(256)) * 4)
 
 
 def oversized_palette_bmp() -> bytes:
@@ -162,7 +177,8 @@ def test_chunk_declaring_more_bytes_than_the_file_has(tmp_path):
     data = png_bytes()
     ihdr_end = 8 + 25
     hostile = data[:ihdr_end] + png_chunk(b"iTXt", b"x" * 16, declared_length=0x7FFFFFF0) + data[ihdr_end:]
-    assert "PNG image" in failure(tmp_path, "huge-chunk.png", hostile)
+    asset = kept_without_pixels(tmp_path, "huge-chunk.png", hostile)  # its header read, nothing allocated
+    assert any("PNG image" in warning for warning in asset.warnings)
 
 
 def test_mislabelled_but_valid_file_is_ingested_with_a_warning(tmp_path):
