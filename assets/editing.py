@@ -294,10 +294,16 @@ def _version_write(asset: Asset, version: FileVersion, todo: dict, target: dict)
     extension = version.storage_name.rsplit(".", 1)[-1]
     with blob_staged(version.storage_name) as work:
         before = writeback_snapshot(work)
-        if asset.kind == "image":
-            image_tags_write(work, todo, target, version.raw_tags.get("exiftool", {}))
-        else:
-            audio_tags_write(work, _audio_format_key(version), todo, id3_version=settings.DAM_ID3_VERSION)
+        try:
+            if asset.kind == "image":
+                image_tags_write(work, todo, target, version.raw_tags.get("exiftool", {}))
+            else:
+                audio_tags_write(work, _audio_format_key(version), todo, id3_version=settings.DAM_ID3_VERSION)
+        except (ExifToolWriteError, AudioWriteError) as error:
+            # The writers name the working copy (a random name in a staging folder): the reason
+            # names the file as the librarian knows it.
+            known = asset.original_names.values_list("name", flat=True).first() or f"version {version.number}"
+            raise WritebackError(str(error).replace(str(work), known).replace(work.name, known)) from error
         read = _read_back(work, asset.kind)
         wrong = [name for name, value in todo.items() if not _same(name, read.values.get(name), value)]
         if wrong:
