@@ -6,7 +6,9 @@ own unrelated pairs: a fixed set of everyday probe phrases, on every subject and
 particular, embedded by the version as queries are, against a deterministic sample of its stored
 vectors (up to ``SAMPLE`` segments). Almost every such pair is unrelated, so a neighbour below
 the floor is as close as chance makes things, and search leaves it out. For a version that embeds
-no text, the pairs are its own stored vectors of different assets.
+no text, the pairs are its own stored vectors of different assets: as many assets of the sample
+as there are probes, against the whole sample (about 100,000 pairs, half a second; every pair of
+the sample took a minute, in the first search that needed the floor).
 
 A pair is (probe, asset), and its similarity is that of the asset's closest segment, because
 search counts each asset by its best segment: an asset with many segments (a transcript's
@@ -118,12 +120,14 @@ def relevance_floor_measure(version, quantiles) -> tuple[list[float], int] | Non
                 "SELECT max(1 - (s.v <=> p.q)) AS similarity FROM s, p GROUP BY p.probe, s.asset_id"
             )
             params = [[_vector_literal(probe) for probe in probes]]
-        else:
+        else:  # as many of its own assets as there are probe phrases, against the whole sample
             pairs_sql = (
                 f"WITH s AS MATERIALIZED ({sample}) SELECT max(1 - (a.v <=> b.v)) AS similarity "
-                "FROM s a JOIN s b ON a.asset_id < b.asset_id GROUP BY a.asset_id, b.asset_id"
+                "FROM s a JOIN s b ON a.asset_id <> b.asset_id WHERE a.asset_id IN "
+                "(SELECT asset_id FROM s GROUP BY asset_id ORDER BY md5(asset_id) LIMIT %s) "
+                "GROUP BY a.asset_id, b.asset_id"
             )
-            params = []
+            params = [len(PROBES)]
         cursor.execute(
             "SELECT percentile_cont(%s::float8[]) WITHIN GROUP (ORDER BY similarity), count(*) "
             f"FROM ({pairs_sql}) AS pairs",

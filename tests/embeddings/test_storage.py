@@ -192,3 +192,34 @@ def test_more_like_this_with_a_selective_filter_checks_the_source_in_every_strat
     outside = AssetIds(sql + " WHERE false")
     assert nearest(version, StoredVector(source, visible=outside), 10, assets=kept) == []
     assert nearest(version, StoredVector(source, visible=Asset.objects.exclude(pk=source)), 10, assets=kept) == []
+
+
+def test_the_floor_of_a_version_without_text_comes_from_its_own_vectors_of_different_assets(tmp_path):
+    # An image or audio version: no probe phrases, so its own assets stand in for them, each
+    # against every sampled asset, and the floor is the quantile of those pairs' similarities.
+    from embeddings.calibration import PROBES, relevance_floor_measure
+
+    (tmp_path / "model.safetensors").write_bytes(b"weights of a picture model")
+    pictures = model_version_register(
+        {
+            "family": "open_clip",
+            "name": "tiny-pictures",
+            "source_kind": "directory",
+            "source": str(tmp_path),
+            "dimension": DIMENSION,
+            "modalities": ["image"],
+            "preprocessing": {"image_size": 32},
+        }
+    )[0]
+    synthetic_assets_create(300, prefix="floor")
+    pairs = list(FileVersion.objects.order_by("asset_id").values_list("asset_id", "id"))
+    vectors = dict(zip([asset_id for asset_id, _ in pairs], clustered(len(pairs), seed=5), strict=True))
+    vectors_upsert(
+        pictures, [VectorRow(asset_id, version_id, vectors[asset_id].tolist()) for asset_id, version_id in pairs]
+    )
+    [floor], count = relevance_floor_measure(pictures, [0.95])
+    assert count == len(PROBES) * (len(pairs) - 1)  # every probe asset against every other asset
+    # The same quantile over all pairs of the library, computed here: the probes are a fair sample.
+    matrix = numpy.array(list(vectors.values()))
+    similarities = (matrix @ matrix.T)[numpy.triu_indices(len(matrix), k=1)]
+    assert abs(floor - numpy.quantile(similarities, 0.95)) < 0.05
