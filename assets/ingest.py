@@ -407,8 +407,6 @@ def _metadata(item: _Staged) -> MetadataRead:
     inspection = item.inspection
     if item.media_format.kind == "image":
         read = image_metadata(item.tags)
-        if inspection.unreadable and not all(_image_size(item.tags.get("Composite:ImageSize"))):
-            raise IngestError(inspection.unreadable)  # neither Pillow nor ExifTool reads its headers
     else:
         read = audio_metadata(item.path, item.tags)
         # A stream found by FFmpeg, a format header read by mutagen or ExifTool (a FLAC's STREAMINFO),
@@ -422,6 +420,8 @@ def _metadata(item: _Staged) -> MetadataRead:
     if width is None and (item.media_format.raw or inspection.unreadable):
         # A raw's size is its sensor image's, as ExifTool says; so is that of headers Pillow cannot read.
         width, height = _image_size(item.tags.get("Composite:ImageSize"))
+        if inspection.unreadable and not (width and height):
+            raise IngestError(inspection.unreadable)  # neither Pillow nor ExifTool reads its headers
     technical = {
         "mime_type": item.media_format.mime_type,
         "width": width,

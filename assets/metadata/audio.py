@@ -155,7 +155,7 @@ class ID3CutShort:
 
 def id3_cut_short(path: Path) -> ID3CutShort | None:
     """An ID3v2 tag that the end of the file cuts short, read as far as it goes, or None (a whole
-    tag, or no whole frame before the cut).
+    tag, a tag too damaged to read even as far as it goes, or no whole frame before the cut).
 
     mutagen refuses such a tag whole; the frames before the cut are whole (TagLib reads them too).
     Its declared size is set to what the file holds, so nothing is read past the end."""
@@ -167,7 +167,11 @@ def id3_cut_short(path: Path) -> ID3CutShort | None:
         body = file.read(declared)
     if len(body) >= declared:  # the tag is whole: its damage is something else
         return None
-    tags = ID3(io.BytesIO(header[:6] + BitPaddedInt.to_str(len(body), width=4) + body))
+    try:
+        tags = ID3(io.BytesIO(header[:6] + BitPaddedInt.to_str(len(body), width=4) + body))
+    except Exception as error:  # mutagen raises many types on broken tags
+        logger.info("unreadable cut-short ID3 tag in %s: %s", path, error)
+        return None
     return ID3CutShort(tags) if tags else None  # no whole frame before the cut: nothing recognisable
 
 
@@ -180,11 +184,7 @@ def audio_metadata(path: Path, exiftool_tags: dict) -> MetadataRead:
     try:
         audio = audio_tags_open(path)
     except Exception as error:  # mutagen raises many types on broken tags
-        audio = None
-        try:
-            audio = id3_cut_short(path)
-        except Exception as second:
-            logger.info("unreadable cut-short ID3 tag in %s: %s", path, second)
+        audio = id3_cut_short(path)
         if audio is not None:
             warnings.append("the ID3 tag is cut short by the end of the file: the frames before the cut were read")
         else:

@@ -197,11 +197,7 @@ def _read_error(path: Path, audio_format: _AudioFormat, error: Exception) -> Aud
     cause = _os_error(error)
     if cause is not None:
         return AudioWriteError(f"the file {path.name} could not be read ({cause.strerror})")
-    try:
-        cut_short = id3_cut_short(path) is not None
-    except Exception:  # a tag too damaged to read even as far as it goes
-        cut_short = False
-    if cut_short:
+    if id3_cut_short(path) is not None:
         return AudioWriteError(
             f"the ID3 tag of {path.name} is cut short by the end of the file: dam does not rewrite a tag "
             "it cannot read whole"
