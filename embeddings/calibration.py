@@ -16,9 +16,13 @@ sentences, a recording's windows) gets many chances to come close by luck, and i
 higher for it.
 
 The floor is stored on the version (``ModelVersion.relevance_floor``) and shown by
-``models list``; it is calibrated when search first needs it and there are at least
-``MIN_ASSETS`` assets to calibrate on, and again by ``models calibrate``. Until then a text
-version's floor is provisional: the same quantile of the probes' similarities to one another.
+``models list``. It is calibrated off the search path, once the version holds vectors of at
+least ``MIN_ASSETS`` assets: by the worker after it embeds for an active role, by a migration's
+validation (on the whole backfill, before cutover), and when a web or worker process starts
+(``relevance_floor_settle``); search calibrates only a version none of these reached, and
+``models calibrate`` again on demand. The worker calibrates again while the library grows, each
+time it holds twice the assets the floor was measured on, until the sample is full. Until then a
+text version's floor is provisional: the same quantile of the probes' similarities to one another.
 """
 
 from __future__ import annotations
@@ -93,6 +97,12 @@ def _vector_literal(values) -> str:
 def relevance_floor_measure(version, quantiles) -> tuple[list[float], int] | None:
     """The ``quantiles`` of the version's unrelated-pair similarities and how many pairs there
     were, stored nowhere; None when it holds vectors of fewer than ``MIN_ASSETS`` assets."""
+    measured = _measure(version, quantiles)
+    return None if measured is None else measured[:2]
+
+
+def _measure(version, quantiles) -> tuple[list[float], int, int] | None:
+    """``relevance_floor_measure``, and how many segments the sample held."""
     from embeddings.encoders.loading import encoder_for
 
     if not version.dimension:
@@ -104,8 +114,9 @@ def relevance_floor_measure(version, quantiles) -> tuple[list[float], int] | Non
     )
     quantiles = [float(quantile) for quantile in quantiles]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(DISTINCT asset_id) FROM ({sample}) AS s")
-        if cursor.fetchone()[0] < MIN_ASSETS:
+        cursor.execute(f"SELECT count(DISTINCT asset_id), count(*) FROM ({sample}) AS s")
+        assets, segments = cursor.fetchone()
+        if assets < MIN_ASSETS:
             return None
         probes = None
         if "text" in (version.modalities or []):
@@ -134,7 +145,7 @@ def relevance_floor_measure(version, quantiles) -> tuple[list[float], int] | Non
             [quantiles, *params],
         )
         floors, pairs = cursor.fetchone()
-    return list(floors), pairs
+    return list(floors), pairs, segments
 
 
 def relevance_floor_calibrate(version) -> float | None:
@@ -142,12 +153,15 @@ def relevance_floor_calibrate(version) -> float | None:
     unrelated pairs); None (nothing stored) when it holds vectors of fewer than ``MIN_ASSETS`` assets."""
     from embeddings.models import ModelVersion
 
-    measured = relevance_floor_measure(version, [settings.DAM_SEARCH_FLOOR_QUANTILE])
+    measured = _measure(version, [settings.DAM_SEARCH_FLOOR_QUANTILE])
     if measured is None:
         return None
-    [floor], pairs = measured
-    ModelVersion.objects.filter(pk=version.pk).update(relevance_floor=floor, relevance_floor_pairs=pairs)
+    [floor], pairs, segments = measured
+    ModelVersion.objects.filter(pk=version.pk).update(
+        relevance_floor=floor, relevance_floor_pairs=pairs, relevance_floor_segments=segments
+    )
     version.relevance_floor, version.relevance_floor_pairs = floor, pairs
+    version.relevance_floor_segments = segments
     logger.info("model version %s: relevance floor %.3f from %d pairs", version.pk, floor, pairs)
     return floor
 
@@ -185,6 +199,38 @@ def relevance_floor_provisional(version) -> float | None:
             _provisional[key] = float(cursor.fetchone()[0])
         logger.info("model version %s: provisional floor %.3f (few assets)", version.pk, _provisional[key])
     return _provisional[key]
+
+
+def _segments_held(version, at_most: int) -> int:
+    """How many segments the version holds, counted up to ``at_most`` (a short index range)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM embeddings_embedding WHERE model_version_id = %s LIMIT %s) AS held",
+            [int(version.pk), int(at_most)],
+        )
+        return cursor.fetchone()[0]
+
+
+def relevance_floor_settle(version) -> float | None:
+    """The version's stored floor, calibrated first when it has none yet, or when it holds twice
+    the segments its floor's sample held and that sample was not full (a library that grew since:
+    at most a handful of times in a version's life): for the worker after it writes vectors, a
+    migration's validation and process start-up, so that no search waits for it. None while
+    vectors of too few assets are stored to calibrate."""
+    from embeddings.models import ModelVersion
+
+    if not version.dimension:
+        return None
+    floor, sampled = (
+        ModelVersion.objects.filter(pk=version.pk)
+        .values_list("relevance_floor", "relevance_floor_segments")
+        .first()
+        or (None, 0)
+    )
+    if floor is not None and (sampled >= SAMPLE or _segments_held(version, 2 * sampled) < 2 * sampled):
+        version.relevance_floor = floor
+        return floor
+    return relevance_floor_calibrate(version)
 
 
 def relevance_floor(version) -> float | None:

@@ -71,6 +71,9 @@ class ModelVersion(models.Model):
         "stored vectors (`models calibrate`)",
     )
     relevance_floor_pairs = models.PositiveIntegerField(default=0, help_text="Pairs the floor was calibrated on")
+    relevance_floor_segments = models.PositiveIntegerField(
+        default=0, help_text="Stored segments the floor's sample held (at most the calibration's sample size)"
+    )
     deprecation_date = models.DateField(null=True, blank=True, help_text="When the vendor stops supporting it")
     successor = models.ForeignKey(
         "self",

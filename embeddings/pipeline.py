@@ -29,7 +29,8 @@ def embed_assets(role_name: str, asset_ids: list[str], version=None, source: str
 
 
 def _embed_assets(role_name: str, asset_ids: list[str], version, source: str) -> int:
-    if version is None:
+    active = version is None
+    if active:
         role = role_active(role_name)
         if role is None:
             return 0
@@ -43,4 +44,22 @@ def _embed_assets(role_name: str, asset_ids: list[str], version, source: str) ->
         for asset in assets:  # in memory only: the pipelines read files through current_version
             if asset.pk in originals:
                 asset.current_version, asset.current_version_id = originals[asset.pk], originals[asset.pk].pk
-    return definition.pipeline(version, [asset for asset in assets if asset.kind in definition.kinds])
+    written = definition.pipeline(version, [asset for asset in assets if asset.kind in definition.kinds])
+    if active and written:
+        _floor_settle(version)
+    return written
+
+
+def _floor_settle(version) -> None:
+    """The active version's relevance floor, calibrated here once it can be (and again while the
+    library grows) rather than by the first search that needs it. Vectors already written stay
+    whatever happens: a floor that cannot be measured now is measured later."""
+    from django.db import transaction
+
+    from embeddings.calibration import relevance_floor_settle
+
+    try:
+        with transaction.atomic():
+            relevance_floor_settle(version)
+    except Exception as error:  # the vectors are written; search calibrates if this never can
+        logger.warning("model version %s: relevance floor not calibrated (%s)", version.pk, error)

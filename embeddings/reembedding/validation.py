@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from embeddings.calibration import relevance_floor_calibrate
 from embeddings.models import Embedding, Migration, ModelVersion
 from embeddings.reembedding.states import ALLOWED, MigrationError, State, _covered_assets, _transition
 
@@ -114,6 +115,9 @@ def migration_validate(migration: Migration, user=None) -> Migration:
         "overlap_at_10": statistics.fmean(overlaps) if overlaps else None,
         "overlaps": overlaps,
         "query_set_recall_at_10": recall,
+        # Calibrated on the whole backfill before cutover, so that the first search on the new
+        # version does not wait for it.
+        "relevance_floor": relevance_floor_calibrate(migration.to_version),
         "validated_at": timezone.now().isoformat(),
     }
     thresholds = {

@@ -28,6 +28,32 @@ def test_preloading_loads_every_active_role_once(caplog, monkeypatch):
     assert loading._loaded == first  # the same objects: nothing loaded twice
 
 
+def test_preloading_calibrates_a_floor_that_is_due_so_no_search_waits_for_it(caplog, monkeypatch):
+    from assets.models import Asset, FileVersion
+    from embeddings.models import ModelVersion, Role
+    from embeddings.pipeline import embed_assets
+
+    monkeypatch.setattr(loading, "_loaded", {})
+    default_models_register()
+    ids = []
+    for number in range(24):
+        identifier = f"{number:032x}"
+        asset = Asset.objects.create(id=identifier, kind="image", original_sha256=identifier * 2, title=f"harbour {number}")
+        asset.current_version = FileVersion.objects.create(
+            asset=asset, number=1, sha256=identifier * 2, size=1, mime_type="image/jpeg", storage_name=identifier
+        )
+        asset.save()
+        ids.append(identifier)
+    embed_assets("asset_text", ids)
+    version = Role.objects.get(name="asset_text").model_version
+    ModelVersion.objects.filter(pk=version.pk).update(relevance_floor=None, relevance_floor_segments=0)
+    with caplog.at_level("INFO", logger="embeddings.calibration"):
+        loading.encoders_preload()
+    version.refresh_from_db()
+    assert version.relevance_floor is not None and version.relevance_floor_segments == 24
+    assert f"model version {version.pk}: relevance floor" in caplog.text
+
+
 def test_a_role_whose_model_cannot_load_is_named_and_skipped(caplog, monkeypatch):
     from embeddings.models import ModelVersion, Role
 

@@ -9,6 +9,7 @@ from assets.models import Asset, FileVersion
 from embeddings.defaults import default_models_register
 from embeddings.models import Embedding, ModelVersion, Role
 from embeddings.pipeline import embed_assets
+from embeddings.calibration import PROBES
 from embeddings.search import search_text
 
 pytest.importorskip("sentence_transformers", reason="the ml extra is not installed")
@@ -63,11 +64,10 @@ def test_one_result_per_asset_with_its_evidence_in_words(library, admin_user):
     assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
 
 
-def test_the_floor_is_calibrated_stored_and_listed(library, admin_user, capsys):
-    search_text(admin_user, "a lighthouse", k=3)
-    version = Role.objects.get(name="asset_text").model_version
-    version.refresh_from_db()
+def test_the_floor_is_calibrated_when_the_vectors_are_written_stored_and_listed(library, admin_user, capsys):
+    version = Role.objects.get(name="asset_text").model_version  # embedded by the fixture, searched by nobody
     assert 0 < version.relevance_floor < 0.6 and version.relevance_floor_pairs > 1000
+    assert version.relevance_floor_segments == 24
     call_command("models", "list")
     assert f"floor={version.relevance_floor:.3f}" in capsys.readouterr().out
     ModelVersion.objects.filter(pk=version.pk).update(relevance_floor=None)
@@ -76,12 +76,47 @@ def test_the_floor_is_calibrated_stored_and_listed(library, admin_user, capsys):
 
 
 def test_a_floor_counts_each_probe_and_asset_once_by_its_closest_segment(library):
-    from embeddings.calibration import PROBES, relevance_floor_measure
+    from embeddings.calibration import relevance_floor_measure
 
     version = Role.objects.get(name="asset_text").model_version
+    ModelVersion.objects.filter(pk=version.pk).update(relevance_floor=None)
     (median, floor), pairs = relevance_floor_measure(version, [0.5, 0.95])
     assert median < floor < 0.6 and pairs == len(PROBES) * 24
     assert ModelVersion.objects.get(pk=version.pk).relevance_floor is None  # measured, not stored
+
+
+def test_search_calibrates_a_floor_nothing_else_did(library, admin_user):
+    version = Role.objects.get(name="asset_text").model_version
+    ModelVersion.objects.filter(pk=version.pk).update(relevance_floor=None, relevance_floor_segments=0)
+    search_text(admin_user, "a lighthouse", k=3)
+    version.refresh_from_db()
+    assert 0 < version.relevance_floor < 0.6 and version.relevance_floor_segments == 24
+
+
+def test_the_floor_is_measured_again_while_the_library_doubles_and_not_in_between(library, caplog):
+    version = Role.objects.get(name="asset_text").model_version
+
+    def more(count: int, start: int) -> list[str]:
+        made = []
+        for number in range(start, start + count):
+            identifier = f"{number:032x}"
+            asset = Asset.objects.create(
+                id=identifier, kind="image", original_sha256=identifier * 2, title=f"{SUBJECTS[number % 12][0]} {number}"
+            )
+            asset.current_version = FileVersion.objects.create(
+                asset=asset, number=1, sha256=identifier * 2, size=1, mime_type="image/jpeg", storage_name=identifier
+            )
+            asset.save()
+            made.append(identifier)
+        return made
+
+    with caplog.at_level("INFO", logger="embeddings.calibration"):
+        embed_assets("asset_text", more(20, 100))  # 44 segments: less than twice the 24 measured on
+        assert "relevance floor" not in caplog.text
+        embed_assets("asset_text", more(4, 200))  # 48: twice
+        assert "relevance floor" in caplog.text
+    version.refresh_from_db()
+    assert version.relevance_floor_segments == 48 and version.relevance_floor_pairs == len(PROBES) * 48
 
 
 def test_a_library_too_small_to_calibrate_gets_a_provisional_floor_that_is_not_stored(library):

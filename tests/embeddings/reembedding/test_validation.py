@@ -52,3 +52,5 @@ def test_validation_measures_recall_on_a_configured_query_set(settings, tmp_path
     migration = validation.migration_validate(Migration.objects.get(pk=migration.pk))
     recall = migration.validation["query_set_recall_at_10"]
     assert recall["old"] >= 0.9 and recall["new"] >= 0.9 and migration.state == "ready"
+    new.refresh_from_db()  # calibrated on the whole backfill before cutover: the first search does not wait
+    assert new.relevance_floor == migration.validation["relevance_floor"] and new.relevance_floor_segments == 40
