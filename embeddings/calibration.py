@@ -108,9 +108,12 @@ def _measure(version, quantiles) -> tuple[list[float], int, int] | None:
     if not version.dimension:
         return None
     dimension, pk = int(version.dimension), int(version.pk)
+    # The sample's rows are chosen first and their vectors read after: a vector stored out of line
+    # is read only for the rows chosen (at a million, 0.6 s instead of 16 s).
     sample = (
-        f"SELECT asset_id, embedding::vector({dimension}) AS v FROM embeddings_embedding "
-        f"WHERE model_version_id = {pk} ORDER BY md5(asset_id || ':' || segment_start_ms) LIMIT {SAMPLE}"
+        f"SELECT e.asset_id, e.embedding::vector({dimension}) AS v FROM (SELECT id FROM embeddings_embedding "
+        f"WHERE model_version_id = {pk} ORDER BY md5(asset_id || ':' || segment_start_ms) LIMIT {SAMPLE}) AS chosen "
+        "JOIN embeddings_embedding AS e ON e.id = chosen.id"
     )
     quantiles = [float(quantile) for quantile in quantiles]
     with connection.cursor() as cursor:
