@@ -224,12 +224,9 @@ def relevance_floor_settle(version) -> float | None:
 
     if not version.dimension:
         return None
-    floor, sampled = (
-        ModelVersion.objects.filter(pk=version.pk)
-        .values_list("relevance_floor", "relevance_floor_segments")
-        .first()
-        or (None, 0)
-    )
+    floor, sampled = ModelVersion.objects.filter(pk=version.pk).values_list(
+        "relevance_floor", "relevance_floor_segments"
+    ).first() or (None, 0)
     if floor is not None and (sampled >= SAMPLE or _segments_held(version, 2 * sampled) < 2 * sampled):
         version.relevance_floor = floor
         return floor

@@ -38,7 +38,9 @@ def test_preloading_calibrates_a_floor_that_is_due_so_no_search_waits_for_it(cap
     ids = []
     for number in range(24):
         identifier = f"{number:032x}"
-        asset = Asset.objects.create(id=identifier, kind="image", original_sha256=identifier * 2, title=f"harbour {number}")
+        asset = Asset.objects.create(
+            id=identifier, kind="image", original_sha256=identifier * 2, title=f"harbour {number}"
+        )
         asset.current_version = FileVersion.objects.create(
             asset=asset, number=1, sha256=identifier * 2, size=1, mime_type="image/jpeg", storage_name=identifier
         )

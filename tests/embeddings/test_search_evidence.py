@@ -6,10 +6,10 @@ import pytest
 from django.core.management import call_command
 
 from assets.models import Asset, FileVersion
+from embeddings.calibration import PROBES
 from embeddings.defaults import default_models_register
 from embeddings.models import Embedding, ModelVersion, Role
 from embeddings.pipeline import embed_assets
-from embeddings.calibration import PROBES
 from embeddings.search import search_text
 
 pytest.importorskip("sentence_transformers", reason="the ml extra is not installed")
@@ -101,7 +101,10 @@ def test_the_floor_is_measured_again_while_the_library_doubles_and_not_in_betwee
         for number in range(start, start + count):
             identifier = f"{number:032x}"
             asset = Asset.objects.create(
-                id=identifier, kind="image", original_sha256=identifier * 2, title=f"{SUBJECTS[number % 12][0]} {number}"
+                id=identifier,
+                kind="image",
+                original_sha256=identifier * 2,
+                title=f"{SUBJECTS[number % 12][0]} {number}",
             )
             asset.current_version = FileVersion.objects.create(
                 asset=asset, number=1, sha256=identifier * 2, size=1, mime_type="image/jpeg", storage_name=identifier

@@ -18,6 +18,14 @@ class Command(BaseCommand):
         if action == "status":
             self.stdout.write(f"embedded PostgreSQL running, data in {runtime.state_dir() / 'pgdata'}")
             self.stdout.write(f"DATABASE_URL={settings.DATABASE_URL}")
+            from django.db import connection
+
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT current_setting('shared_buffers'), current_setting('effective_cache_size')")
+                shared, cache = cursor.fetchone()
+            self.stdout.write(
+                f"shared_buffers={shared} effective_cache_size={cache} (DAM_DB_SHARED_BUFFERS sets the first)"
+            )
         elif runtime.embedded_postgres_stop():
             self.stdout.write("embedded PostgreSQL stopped")
         else:
