@@ -319,9 +319,10 @@ def nearest(version, vector, k: int, assets=None, ef_search: int = EF_SEARCH) ->
     """The ``k`` nearest segments by ``version`` to ``vector`` (values, or a ``StoredVector``),
     among ``assets`` (a queryset, or ``AssetIds``) when given.
 
-    With a filter, the index is first searched unfiltered for a few more than k candidates,
-    checked against the filter in the same statement: the common case (rights and filters that
-    keep most assets) costs one index search. When too few pass, the filter is selective, and
+    With a filter that the planner's estimate says keeps enough of the assets, the index is first
+    searched unfiltered for a few more than k candidates, checked against the filter in the same
+    statement: the common case (rights and filters that keep most assets) costs one index search.
+    When too few pass, or the estimate says few would, the filter is selective, and
     ``strategy_choose`` picks by the planner's estimates: the filtered set's vectors compared
     exactly (fast for few, and complete), or one iterative index scan that checks each candidate
     against the filter as it reads, and an exact search settles what is still short."""
@@ -340,10 +341,12 @@ def nearest(version, vector, k: int, assets=None, ef_search: int = EF_SEARCH) ->
         return by_distance(_index_search(version, query_vector, k, ef_search))
     assets = _as_ids(assets)
     limit = max(2 * k, 40)
-    seen, kept = _candidates_checked(version, query_vector, limit, ef_search, assets)
-    if len(kept) >= k or seen < limit:
-        return by_distance(kept)
-    if strategy_choose(version, k, ef_search, assets).kind == "scan":
+    strategy = strategy_choose(version, k, ef_search, assets)
+    if limit * strategy.filter_rows / strategy.vectors >= k:  # the first candidates are likely to hold k
+        seen, kept = _candidates_checked(version, query_vector, limit, ef_search, assets)
+        if len(kept) >= k or seen < limit:
+            return by_distance(kept)
+    if strategy.kind == "scan":
         found = _filtered_scan(version, query_vector, k, ef_search, assets)
         if len(found) >= k:
             return by_distance(found)
