@@ -155,6 +155,9 @@ class AssetIds:
         return AssetIds(f"SELECT ids.pk FROM ({self.sql}) AS ids WHERE ids.pk <> %s", (*self.params, asset_id))
 
 
+NO_ASSETS = AssetIds('SELECT "assets_asset"."id" AS "pk" FROM "assets_asset" WHERE false')
+
+
 @functools.lru_cache(maxsize=4096)
 def _visible_ids(user_id: int | None, territory: str | None) -> AssetIds:
     assets = Asset.objects.all() if user_id is None else _visible_to(user_id, territory)
@@ -166,7 +169,7 @@ def asset_ids_visible_to(user, territory: str | None = None) -> AssetIds:
     """The assets ``user`` may see now (as ``asset_list_visible_to``) as SQL, compiled once per
     user and territory in a process: for statements on a hot path (search)."""
     if user is None or not user.is_authenticated:
-        return AssetIds('SELECT "assets_asset"."id" AS "pk" FROM "assets_asset" WHERE false')
+        return NO_ASSETS
     if user_sees_everything(user):
         return _visible_ids(None, None)
     return _visible_ids(user.pk, territory_named(territory))

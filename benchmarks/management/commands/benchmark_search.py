@@ -197,7 +197,7 @@ def _strategies(version, query_vectors, kept) -> dict:
     """Each way of answering the 1% filter, forced, timed: the figures behind
     ``storage.EXACT_MS_PER_ROW`` (per asset of the filter) and ``SCAN_MS_PER_CANDIDATE`` (per
     candidate the iterative scan reads: about k / share, at least ef_search)."""
-    ids = storage._as_ids(kept)
+    ids = storage.as_asset_ids(kept)
     chosen = storage.strategy_choose(version, 10, EF_SEARCH, ids)
     rows = kept.count()
     share = rows / max(chosen.vectors, 1)
