@@ -24,8 +24,10 @@ from assets.fulltext import metadata_matches
 from assets.models import Asset
 from benchmarks.measuring import percentile_ms
 from benchmarks.synthetic import synthetic_assets_create
+from embeddings.calibration import relevance_floor_settle
 from embeddings.defaults import ASSET_TEXT
 from embeddings.encoders.loading import encoder_for
+from embeddings.fusion import DEPTH
 from embeddings.registry import model_version_register, role_activate
 from embeddings.search import search_text
 from embeddings.storage import EF_SEARCH, hnsw_index_create, nearest
@@ -110,6 +112,7 @@ def measure_real(count: int, query_count: int) -> dict:
         hnsw_index_create(version)
         cursor.execute("ANALYZE embeddings_embedding")
         cursor.execute("ANALYZE assets_asset")
+    relevance_floor_settle(version)  # as the worker does once it has written a version's vectors
     query_vectors = encoder.embed_texts(queries)
     exact = []
     with connection.cursor() as cursor:
@@ -135,12 +138,15 @@ def measure_real(count: int, query_count: int) -> dict:
     user = get_user_model().objects.create_superuser(username="benchmark-real", password=None)
     everyone = Asset.objects.all()
     # Vector search alone includes encoding the query, as the fused search does.
-    vector_times, fulltext_times, fused_times = [], [], []
-    for text in queries:  # the three in turn, query by query: a busier moment weighs on each alike
+    # Each list also as fused search reads it: to DEPTH (so that the first k do not depend on k).
+    vector_times, fulltext_times, fused_times, vector_deep, fulltext_deep = [], [], [], [], []
+    for text in queries:  # all in turn, query by query: a busier moment weighs on each alike
         for times, run in (
             (vector_times, lambda text: nearest(version, encoder.embed_texts([text])[0].tolist(), 10)),
             (fulltext_times, lambda text: metadata_matches(everyone, text, limit=10)),
             (fused_times, lambda text: search_text(user, text, 10)),
+            (vector_deep, lambda text: nearest(version, encoder.embed_texts([text])[0].tolist(), DEPTH, everyone)),
+            (fulltext_deep, lambda text: metadata_matches(everyone, text, limit=DEPTH)),
         ):
             started = time.perf_counter()
             run(text)
@@ -152,7 +158,17 @@ def measure_real(count: int, query_count: int) -> dict:
         - 1
         for percentile in (50, 99)
     }
+    deep = {
+        percentile: percentile_ms(fused_times, percentile)
+        / max(percentile_ms(vector_deep, percentile), percentile_ms(fulltext_deep, percentile))
+        - 1
+        for percentile in (50, 99)
+    }
     return {
+        "vector_depth_p50_ms": percentile_ms(vector_deep, 50),
+        "fulltext_depth_p50_ms": percentile_ms(fulltext_deep, 50),
+        "fusion_adds_to_depth_lists_p50": deep[50],
+        "fusion_adds_to_depth_lists_p99": deep[99],
         "real_sentences": len(pairs),
         "real_assets_searched": everyone.count(),
         "real_embed_seconds": embed_seconds,

@@ -29,6 +29,8 @@ from benchmarks.measuring import figures_json, percentile_ms, rolled_back
 from benchmarks.real_text import measure_real
 from benchmarks.synthetic import synthetic_assets_create
 from embeddings import storage
+from embeddings.calibration import relevance_floor_settle
+from embeddings.fusion import DEPTH
 from embeddings.registry import model_version_register, role_activate
 from embeddings.storage import EF_SEARCH, StoredVector, hnsw_index_create, nearest
 
@@ -79,7 +81,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{vectors} vectors of {dimension} dimensions in {clusters} clusters ({LATENT} latent dimensions each); "
             f"HNSW built in "
-            f"{figures['index_build_seconds']:.1f} s; {queries} queries, k=10\n"
+            f"{figures['index_build_seconds']:.1f} s; {queries} queries, k=10; "
+            f"shared_buffers {figures['shared_buffers']}\n"
             + "".join(
                 f"  ef_search {ef:<4}            recall@10 {row['recall_at_10']:.3f}   p50 {row['p50_ms']:6.2f} ms   "
                 f"p99 {row['p99_ms']:6.2f} ms   worst query {row['worst_recall_at_10']:.1f}, "
@@ -122,6 +125,10 @@ class Command(BaseCommand):
                 )
                 + f"    fusion adds {figures['fusion_adds_p50']:.0%} to the slowest single list at p50, "
                 f"{figures['fusion_adds_p99']:.0%} at p99 (goal: at most 30%)\n"
+                f"    the lists read to depth {DEPTH}, as fused search reads them: vector p50 "
+                f"{figures['vector_depth_p50_ms']:.2f} ms, full-text p50 {figures['fulltext_depth_p50_ms']:.2f} ms; "
+                f"fusion adds {figures['fusion_adds_to_depth_lists_p50']:.0%} to the slower at p50, "
+                f"{figures['fusion_adds_to_depth_lists_p99']:.0%} at p99\n"
             )
         if halfvec:
             self.stdout.write(
@@ -265,6 +272,7 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
         hnsw_index_create(version)
         cursor.execute("ANALYZE embeddings_embedding")
     build_seconds = time.perf_counter() - started
+    relevance_floor_settle(version)  # as the worker does once it has written a version's vectors
 
     query_vectors = _clustered(generator, centres, query_count)
     # Exact answers: a sequential scan (the index switched off for these queries only).
@@ -359,8 +367,12 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
         api_times.append(time.perf_counter() - started)
         if response.status_code != 200:
             raise RuntimeError(f"the API answered {response.status_code}: {response.content[:200]!r}")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('shared_buffers')")
+        [shared_buffers] = cursor.fetchone()
     return {
         **(_halfvec(version, dimension, query_vectors, exact) if halfvec else {}),
+        "shared_buffers": shared_buffers,  # how much of the index the server's own cache holds
         "index_mb": _index_mb(version.index_name),
         "vectors": count,
         "dimension": dimension,
