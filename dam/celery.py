@@ -30,7 +30,7 @@ def _models_preload(**kwargs) -> None:
     from django.db import connections
 
     if settings.DAM_PRELOAD_MODELS:
-        from embeddings.encoders.loading import encoders_preload
+        from embeddings.preload import models_preload
 
-        encoders_preload()
+        models_preload()
         connections.close_all()

@@ -13,9 +13,9 @@ def _models_preload() -> None:
     from django.db import connections
 
     if settings.DAM_PRELOAD_MODELS:
-        from embeddings.encoders.loading import encoders_preload
+        from embeddings.preload import models_preload
 
-        encoders_preload()
+        models_preload()
         connections.close_all()  # opened here, before the server's threads or forks use their own
 
 

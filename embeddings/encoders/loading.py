@@ -60,26 +60,6 @@ def encoders_preload() -> list[str]:
             continue
         loaded.append(f"{role.name} ({role.model_version})")
         logger.info("loaded %s for %s in %.1f s", role.model_version, role.name, time.perf_counter() - started)
-    _floors_ready({role.model_version.pk: role.model_version for role in roles}.values(), logger)
     if loaded:
         logger.info("models ready: %s", ", ".join(loaded))
     return loaded
-
-
-def _floors_ready(versions, logger) -> None:
-    """Each active version's relevance floor, calibrated now if it is due (or, for a text version
-    with too few assets, its provisional floor computed), so that no search waits for it."""
-    from django.db import transaction
-
-    from embeddings.calibration import relevance_floor_provisional, relevance_floor_settle
-
-    for version in versions:
-        if not version.dimension:
-            continue
-        try:
-            with transaction.atomic():
-                floor = relevance_floor_settle(version)
-                if floor is None:
-                    relevance_floor_provisional(version)
-        except Exception as error:  # search calibrates when it first needs the floor
-            logger.warning("model version %s: relevance floor not ready (%s)", version.pk, error)

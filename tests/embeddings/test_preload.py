@@ -49,8 +49,10 @@ def test_preloading_calibrates_a_floor_that_is_due_so_no_search_waits_for_it(cap
     embed_assets("asset_text", ids)
     version = Role.objects.get(name="asset_text").model_version
     ModelVersion.objects.filter(pk=version.pk).update(relevance_floor=None, relevance_floor_segments=0)
+    from embeddings.preload import models_preload
+
     with caplog.at_level("INFO", logger="embeddings.calibration"):
-        loading.encoders_preload()
+        models_preload()
     version.refresh_from_db()
     assert version.relevance_floor is not None and version.relevance_floor_segments == 24
     assert f"model version {version.pk}: relevance floor" in caplog.text
