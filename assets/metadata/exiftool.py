@@ -8,6 +8,7 @@ dam talks to the process itself rather than through pyexiftool, for what a threa
 - it runs in its own session, so a Ctrl-C at the terminal does not kill it before dam stops it;
 - every read waits with a deadline (``DAM_EXIFTOOL_TIMEOUT``) and treats end of file as death, so
   a wedged or dead ExifTool raises instead of blocking or spinning; the next call starts a new one;
+- a command a dead process never took (its standard input closed) goes to a new process at once;
 - a clean stop (``close``, at interpreter exit) asks ExifTool to finish and says nothing.
 """
 
@@ -56,6 +57,10 @@ class ExifToolWriteError(RuntimeError):
 
 class ExifToolFailed(RuntimeError):
     """ExifTool died or did not answer in time; the session starts a new process on its next call."""
+
+
+class _NotDelivered(ExifToolFailed):
+    """ExifTool's standard input was closed before it had the whole command: it ran none of it."""
 
 
 def exiftool_version(executable: str | None = None) -> tuple[int, ...] | None:
@@ -189,15 +194,24 @@ class ExifToolSession:
             if "\n" in arg or "\r" in arg:
                 # ExifTool reads one argument per line: a line break would start another argument.
                 raise ExifToolWriteError(f"an ExifTool argument cannot contain a line break: {arg[:80]!r}")
-        process = self._running()
         sequence = next(self._sequence)
         markers = ("-echo4", f"=${{status}}=post{sequence}", f"-execute{sequence}")
         command = b"".join(arg.encode("utf-8") + b"\n" for arg in (*args, *markers))
-        try:
-            stdout, stderr = _exchange(process, command, sequence, self.timeout)
-        except ExifToolFailed as error:
-            self._stop_locked(kill=True)
-            raise ExifToolFailed(f"{error} (command: {' '.join(args[:6])[:200]}…)") from None
+        for attempt in (1, 2):
+            process = self._running()
+            try:
+                stdout, stderr = _exchange(process, command, sequence, self.timeout)
+                break
+            except _NotDelivered as error:
+                # A process that died just now can look alive: its warden thread reaps it, and until
+                # then ``poll()`` knows nothing. It ran none of the command, so a new one runs it once.
+                self._stop_locked(kill=True)
+                if attempt == 2:
+                    raise ExifToolFailed(f"{error} (command: {' '.join(args[:6])[:200]}…)") from None
+                logger.warning("ExifTool (process %d) exited before taking a command; starting a new one", process.pid)
+            except ExifToolFailed as error:
+                self._stop_locked(kill=True)
+                raise ExifToolFailed(f"{error} (command: {' '.join(args[:6])[:200]}…)") from None
         status = _STATUS.search(stderr)
         self.last_status = int(status.group(1)) if status else None
         self.last_stderr = stderr[: status.start() if status else len(stderr)].decode("utf-8", errors="replace")
@@ -290,8 +304,8 @@ def _exchange(process: subprocess.Popen, command: bytes, sequence: int, timeout:
                         written = os.write(key.fd, pending)
                     except BlockingIOError:
                         continue
-                    except OSError as error:  # broken pipe: the process is gone
-                        raise ExifToolFailed(f"ExifTool exited before reading its command ({error})") from None
+                    except OSError as error:  # broken pipe: the process is gone, the command unread
+                        raise _NotDelivered(f"ExifTool exited before reading its command ({error})") from None
                     pending = pending[written:]
                     if not pending:
                         selector.unregister(key.fd)

@@ -79,6 +79,41 @@ def test_a_dead_process_is_replaced_on_the_next_call(session, make_jpeg, caplog)
     assert "exited" in caplog.text  # said once, as a warning: a real event, not a clean stop
 
 
+def test_a_command_the_process_never_took_goes_to_a_new_one(tmp_path, make_jpeg, caplog):
+    # The first process answers one command, closes its standard input and lives on: to the session
+    # it looks alive, as a just-killed ExifTool does until its warden thread reaps it. The next
+    # process is ExifTool.
+    started = tmp_path / "started-once"
+    fake = tmp_path / "deaf-after-one-exiftool"
+    fake.write_text(
+        textwrap.dedent(
+            f"""\
+            #!/bin/sh
+            if [ -e {started} ]; then exec exiftool "$@"; fi
+            touch {started}
+            while read line; do case "$line" in -execute*) break;; esac; done
+            printf '{{ready1}}\\n'; printf '=0=post1\\n' >&2
+            exec 0<&-
+            exec sleep 300
+            """
+        )
+    )
+    fake.chmod(0o755)
+    session = ExifToolSession(str(fake), timeout=30)
+    picture = make_jpeg(tags={"XMP-dc:Title": "Delivered"})
+    try:
+        session.execute("-ver")
+        deaf = session.pid
+        wait_for(lambda: not os.path.exists(f"/proc/{deaf}/fd/0"), timeout=10, message="the stand-in to close stdin")
+        with caplog.at_level(logging.WARNING, logger="assets.metadata.exiftool"):
+            assert session.read([picture])[str(picture)]["XMP-dc:Title"] == "Delivered"
+        assert "before taking a command" in caplog.text
+        assert session.pid not in (None, deaf)
+        wait_for(lambda: not alive(deaf), timeout=10, message="the stand-in to be killed")
+    finally:
+        session.close()
+
+
 def test_end_of_file_mid_answer_raises_at_once_without_spinning(tmp_path, make_jpeg):
     # A stand-in that reads the command, prints half an answer and exits: pyexiftool's read loop
     # spun at 100% CPU on this end of file.
