@@ -8,6 +8,7 @@ registry. One instance per loaded model version and worker process.
 from __future__ import annotations
 
 import contextlib
+import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,10 @@ class EncoderError(RuntimeError):
 
 ENCODERS: dict[str, type[Encoder]] = {}
 """Model family → its encoder class, in the order the family modules are imported."""
+
+
+DOCUMENT_ONLY_PREPROCESSING = ("input", "batch_size")
+"""Preprocessing keys that say what a version embeds, or how many at once, not how a text becomes a vector."""
 
 
 class Encoder(ABC):
@@ -75,6 +80,18 @@ class Encoder(ABC):
                 "consuming the embed_gpu queue, on a machine with CUDA"
             )
         return "cuda"
+
+    @property
+    def text_query_key(self) -> tuple:
+        """What decides the vector of a text query: two encoders with the same key give the same
+        query the same vector, so a search encodes it once for both (``asset_text`` and
+        ``transcript`` are two versions of one model). Preprocessing that only describes the
+        documents embedded (``input``, ``batch_size``) is left out."""
+        preprocessing = {
+            key: value for key, value in self.version.preprocessing.items() if key not in DOCUMENT_ONLY_PREPROCESSING
+        }
+        version = self.version
+        return (self.family, version.weights_sha256, version.prompt_template, json.dumps(preprocessing, sort_keys=True))
 
     @abstractmethod
     def embed_texts(self, texts: list[str]) -> numpy.ndarray:

@@ -2,6 +2,8 @@
 per asset with what matched, a calibrated floor per model version, scores in 0-1, an order that
 does not depend on k."""
 
+import copy
+
 import pytest
 from django.core.management import call_command
 
@@ -149,6 +151,29 @@ def test_the_first_results_do_not_depend_on_k(library, admin_user):
         ten = [r.asset_id for r in search_text(admin_user, text, k=10)]
         for k in (1, 3, 5):
             assert [r.asset_id for r in search_text(admin_user, text, k=k)] == ten[:k]
+
+
+def test_a_query_is_encoded_once_for_the_roles_one_model_serves(library, admin_user, monkeypatch):
+    from embeddings.encoders.loading import encoder_for
+    from embeddings.encoders.text import TextEncoder
+    from embeddings.search import search_text_gather
+
+    pytest.importorskip("faster_whisper", reason="the transcript role comes with the ml extra")
+    text_role, transcript_role = (Role.objects.get(name=name) for name in ("asset_text", "transcript"))
+    assert text_role.model_version_id != transcript_role.model_version_id  # two versions, one model
+    encoded = []
+    original = TextEncoder.embed_texts
+    monkeypatch.setattr(TextEncoder, "embed_texts", lambda self, texts: encoded.append(texts) or original(self, texts))
+    gathered = search_text_gather(admin_user, "fishing boats")
+    assert encoded.count(["fishing boats"]) == 1  # (the transcript version's floor encodes its probes)
+    assert {vectors.kind for vectors in gathered.vectors} == {"metadata", "spoken"}
+    # A model with other weights is another query vector.
+    other = ModelVersion.objects.get(pk=transcript_role.model_version_id)
+    other.weights_sha256 = "0" * 64
+    loaded = encoder_for(text_role.model_version)
+    reloaded = copy.copy(loaded)
+    reloaded.version = other
+    assert loaded.text_query_key != reloaded.text_query_key
 
 
 def test_exclusions_hold_for_every_kind_of_evidence(library, admin_user):
