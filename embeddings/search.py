@@ -188,11 +188,13 @@ def _text_encoders(roles, wanted: str) -> list:
 def _encoded(encoders, wanted: str) -> list:
     """(evidence kind, version, vector of ``wanted``) per encoder; encoders that would give the
     same vector (``Encoder.text_query_key``) encode it once."""
-    vectors = {}
-    for _kind, _version, encoder in encoders:
-        if encoder.text_query_key not in vectors:
-            vectors[encoder.text_query_key] = encoder.embed_texts([wanted])[0].tolist()
-    return [(kind, version, vectors[encoder.text_query_key]) for kind, version, encoder in encoders]
+    vectors, lists = {}, []
+    for kind, version, encoder in encoders:
+        key = encoder.text_query_key
+        if key not in vectors:
+            vectors[key] = encoder.embed_texts([wanted])[0].tolist()
+        lists.append((kind, version, vectors[key]))
+    return lists
 
 
 def _text_lists(roles, wanted: str) -> list:

@@ -202,15 +202,13 @@ class ExifToolSession:
             try:
                 stdout, stderr = _exchange(process, command, sequence, self.timeout)
                 break
-            except _NotDelivered as error:
-                # A process that died just now can look alive: its warden thread reaps it, and until
-                # then ``poll()`` knows nothing. It ran none of the command, so a new one runs it once.
-                self._stop_locked(kill=True)
-                if attempt == 2:
-                    raise ExifToolFailed(f"{error} (command: {' '.join(args[:6])[:200]}…)") from None
-                logger.warning("ExifTool (process %d) exited before taking a command; starting a new one", process.pid)
             except ExifToolFailed as error:
                 self._stop_locked(kill=True)
+                if isinstance(error, _NotDelivered) and attempt == 1:
+                    # A process that died just now can look alive: its warden thread reaps it, and until
+                    # then ``poll()`` knows nothing. It ran none of the command, so a new one runs it once.
+                    logger.warning("ExifTool (process %d) exited before taking a command; starting anew", process.pid)
+                    continue
                 raise ExifToolFailed(f"{error} (command: {' '.join(args[:6])[:200]}…)") from None
         status = _STATUS.search(stderr)
         self.last_status = int(status.group(1)) if status else None

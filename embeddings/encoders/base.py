@@ -87,10 +87,10 @@ class Encoder(ABC):
         query the same vector, so a search encodes it once for both (``asset_text`` and
         ``transcript`` are two versions of one model). Preprocessing that only describes the
         documents embedded (``input``, ``batch_size``) is left out."""
-        preprocessing = {
-            key: value for key, value in self.version.preprocessing.items() if key not in DOCUMENT_ONLY_PREPROCESSING
-        }
         version = self.version
+        preprocessing = {
+            key: value for key, value in version.preprocessing.items() if key not in DOCUMENT_ONLY_PREPROCESSING
+        }
         return (self.family, version.weights_sha256, version.prompt_template, json.dumps(preprocessing, sort_keys=True))
 
     @abstractmethod

@@ -314,10 +314,11 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
     # selective metadata filter with an index.
     kept = Asset.objects.filter(Q(pk__startswith="00") | Q(pk__startswith="01") | Q(pk__startswith="02"))
     kept_ids = set(kept.values_list("pk", flat=True))
-    for vector in warm_up_vectors[: max(query_count // 2, 1)]:
+    half = max(query_count // 2, 1)
+    for vector in warm_up_vectors[:half]:
         nearest(version, vector.tolist(), 10, assets=kept)
     filtered, full_k, filtered_recall = [], 0, []
-    for vector in query_vectors[: max(query_count // 2, 1)]:
+    for vector in query_vectors[:half]:
         started = time.perf_counter()
         found = nearest(version, vector.tolist(), 10, assets=kept)
         filtered.append(time.perf_counter() - started)
