@@ -146,21 +146,29 @@ def _vocabulary(values: list[str]) -> dict[str, tuple[list[str], list[str]]]:
 
 def _held(tsqueries: list[str], allowed: tuple[str, list]) -> list[bool]:
     """Whether any of the ``allowed`` assets' metadata matches each tsquery (through the GIN index)."""
-    if not tsqueries:
+    return _any_holds([("a.search_vector @@ %s::tsquery", [query]) for query in tsqueries], allowed)
+
+
+def _any_holds(conditions: list[tuple[str, list]], allowed: tuple[str, list]) -> list[bool]:
+    """Whether any of the ``allowed`` assets meets each condition (SQL on ``a``, an asset, with
+    its parameters), in one statement."""
+    if not conditions:
         return []
     allowed_sql, allowed_params = allowed
-    # Each word's matches are read through the GIN index in full (a materialised CTE), then
-    # narrowed to the assets searched. Asked as EXISTS, the planner expects a match early and
-    # walks the assets in order, which for a word no asset holds is all of them (0.9 s at 100,000).
+    # Each condition's matches are read through its index (a materialised CTE, read only until
+    # one allowed asset is found), then narrowed to the assets searched. Asked as EXISTS, the
+    # planner expects a match early and walks the assets in order, which for a word no asset
+    # holds is all of them (0.9 s at 100,000).
     matches = ", ".join(
-        f"m{index} AS MATERIALIZED (SELECT a.id FROM assets_asset AS a WHERE a.search_vector @@ %s::tsquery)"
-        for index in range(len(tsqueries))
+        f"m{index} AS MATERIALIZED (SELECT a.id FROM assets_asset AS a WHERE {condition})"
+        for index, (condition, _) in enumerate(conditions)
     )
     tests = ", ".join(
-        f"EXISTS (SELECT 1 FROM m{index} WHERE m{index}.id IN ({allowed_sql}))" for index in range(len(tsqueries))
+        f"EXISTS (SELECT 1 FROM m{index} WHERE m{index}.id IN ({allowed_sql}))" for index in range(len(conditions))
     )
+    params = [param for _, condition_params in conditions for param in condition_params]
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {matches} SELECT {tests}", [*tsqueries, *(allowed_params * len(tsqueries))])
+        cursor.execute(f"WITH {matches} SELECT {tests}", [*params, *(allowed_params * len(conditions))])
         return list(cursor.fetchone())
 
 
@@ -181,9 +189,13 @@ def _set_locally(name: str, value: str, default: str):
             cursor.execute("SELECT set_config(%s, %s, true)", [name, previous])
 
 
-# Candidates for a typo's correction: title words at least this word-similar (pg_trgm, through
-# the title trigram index), then judged by edit distance or similarity (``_correction``).
-CANDIDATE_WORD_SIMILARITY = 0.4
+# Candidates for a typo's correction: words of titles (``TitleWord``, through its trigram index)
+# and vocabulary labels more similar than this (pg_trgm), at most ``CANDIDATES`` title words, the
+# most similar; then judged by edit distance or similarity (``_correction``).
+CANDIDATE_SIMILARITY = 0.2
+CANDIDATES = 200
+# Title words whose holding by an asset searched is asked in one statement, in order of preference.
+CANDIDATES_ASKED = 8
 
 
 def _edits_allowed(word: str) -> int:
@@ -211,29 +223,54 @@ def _correction(value: str, searched: tuple[str, list]) -> str | None:
     vocabulary label most like ``value`` (a typo), or None: the fewest edits within
     ``_edits_allowed``, or else the most similar (``pg_trgm``) at ``DAM_SEARCH_TYPO_SIMILARITY``
     or more."""
-    searched_sql, searched_params = searched
-
-    with _set_locally("pg_trgm.word_similarity_threshold", str(float(CANDIDATE_WORD_SIMILARITY)), "0.6") as cursor:
+    threshold = str(float(CANDIDATE_SIMILARITY))
+    with _set_locally("pg_trgm.similarity_threshold", threshold, "0.3") as cursor:
         cursor.execute(
-            "WITH typed AS (SELECT dam_unaccent(lower(%s)) AS t), words AS ("
-            "  SELECT DISTINCT w FROM typed, assets_asset a, "
-            "    regexp_split_to_table(dam_unaccent(lower(a.title)), '[^[:alnum:]]+') AS w "
-            f"  WHERE a.id IN ({searched_sql}) AND typed.t <%% dam_unaccent(lower(a.title)) AND length(w) > 2 "
-            "  UNION SELECT DISTINCT dam_unaccent(k) FROM assets_term t, unnest(t.match_keys) AS k) "
-            "SELECT w, similarity(w, typed.t), typed.t FROM words, typed WHERE similarity(w, typed.t) > 0.2",
-            [value, *searched_params],
+            "WITH typed AS (SELECT dam_unaccent(lower(%s)) AS t), "
+            "titled AS (SELECT DISTINCT w.word FROM assets_title_word w WHERE w.word %% dam_unaccent(lower(%s))), "
+            "candidates AS ((SELECT word, false AS label FROM titled, typed "
+            "    ORDER BY similarity(word, typed.t) DESC, word LIMIT %s) "
+            "  UNION SELECT DISTINCT dam_unaccent(k), true FROM assets_term t, unnest(t.match_keys) AS k) "
+            "SELECT word, bool_or(label), similarity(word, typed.t), typed.t FROM candidates, typed "
+            "WHERE similarity(word, typed.t) > %s::float8 GROUP BY word, typed.t",
+            [value, value, CANDIDATES, threshold],
         )
         rows = cursor.fetchall()
     if not rows:
         return None
-    typed = rows[0][2]
+    typed = rows[0][3]
     allowed = _edits_allowed(typed)
-    judged = []
-    for word, similarity, _ in rows:
-        edits = _edit_distance(word, typed)
-        if word != typed and (edits <= allowed or similarity >= settings.DAM_SEARCH_TYPO_SIMILARITY):
-            judged.append((min(edits, allowed + 1), -similarity, word))
-    return min(judged)[2] if judged else None
+    judged = sorted(
+        (min(edits, allowed + 1), -similarity, word, label)
+        for word, label, similarity, _ in rows
+        if word != typed
+        and ((edits := _edit_distance(word, typed)) <= allowed or similarity >= settings.DAM_SEARCH_TYPO_SIMILARITY)
+    )
+    # A label counts as it is; a title word only where an asset searched holds it in its title,
+    # and where it is no stopword (a correction that matches nothing is none).
+    for start in range(0, len(judged), CANDIDATES_ASKED):
+        asked = judged[start : start + CANDIDATES_ASKED]
+        titled = [word for _, _, word, label in asked if not label]
+        holding = _titles_hold(titled, searched)
+        for _, _, word, label in asked:
+            if label or holding[word]:
+                return word
+    return None
+
+
+def _titles_hold(words: list[str], searched: tuple[str, list]) -> dict[str, bool]:
+    """Whether an asset among ``searched`` holds each of ``words`` (``TitleWord`` words: letters
+    and digits only) in its title, read through the titles' trigram index; a stopword counts as
+    held by none (as a correction, it would match nothing)."""
+    queries = dict(zip(words, _tsqueries(words), strict=True))
+    words = [word for word in words if queries[word]]
+    held = dict.fromkeys(queries, False)
+    conditions = [
+        ("dam_unaccent(lower(a.title)) LIKE %s AND %s IN (SELECT dam_title_words(a.title))", [f"%{word}%", word])
+        for word in words
+    ]
+    held.update(zip(words, _any_holds(conditions, searched), strict=True))
+    return held
 
 
 @dataclass

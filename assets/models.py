@@ -332,6 +332,25 @@ class Term(models.Model):
         super().save(*args, **kwargs)
 
 
+class TitleWord(models.Model):
+    """A word of some asset's title, as typo corrections look for it (``assets.fulltext``):
+    unaccented, lower case, 3 to 100 letters and digits, not a number. Kept by triggers in the
+    statement that writes a title (migration ``assets.0011``); the words of titles since changed or
+    deleted stay, and a correction is offered only where an asset searched holds the word."""
+
+    word = models.TextField()
+
+    class Meta:
+        db_table = "assets_title_word"
+        indexes = [
+            models.Index(fields=["word"], name="title_word"),
+            GinIndex(fields=["word"], opclasses=["gin_trgm_ops"], name="title_word_trigram"),
+        ]
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class MetadataChange(models.Model):
     """One audited change to one asset: who changed which fields from what to what, and the file
     version the write-back produced (or why it could not)."""
