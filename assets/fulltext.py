@@ -155,8 +155,8 @@ def _any_holds(conditions: list[tuple[str, list]], allowed: tuple[str, list]) ->
     if not conditions:
         return []
     allowed_sql, allowed_params = allowed
-    # Each condition's matches are read through its index (a materialised CTE, read only until
-    # one allowed asset is found), then narrowed to the assets searched. Asked as EXISTS, the
+    # Each condition's matches are read through its index (a materialised CTE: the index in
+    # full, the rows only until one of the assets searched is found). Asked as EXISTS, the
     # planner expects a match early and walks the assets in order, which for a word no asset
     # holds is all of them (0.9 s at 100,000).
     matches = ", ".join(
