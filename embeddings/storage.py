@@ -7,7 +7,6 @@ relaxed_order``), so a filter that keeps 1% of rows still returns the full k.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 
@@ -15,6 +14,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from assets.selectors import NO_ASSETS, AssetIds
+from dam.planner import estimated_rows
 
 EF_SEARCH = 100
 
@@ -298,16 +298,6 @@ def versions_holding(asset_id: str, role_names) -> list:
         return [ModelVersion.from_db(connection.alias, ["id", "dimension"], row) for row in cursor.fetchall()]
 
 
-def _estimated_rows(sql: str, params: list) -> float:
-    """The planner's estimate of the rows ``sql`` returns (nothing is run)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-        plan = cursor.fetchone()[0]
-    if isinstance(plan, str):
-        plan = json.loads(plan)
-    return float(plan[0]["Plan"]["Plan Rows"])
-
-
 def _version_vectors(version) -> float:
     """How many vectors the version holds, as the statistics of its partial index say (the
     planner's estimate of its rows when the index was never analysed)."""
@@ -316,7 +306,7 @@ def _version_vectors(version) -> float:
         row = cursor.fetchone()
     if row and row[0] and row[0] > 0:
         return float(row[0])
-    return _estimated_rows(f"SELECT 1 FROM embeddings_embedding WHERE model_version_id = {int(version.pk)}", [])
+    return estimated_rows(f"SELECT 1 FROM embeddings_embedding WHERE model_version_id = {int(version.pk)}", [])
 
 
 @dataclass(frozen=True)
@@ -338,7 +328,7 @@ def strategy_choose(version, k: int, ef_search: int, assets) -> Strategy:
     ``MAX_SCAN_TUPLES``, ends short and is settled by the exact answer as well. A wrong estimate
     costs time, never results: a scan that finds fewer than k is always completed exactly."""
     assets = as_asset_ids(assets)
-    rows = max(_estimated_rows(assets.sql, list(assets.params)), 1.0)
+    rows = max(estimated_rows(assets.sql, list(assets.params)), 1.0)
     vectors = max(_version_vectors(version), rows)
     exact_ms = rows * EXACT_MS_PER_ROW
     candidates = max(float(ef_search), k * vectors / rows)

@@ -3,11 +3,8 @@ never counts the whole table."""
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils.functional import cached_property
 
@@ -16,6 +13,7 @@ from assets.licences import licence_name
 from assets.locations import position_expression
 from assets.models import OriginalName, Term
 from assets.selectors import MISSING_RIGHTS, in_country
+from dam.planner import estimated_rows
 
 EXACT_COUNT_BELOW = 10_000
 
@@ -28,11 +26,7 @@ class EstimatedCountPaginator(Paginator):
     def count(self) -> int:
         query = self.object_list
         try:
-            sql, params = query.query.sql_with_params()
-            with connection.cursor() as cursor:
-                cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-                plan = cursor.fetchone()[0]
-            estimate = int((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
+            estimate = int(estimated_rows(*query.query.sql_with_params()))
         except Exception:  # an unusual query: fall back to counting
             return super().count
         return query.count() if estimate < EXACT_COUNT_BELOW else estimate

@@ -247,3 +247,65 @@ def test_a_word_half_the_library_holds_costs_the_list_one_page(cms):
     assert response.status_code == 200 and len(response.json()["results"]) == 5
     longest = max(len(query["sql"]) for query in queries.captured_queries)
     assert longest < 6_000, f"a statement of {longest} characters: the matches were listed in it"
+
+
+def hashed(label: str, **metadata) -> Asset:
+    """An asset with an ID like a real one (a hash), so IDs spread evenly over their range."""
+    import hashlib
+
+    digest = hashlib.sha256(label.encode()).hexdigest()
+    return Asset.objects.create(id=digest[:32], kind="image", original_sha256=digest, **metadata)
+
+
+@pytest.fixture
+def streets(monkeypatch):
+    """A library where most titles hold "street", with the top tier tried for any match count."""
+    for n in range(120):
+        hashed(f"street {n}", title=f"Street scene {n}", description="Wet cobbles." if n % 3 else "A harbour wall.")
+    for n in range(40):
+        hashed(f"quay {n}", title=f"Quay {n}", description="The street behind the harbour.")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE assets_asset")  # the planner's estimate of the matches decides the tier
+    monkeypatch.setattr(fulltext, "TIER_MATCHES", 1)
+    monkeypatch.setattr(fulltext, "RANKED_CANDIDATES", 8)
+
+
+def ranked_both_ways(monkeypatch, assets, text: str, limit: int):
+    """The matches ranked as chosen, whether the top tier answered, and the full ranking's matches."""
+    with CaptureQueriesContext(connection) as queries:
+        chosen = metadata_matches(assets, text, limit)
+    tiered = not any(query["sql"].startswith("WITH matched") for query in queries.captured_queries)
+    with monkeypatch.context() as patch:
+        patch.setattr(fulltext, "TIER_MATCHES", float("inf"))
+        full = metadata_matches(assets, text, limit)
+    return chosen, tiered, full
+
+
+def summary(matches) -> list[tuple]:
+    return [(m.asset_id, round(m.score, 9), m.matched, m.coverage) for m in matches]
+
+
+def test_a_word_most_titles_hold_is_ranked_from_its_top_tier_as_the_full_ranking_ranks_it(streets, monkeypatch):
+    for text in ("street", "street scene", "streat"):  # a typo too: its correction's tier
+        chosen, tiered, full = ranked_both_ways(monkeypatch, Asset.objects.all(), text, 5)
+        assert tiered, f"{text!r} was ranked by scoring every match"
+        assert len(chosen) == 5 and summary(chosen) == summary(full), text
+    assert all(
+        m.asset_id in set(Asset.objects.filter(title__startswith="Street").values_list("pk", flat=True)) for m in chosen
+    )
+
+
+def test_the_top_tier_holds_only_the_assets_searched(streets, monkeypatch):
+    everyone = [m.asset_id for m in metadata_matches(Asset.objects.all(), "street", 5)]
+    searched = Asset.objects.exclude(pk__in=everyone[:3])  # the best three hidden
+    chosen, tiered, full = ranked_both_ways(monkeypatch, searched, "street", 5)
+    assert tiered and summary(chosen) == summary(full)
+    assert not set(everyone[:3]) & {m.asset_id for m in chosen} and everyone[3:5] == [m.asset_id for m in chosen][:2]
+
+
+def test_a_sparse_top_tier_gives_way_to_the_full_ranking(streets, monkeypatch):
+    # "harbour" is in descriptions only, and no title holds both words of "harbour street": the
+    # first assets by ID hold too few of the top tier, and every match is scored.
+    for text in ("harbour", "harbour street"):
+        chosen, tiered, full = ranked_both_ways(monkeypatch, Asset.objects.all(), text, 5)
+        assert not tiered and len(chosen) == 5 and summary(chosen) == summary(full), text
