@@ -442,7 +442,10 @@ def _top_tier_ranked(
         '  ORDER BY a.id COLLATE "C" LIMIT %s) AS t'
     )
     params = [share, any_query, *allowed_params, tier_query, *condition_params, wanted]
-    with connection.cursor() as cursor:
+    # The first assets by ID are read, and each tested: the words' GIN index would read every
+    # match (a planner that expects the bitmap of a million matches to be cheap: 0.13 s), and it
+    # can only be read as a bitmap.
+    with _set_locally("enable_bitmapscan", "off", "on") as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     if len(rows) < wanted:
