@@ -419,13 +419,13 @@ def _top_tier_ranked(
     from dam.planner import estimated_rows
 
     tier = _top_tier(pieces)
-    if tier is None:
+    library = _library_size()
+    if tier is None or library < TIER_MATCHES:
         return None
     tier_query, share = tier
     any_query = _any_query(pieces)
     wanted = max(limit, RANKED_CANDIDATES)
     matches = estimated_rows("SELECT 1 FROM assets_asset AS a WHERE a.search_vector @@ %s::tsquery", [any_query])
-    library = _library_size()
     rows_read = 2 * wanted * library / max(matches, 1.0)
     if matches < TIER_MATCHES or rows_read > TIER_ROWS:
         return None
