@@ -416,7 +416,7 @@ def _top_tier_ranked(
 ) -> list[MetadataMatch] | None:
     """The first ``limit`` matches ranked from the query's top tier, or None where it cannot
     answer (see ``TIER_MATCHES``)."""
-    from dam.planner import estimated_rows
+    from assets.planner import estimated_rows
 
     tier = _top_tier(pieces)
     library = _library_size()

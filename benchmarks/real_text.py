@@ -170,7 +170,15 @@ def measure_real(count: int, query_count: int) -> dict:
         - 1
         for percentile in (50, 99)
     }
+    # The slowest fused query, with what each list took for it: where fusion's own cost shows.
+    slowest = max(range(len(queries)), key=fused_times.__getitem__)
     return {
+        "slowest_fused_query": queries[slowest],
+        "slowest_fused_ms": 1000 * fused_times[slowest],
+        "slowest_fused_lists_ms": {
+            "vector": 1000 * vector_deep[slowest],
+            "fulltext": 1000 * fulltext_deep[slowest],
+        },
         "vector_depth_p50_ms": percentile_ms(vector_deep, 50),
         "fulltext_depth_p50_ms": percentile_ms(fulltext_deep, 50),
         "fusion_adds_to_depth_lists_p50": deep[50],

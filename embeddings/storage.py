@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 
+from assets.planner import estimated_rows
 from assets.selectors import NO_ASSETS, AssetIds
-from dam.planner import estimated_rows
 
 EF_SEARCH = 100
 

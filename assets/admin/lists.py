@@ -12,8 +12,8 @@ from assets.geo.countries import country_from_code
 from assets.licences import licence_name
 from assets.locations import position_expression
 from assets.models import OriginalName, Term
+from assets.planner import estimated_rows
 from assets.selectors import MISSING_RIGHTS, in_country
-from dam.planner import estimated_rows
 
 EXACT_COUNT_BELOW = 10_000
 

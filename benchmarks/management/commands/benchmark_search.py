@@ -129,6 +129,9 @@ class Command(BaseCommand):
                 f"{figures['vector_depth_p50_ms']:.2f} ms, full-text p50 {figures['fulltext_depth_p50_ms']:.2f} ms; "
                 f"fusion adds {figures['fusion_adds_to_depth_lists_p50']:.0%} to the slower at p50, "
                 f"{figures['fusion_adds_to_depth_lists_p99']:.0%} at p99\n"
+                f"    slowest fused query {figures['slowest_fused_ms']:.0f} ms (lists to depth {DEPTH}: vector "
+                f"{figures['slowest_fused_lists_ms']['vector']:.0f} ms, full-text "
+                f"{figures['slowest_fused_lists_ms']['fulltext']:.0f} ms): {figures['slowest_fused_query'][:70]!r}\n"
             )
         if halfvec:
             self.stdout.write(
