@@ -33,6 +33,8 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
+from assets.planner import estimated_rows
+
 FIELD_WEIGHTS = {"a": 1.0, "b": 0.9, "c": 0.7, "d": 0.5}
 # Fields named in evidence, by the weighted group they are searched in.
 EVIDENCE_FIELDS = (
@@ -412,25 +414,27 @@ def _id_bound(share: float) -> str:
 
 
 def _top_tier_ranked(
-    parsed: ParsedQuery, pieces: list[_Piece], allowed: tuple[str, list], limit: int
+    pieces: list[_Piece],
+    allowed: tuple[str, list],
+    any_query: str,
+    matching: tuple[list[str], list],
+    library: int,
+    limit: int,
 ) -> list[MetadataMatch] | None:
     """The first ``limit`` matches ranked from the query's top tier, or None where it cannot
-    answer (see ``TIER_MATCHES``)."""
-    from assets.planner import estimated_rows
-
+    answer (see ``TIER_MATCHES``). ``matching``: the query's ``_match_conditions``; ``library``:
+    ``_library_size()``."""
     tier = _top_tier(pieces)
-    library = _library_size()
     if tier is None or library < TIER_MATCHES:
         return None
     tier_query, share = tier
-    any_query = _any_query(pieces)
     wanted = max(limit, RANKED_CANDIDATES)
     matches = estimated_rows("SELECT 1 FROM assets_asset AS a WHERE a.search_vector @@ %s::tsquery", [any_query])
     rows_read = 2 * wanted * library / max(matches, 1.0)
     if matches < TIER_MATCHES or rows_read > TIER_ROWS:
         return None
     allowed_sql, allowed_params = allowed
-    conditions, condition_params = _match_conditions(parsed, pieces)
+    conditions, condition_params = list(matching[0]), list(matching[1])
     if rows_read < library:
         conditions.append("a.id ~<~ %s")
         condition_params.append(_id_bound(rows_read / library))
@@ -475,17 +479,20 @@ def metadata_matches(assets: QuerySet, text: str, limit: int | None = None) -> l
     parsed, (allowed, allowed_params), pieces, unmatched = _query_pieces(assets, text)
     if not pieces:
         return []
+    any_query = _any_query(pieces)
+    conditions, condition_params = _match_conditions(parsed, pieces)
+    library = _library_size()
     if limit and not unmatched:
-        ranked = _top_tier_ranked(parsed, pieces, (allowed, allowed_params), limit)
+        ranked = _top_tier_ranked(
+            pieces, (allowed, allowed_params), any_query, (conditions, condition_params), library, limit
+        )
         if ranked is not None:
             return ranked
-    any_query = _any_query(pieces)
     scores, score_params = [], []
     for index, piece in enumerate(pieces):
         parts = [_weighted_match(query, weight) for query, weight in piece.alternatives]
         scores.append(f"GREATEST({', '.join(part for part, _ in parts)}) AS s{index}")
         score_params += [p for _, params in parts for p in params]
-    conditions, condition_params = _match_conditions(parsed, pieces)
     columns = [f"s{index}" for index in range(len(pieces))]
     # Each word's rarity (inverse frequency among the matches); an asset's share of the query: the
     # words it matches, each by its rarity and the best field it is in.
@@ -526,7 +533,7 @@ def metadata_matches(assets: QuerySet, text: str, limit: int | None = None) -> l
         *score_params,
         *allowed_params,
         *condition_params,
-        *([_library_size()] * (len(columns) + 1)),
+        *([library] * (len(columns) + 1)),
         *chosen_params,
         any_query,
         *([final_limit] if final_limit else []),
