@@ -30,7 +30,7 @@ from embeddings.encoders.loading import encoder_for
 from embeddings.fusion import DEPTH
 from embeddings.registry import model_version_register, role_activate
 from embeddings.search import search_text
-from embeddings.storage import EF_SEARCH, hnsw_index_create, nearest
+from embeddings.storage import EF_SEARCH, hnsw_index_create, nearest, vector_literal
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _WORDY = re.compile(r"^[A-Z][A-Za-z ,;:'()\-]+[.!?]$")  # prose, not code, paths or tables
@@ -67,8 +67,9 @@ def _load(version, pairs: list[tuple[str, int]], vectors) -> None:
         ) as copy,
     ):
         for (asset_id, file_version_id), vector in zip(pairs, vectors, strict=True):
-            text = "[" + ",".join(f"{value:.6f}" for value in vector) + "]"
-            copy.write_row((asset_id, file_version_id, version.pk, 0, "", text, "2026-01-01T00:00:00Z"))
+            copy.write_row(
+                (asset_id, file_version_id, version.pk, 0, "", vector_literal(vector), "2026-01-01T00:00:00Z")
+            )
 
 
 def _timed(function, inputs) -> tuple[list[float], list]:
@@ -123,7 +124,7 @@ def measure_real(count: int, query_count: int) -> dict:
             cursor.execute(
                 f"SELECT asset_id FROM embeddings_embedding WHERE model_version_id = {version.pk} "
                 f"ORDER BY embedding <=> %s::vector LIMIT 10",
-                ["[" + ",".join(map(str, vector)) + "]"],
+                [vector_literal(vector)],
             )
             exact.append({row[0] for row in cursor.fetchall()})
         cursor.execute("SET LOCAL enable_indexscan = on")

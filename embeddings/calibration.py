@@ -32,6 +32,8 @@ import logging
 from django.conf import settings
 from django.db import connection
 
+from embeddings.storage import vector_literal
+
 logger = logging.getLogger(__name__)
 
 SAMPLE = 2000
@@ -90,10 +92,6 @@ PROBES = [
 ]
 
 
-def _vector_literal(values) -> str:
-    return "[" + ",".join(repr(float(value)) for value in values) + "]"
-
-
 def relevance_floor_measure(version, quantiles) -> tuple[list[float], int] | None:
     """The ``quantiles`` of the version's unrelated-pair similarities and how many pairs there
     were, stored nowhere; None when it holds vectors of fewer than ``MIN_ASSETS`` assets."""
@@ -133,7 +131,7 @@ def _measure(version, quantiles) -> tuple[list[float], int, int] | None:
                 "FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, probe)) "
                 "SELECT max(1 - (s.v <=> p.q)) AS similarity FROM s, p GROUP BY p.probe, s.asset_id"
             )
-            params = [[_vector_literal(probe) for probe in probes]]
+            params = [[vector_literal(probe) for probe in probes]]
         else:  # as many of its own assets as there are probe phrases, against the whole sample
             pairs_sql = (
                 f"WITH s AS MATERIALIZED ({sample}) SELECT max(1 - (a.v <=> b.v)) AS similarity "
@@ -197,7 +195,7 @@ def relevance_floor_provisional(version) -> float | None:
                 "WITH p AS (SELECT probe, q::vector AS q FROM unnest(%s::text[]) WITH ORDINALITY AS t(q, probe)) "
                 "SELECT percentile_cont(%s) WITHIN GROUP (ORDER BY 1 - (a.q <=> b.q)) "
                 "FROM p a JOIN p b ON a.probe < b.probe",
-                [[_vector_literal(vector) for vector in vectors], key[1]],
+                [[vector_literal(vector) for vector in vectors], key[1]],
             )
             _provisional[key] = float(cursor.fetchone()[0])
         logger.info("model version %s: provisional floor %.3f (few assets)", version.pk, _provisional[key])

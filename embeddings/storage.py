@@ -87,7 +87,7 @@ def vectors_upsert(version, rows: list[VectorRow]) -> int:
             row.segment_start_ms,
             row.segment_end_ms,
             row.text,
-            _literal(_checked(row.vector, version.dimension)),
+            vector_literal(_checked(row.vector, version.dimension)),
         )
         for row in rows
     ]
@@ -136,8 +136,10 @@ def _run(sql: str, params: list, ef_search: int, index_only: bool = False, graph
         return cursor.fetchall()
 
 
-def _literal(vector: list[float]) -> str:
-    return "[" + ",".join(repr(value) for value in vector) + "]"
+def vector_literal(values) -> str:
+    """pgvector's text form of a vector of numbers (floats, numpy's included): exact, as
+    ``repr`` writes each float. The one place a vector becomes SQL text."""
+    return "[" + ",".join(repr(float(value)) for value in values) + "]"
 
 
 @dataclass(frozen=True)
@@ -191,7 +193,7 @@ def _query(version, vector, exact: bool) -> tuple[str, list]:
             f"AND model_version_id = {int(version.pk)} ORDER BY segment_start_ms LIMIT 1)",
             [vector.asset_id],
         )
-    return f"%s::{cast}", [_literal(vector)]
+    return f"%s::{cast}", [vector_literal(vector)]
 
 
 def _select(version, vector, exact: bool = False) -> tuple[str, list, str, list]:

@@ -10,7 +10,7 @@ from assets.models import Asset, FileVersion
 from benchmarks.synthetic import synthetic_assets_create
 from embeddings.models import Embedding
 from embeddings.registry import model_version_register
-from embeddings.storage import VectorError, VectorRow, hnsw_index_create, nearest, vectors_upsert
+from embeddings.storage import VectorError, VectorRow, hnsw_index_create, nearest, vector_literal, vectors_upsert
 
 pytestmark = pytest.mark.django_db
 DIMENSION = 32
@@ -93,7 +93,7 @@ def test_search_uses_the_versions_hnsw_index_and_finds_the_true_neighbours(versi
     assert len(set(found) & set(truth)) >= 9  # recall@10
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
-        literal = "[" + ",".join(map(str, query)) + "]"
+        literal = vector_literal(query)
         cursor.execute(
             f"EXPLAIN (FORMAT JSON) SELECT asset_id FROM embeddings_embedding WHERE model_version_id = {version.pk} "
             f"ORDER BY (embedding::vector({DIMENSION})) <=> %s::vector({DIMENSION}) LIMIT 10",

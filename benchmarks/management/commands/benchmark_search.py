@@ -32,7 +32,7 @@ from embeddings import storage
 from embeddings.calibration import relevance_floor_settle
 from embeddings.fusion import DEPTH
 from embeddings.registry import model_version_register, role_activate
-from embeddings.storage import EF_SEARCH, StoredVector, hnsw_index_create, nearest
+from embeddings.storage import EF_SEARCH, StoredVector, hnsw_index_create, nearest, vector_literal
 
 
 class Command(BaseCommand):
@@ -184,7 +184,7 @@ def _halfvec(version, dimension: int, query_vectors, exact: list[list[str]]) -> 
     with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL hnsw.ef_search = {EF_SEARCH}")
         for vector, truth in zip(query_vectors, exact, strict=True):
-            literal = "[" + ",".join(map(str, vector)) + "]"
+            literal = vector_literal(vector)
             started = time.perf_counter()
             cursor.execute(
                 f"SELECT asset_id FROM embeddings_embedding WHERE model_version_id = {version.pk} "
@@ -266,6 +266,8 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
             ) as copy,
         ):
             for (asset_id, file_version_id), vector in zip(pairs[start : start + chunk], block, strict=True):
+                # Six decimals, not ``vector_literal``'s exact form: these vectors are random, and
+                # the shorter text halves what a million rows send through COPY.
                 text = "[" + ",".join(f"{value:.6f}" for value in vector) + "]"
                 copy.write_row((asset_id, file_version_id, version.pk, 0, "", text, "2026-01-01T00:00:00Z"))
     print("building the HNSW index…", file=sys.stderr)
@@ -286,7 +288,7 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_indexscan = off")
         for vector in query_vectors:
-            literal = "[" + ",".join(map(str, vector)) + "]"
+            literal = vector_literal(vector)
             cursor.execute(
                 f"SELECT asset_id FROM embeddings_embedding WHERE model_version_id = {version.pk} "
                 f"ORDER BY (embedding::vector({dimension})) <=> %s::vector({dimension}) LIMIT 10",
@@ -323,7 +325,7 @@ def _measure(count: int, dimension: int, query_count: int, cluster_count: int, h
     truths = []
     with connection.cursor() as cursor:
         for vector in query_vectors[:half]:
-            literal = "[" + ",".join(map(str, vector)) + "]"
+            literal = vector_literal(vector)
             cursor.execute(
                 f"SELECT asset_id FROM embeddings_embedding WHERE model_version_id = {version.pk} "
                 "AND asset_id = ANY(%s) "
